@@ -1,0 +1,161 @@
+//! The command line. `command()` also drives the man page and the completions.
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success (the payload is on stdout)
+  1  other error (an unexpected I/O failure or a bug)
+  2  usage error
+  3  configuration or key error (config file, profile, token file, key, passphrase, CA bundle)
+  4  the session cannot be refreshed: log in again (oci session authenticate)
+  5  service, network or lock-timeout failure: retry";
+
+/// Fast, non-interactive credential helper for OCI CLI session tokens.
+///
+/// Prints the session of an `~/.oci/config` profile as JSON, refreshing it first when it is
+/// about to expire, under a lock, with atomic writes. Never prompts.
+#[derive(Debug, Parser)]
+#[command(name = "oci-token", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options accepted before or after the subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Config file [default: ~/.oci/config; env OCI_CLI_CONFIG_FILE]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+    /// Profile [default: env OCI_CLI_PROFILE, else default_profile in oci_cli_rc, else DEFAULT]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Region, overriding the profile's [env OCI_CLI_REGION]
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The oci_cli_rc file [default: env OCI_CLI_RC_FILE, else ~/.oci/oci_cli_rc]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cli_rc_file: Option<PathBuf>,
+    /// CA bundle that replaces the built-in roots [env OCI_CLI_CERT_BUNDLE, REQUESTS_CA_BUNDLE]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cert_bundle: Option<PathBuf>,
+    /// Base URL of the auth service, replacing https://auth.<region>.<domain> [env OCI_TOKEN_AUTH_ENDPOINT]
+    #[arg(long, global = true, value_name = "URL")]
+    pub auth_endpoint: Option<String>,
+    /// Output format [default: json; validate: only a line on stderr]
+    #[arg(long, global = true, value_enum)]
+    pub output: Option<Format>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One JSON object (the stable schema, version 1)
+    Json,
+    /// `field: value` lines for people (never includes the token)
+    Text,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the session credential as JSON, refreshing it first if it expires soon (the default)
+    Get(GetArgs),
+    /// Say whether the session is valid and until when; no network, no writes
+    Validate,
+    /// Refresh the session now, whatever the remaining time, and print it as `get` does
+    Refresh(LockArgs),
+    /// Generate the man page or shell completions on stdout
+    #[command(hide = true)]
+    Generate {
+        #[command(subcommand)]
+        what: Generate,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GetArgs {
+    /// Refresh when less than this is left before the token expires
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    pub refresh_window: jiff::SignedDuration,
+    /// The printed token is valid for at least this long, or the command fails
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub min_valid: jiff::SignedDuration,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+impl Default for GetArgs {
+    fn default() -> Self {
+        GetArgs {
+            refresh_window: jiff::SignedDuration::from_mins(15),
+            min_valid: jiff::SignedDuration::from_secs(60),
+            lock: LockArgs::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LockArgs {
+    /// How long to wait for another oci-token that is refreshing the same session
+    #[arg(long, value_name = "DURATION", default_value = "40s", value_parser = parse_duration)]
+    pub lock_timeout: jiff::SignedDuration,
+}
+
+impl Default for LockArgs {
+    fn default() -> Self {
+        LockArgs { lock_timeout: jiff::SignedDuration::from_secs(40) }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Generate {
+    /// The man page (roff)
+    Man,
+    /// Completions for a shell
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Parses `90`, `90s`, `15m`, `1h`, `1h30m` (jiff's friendly format); plain numbers are seconds.
+pub fn parse_duration(s: &str) -> Result<jiff::SignedDuration, String> {
+    let d = if let Ok(secs) = s.trim().parse::<i64>() {
+        jiff::SignedDuration::from_secs(secs)
+    } else {
+        s.parse::<jiff::SignedDuration>().map_err(|_| format!("'{s}' is not a duration (e.g. 90s, 15m, 1h)"))?
+    };
+    if d.is_negative() {
+        return Err(format!("'{s}' is negative"));
+    }
+    Ok(d)
+}
+
+/// The clap command, for the man page and completions.
+#[must_use]
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90").unwrap().as_secs(), 90);
+        assert_eq!(parse_duration("15m").unwrap().as_secs(), 900);
+        assert_eq!(parse_duration("1h30m").unwrap().as_secs(), 5400);
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-5s").is_err());
+    }
+}

@@ -1,0 +1,44 @@
+//! `~/.oci/config` and `oci_cli_rc`, resolved as the oci CLI resolves them.
+
+pub mod ini;
+pub mod profile;
+pub mod rc;
+
+pub use profile::{Options, Profile, resolve};
+
+use std::path::{Path, PathBuf};
+
+use crate::env::Env;
+
+/// Python's `os.path.expanduser`: `~` and `~/…` use the home directory, `~name/…` the
+/// home of `name` from the passwd file; anything else is returned unchanged.
+#[must_use]
+pub fn expand_user(path: &str, env: &dyn Env) -> PathBuf {
+    let Some(rest) = path.strip_prefix('~') else {
+        return PathBuf::from(path);
+    };
+    let (user, tail) = match rest.find(['/', std::path::MAIN_SEPARATOR]) {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, ""),
+    };
+    let home = if user.is_empty() { env.home() } else { passwd_home(user) };
+    match home {
+        Some(h) if tail.is_empty() => h,
+        Some(h) => h.join(tail),
+        None => PathBuf::from(path),
+    }
+}
+
+fn passwd_home(user: &str) -> Option<PathBuf> {
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    text.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() >= 6 && f[0] == user).then(|| PathBuf::from(f[5]))
+    })
+}
+
+/// `<home>/<rel>`, or `~/<rel>` when there is no home.
+#[must_use]
+pub fn home_path(env: &dyn Env, rel: &str) -> PathBuf {
+    env.home().map_or_else(|| Path::new("~").join(rel), |h| h.join(rel))
+}

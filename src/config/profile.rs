@@ -1,0 +1,209 @@
+//! Which config file and profile, and what the profile says after env overrides.
+
+use std::path::{Path, PathBuf};
+
+use super::{expand_user, home_path, ini, rc};
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// The literal default the oci CLI compares `--config-file` against.
+pub const DEFAULT_CONFIG: &str = "~/.oci/config";
+
+/// What the command line says about configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    pub config_file: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub cli_rc_file: Option<PathBuf>,
+}
+
+/// A profile as the oci CLI would see it, env overrides applied, paths `~`-expanded.
+#[derive(Debug)]
+pub struct Profile {
+    pub name: String,
+    /// The config file read (`None` when the environment alone defines the profile).
+    pub config_file: Option<PathBuf>,
+    pub region: Option<String>,
+    pub tenancy: Option<String>,
+    pub user: Option<String>,
+    pub fingerprint: Option<String>,
+    pub key_file: Option<PathBuf>,
+    pub pass_phrase: Option<Secret<String>>,
+    pub security_token_file: Option<PathBuf>,
+}
+
+impl Profile {
+    /// `security_token` when the profile names a token file, else `api_key`.
+    #[must_use]
+    pub fn auth(&self) -> &'static str {
+        if self.security_token_file.is_some() { "security_token" } else { "api_key" }
+    }
+
+    /// The config file, for messages.
+    #[must_use]
+    pub fn config_display(&self) -> String {
+        self.config_file.as_ref().map_or_else(|| "(environment)".to_owned(), |p| p.display().to_string())
+    }
+
+    /// The region, or a configuration error naming the profile.
+    pub fn require_region(&self) -> Result<&str> {
+        self.region.as_deref().ok_or_else(|| {
+            Error::Config(format!(
+                "profile '{}' in {} has no region; add region=... to the profile, or pass --region / set OCI_CLI_REGION",
+                self.name,
+                self.config_display()
+            ))
+        })
+    }
+}
+
+/// The config file path: `--config-file` unless it is the literal default, else
+/// `OCI_CLI_CONFIG_FILE`; then the SDK's fallbacks for the default (`~/.oci/config` if it
+/// exists, else `OCI_CONFIG_FILE`, else `~/.oraclebmc/config` if it exists).
+#[must_use]
+pub fn config_path(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
+    let requested = flag
+        .map(|p| p.to_string_lossy().into_owned())
+        .filter(|p| p != DEFAULT_CONFIG)
+        .or_else(|| env.var("OCI_CLI_CONFIG_FILE"))
+        .unwrap_or_else(|| DEFAULT_CONFIG.to_owned());
+    if requested != DEFAULT_CONFIG {
+        return expand_user(&requested, env);
+    }
+    let default = home_path(env, ".oci/config");
+    if default.exists() {
+        return default;
+    }
+    if let Some(p) = env.var("OCI_CONFIG_FILE") {
+        return expand_user(&p, env);
+    }
+    let legacy = home_path(env, ".oraclebmc/config");
+    if legacy.exists() { legacy } else { default }
+}
+
+/// The profile name: `--profile`, `OCI_CLI_PROFILE`, the rc file's `default_profile`, `DEFAULT`.
+pub fn profile_name(opts: &Options, env: &dyn Env) -> Result<String> {
+    if let Some(p) = opts.profile.clone().or_else(|| env.var("OCI_CLI_PROFILE")) {
+        return Ok(p);
+    }
+    Ok(rc::default_profile(opts.cli_rc_file.as_deref(), env)?.unwrap_or_else(|| ini::DEFAULT_SECTION.to_owned()))
+}
+
+/// Resolves the active profile.
+pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
+    let name = profile_name(opts, env)?;
+    let region_override = opts.region.clone().or_else(|| env.var("OCI_CLI_REGION"));
+    let var = |k: &str| env.var(k);
+    let path_var = |k: &str| var(k).map(|p| expand_user(&p, env));
+
+    // The oci CLI skips the file entirely when the environment names a whole API-key profile.
+    let from_env_only = ["OCI_CLI_USER", "OCI_CLI_TENANCY", "OCI_CLI_FINGERPRINT", "OCI_CLI_KEY_FILE"]
+        .iter()
+        .all(|k| var(k).is_some())
+        && region_override.is_some();
+    let (config_file, get): (Option<PathBuf>, Box<dyn Fn(&str) -> Option<String>>) = if from_env_only {
+        (None, Box::new(|_| None))
+    } else {
+        let path = config_path(opts.config_file.as_deref(), env);
+        let parsed = read_config(&path)?;
+        if !parsed.has_section(&name) {
+            return Err(Error::Config(format!(
+                "profile '{name}' not found in config file {}; pick another with --profile, or log in with `oci session authenticate --profile-name {name}`",
+                path.display()
+            )));
+        }
+        let n = name.clone();
+        (Some(path), Box::new(move |k| parsed.get(&n, k).map(str::to_owned)))
+    };
+    let take = |env_key: &str, key: &str| var(env_key).or_else(|| get(key));
+    let take_path = |env_key: &str, key: &str| path_var(env_key).or_else(|| get(key).map(|p| expand_user(&p, env)));
+    Ok(Profile {
+        region: region_override.or_else(|| get("region")).or_else(|| var("OCI_REGION")),
+        tenancy: take("OCI_CLI_TENANCY", "tenancy"),
+        user: take("OCI_CLI_USER", "user"),
+        fingerprint: take("OCI_CLI_FINGERPRINT", "fingerprint"),
+        key_file: take_path("OCI_CLI_KEY_FILE", "key_file"),
+        pass_phrase: take("OCI_CLI_PASSPHRASE", "pass_phrase").map(Secret::new),
+        security_token_file: take_path("OCI_CLI_SECURITY_TOKEN_FILE", "security_token_file"),
+        config_file,
+        name,
+    })
+}
+
+/// Reads and parses a config file, with errors that name it.
+pub fn read_config(path: &Path) -> Result<ini::Ini> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::Config(format!(
+                "config file {} not found; log in with `oci session authenticate`, or pass --config-file / set OCI_CLI_CONFIG_FILE",
+                path.display()
+            ))
+        } else {
+            Error::Config(format!("cannot read config file {}: {e}", path.display()))
+        }
+    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::Config(format!("config file {} is not UTF-8 text", path.display())))?;
+    ini::parse(&text).map_err(|e| Error::Config(format!("cannot parse config file {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::FakeEnv;
+
+    fn env_with(dir: &Path, config: &str) -> FakeEnv {
+        std::fs::create_dir_all(dir.join(".oci")).unwrap();
+        std::fs::write(dir.join(".oci/config"), config).unwrap();
+        FakeEnv::new(dir, jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn default_inheritance_and_overrides() {
+        let d = tempfile::tempdir().unwrap();
+        let env = env_with(d.path(), "[DEFAULT]\nregion=us-ashburn-1\n[p]\nkey_file=~/k.pem\nsecurity_token_file=~/t\n")
+            .with("OCI_CLI_PROFILE", "p")
+            .with("OCI_CLI_PASSPHRASE", "pw");
+        let p = resolve(&Options::default(), &env).unwrap();
+        assert_eq!(p.name, "p");
+        assert_eq!(p.region.as_deref(), Some("us-ashburn-1"));
+        assert_eq!(p.auth(), "security_token");
+        assert_eq!(p.key_file.unwrap(), d.path().join("k.pem"));
+        assert_eq!(p.pass_phrase.unwrap().expose(), "pw");
+
+        let opts = Options { profile: Some("p".into()), region: Some("eu-frankfurt-1".into()), ..Default::default() };
+        let env = env.with("OCI_CLI_REGION", "ignored");
+        assert_eq!(resolve(&opts, &env).unwrap().region.as_deref(), Some("eu-frankfurt-1"));
+    }
+
+    #[test]
+    fn rc_default_profile() {
+        let d = tempfile::tempdir().unwrap();
+        let env = env_with(d.path(), "[rcp]\nregion=r\n");
+        std::fs::write(d.path().join(".oci/oci_cli_rc"), "[OCI_CLI_SETTINGS]\ndefault_profile = rcp\n").unwrap();
+        assert_eq!(resolve(&Options::default(), &env).unwrap().name, "rcp");
+    }
+
+    #[test]
+    fn config_fallbacks() {
+        let d = tempfile::tempdir().unwrap();
+        let env = FakeEnv::new(d.path(), jiff::Timestamp::UNIX_EPOCH).with("OCI_CONFIG_FILE", "/x/cfg");
+        assert_eq!(config_path(None, &env), PathBuf::from("/x/cfg"));
+        let env = env.with("OCI_CLI_CONFIG_FILE", "/y/cfg");
+        assert_eq!(config_path(None, &env), PathBuf::from("/y/cfg"));
+        assert_eq!(config_path(Some(Path::new("/z")), &env), PathBuf::from("/z"));
+        assert_eq!(config_path(Some(Path::new(DEFAULT_CONFIG)), &env), PathBuf::from("/y/cfg"));
+    }
+
+    #[test]
+    fn missing_profile_is_a_config_error() {
+        let d = tempfile::tempdir().unwrap();
+        let env = env_with(d.path(), "[a]\n");
+        let opts = Options { profile: Some("A".into()), ..Default::default() };
+        let e = resolve(&opts, &env).unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(e.to_string().contains("profile 'A' not found"), "{e}");
+    }
+}

@@ -1,0 +1,41 @@
+//! The oci_cli_rc file: only `[OCI_CLI_SETTINGS] default_profile` matters here.
+
+use std::path::{Path, PathBuf};
+
+use super::{expand_user, home_path, ini};
+use crate::env::Env;
+use crate::error::{Error, Result};
+
+/// The rc file the oci CLI would read: `--cli-rc-file` if it exists, else
+/// `OCI_CLI_RC_FILE`, else `~/.oci/oci_cli_rc`, else `~/.oci/cli-defaults`.
+#[must_use]
+pub fn locate(flag: Option<&Path>, env: &dyn Env) -> Option<PathBuf> {
+    if let Some(p) = flag {
+        let p = expand_user(&p.to_string_lossy(), env);
+        if p.exists() {
+            return Some(p);
+        }
+    }
+    if let Some(p) = env.var("OCI_CLI_RC_FILE") {
+        let p = expand_user(&p, env);
+        if p.exists() {
+            return Some(p);
+        }
+    }
+    ["oci_cli_rc", "cli-defaults"]
+        .into_iter()
+        .map(|n| home_path(env, &format!(".oci/{n}")))
+        .find(|p| p.exists())
+}
+
+/// `default_profile` from the rc file, if any.
+pub fn default_profile(flag: Option<&Path>, env: &dyn Env) -> Result<Option<String>> {
+    let Some(path) = locate(flag, env) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::Config(format!("cannot read the oci_cli_rc file {}: {e}", path.display())))?;
+    let parsed = ini::parse(&text)
+        .map_err(|e| Error::Config(format!("cannot parse the oci_cli_rc file {}: {e}", path.display())))?;
+    Ok(parsed.get("OCI_CLI_SETTINGS", "default_profile").filter(|v| !v.is_empty()).map(str::to_owned))
+}

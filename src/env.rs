@@ -1,0 +1,74 @@
+//! The one door to ambient state: environment variables, the home directory and the clock.
+//!
+//! Everything that depends on the environment takes `&dyn Env`, so tests can run on a fixed
+//! clock with a made-up environment.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+pub trait Env {
+    /// An environment variable, if it is set (empty values count as set).
+    fn var_os(&self, name: &str) -> Option<OsString>;
+    /// The user's home directory.
+    fn home(&self) -> Option<PathBuf>;
+    /// The wall clock.
+    fn now(&self) -> Timestamp;
+
+    /// An environment variable as UTF-8 text; unset, empty or non-UTF-8 values are `None`.
+    fn var(&self, name: &str) -> Option<String> {
+        self.var_os(name)
+            .and_then(|v| v.into_string().ok())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The real process environment.
+pub struct RealEnv;
+
+#[allow(clippy::disallowed_methods)] // the only place that reads the process environment
+impl Env for RealEnv {
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        std::env::var_os(name)
+    }
+    fn home(&self) -> Option<PathBuf> {
+        std::env::home_dir()
+    }
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// A made-up environment for unit tests.
+#[derive(Debug, Clone)]
+pub struct FakeEnv {
+    pub vars: HashMap<String, OsString>,
+    pub home: Option<PathBuf>,
+    pub now: Timestamp,
+}
+
+impl FakeEnv {
+    #[must_use]
+    pub fn new(home: impl Into<PathBuf>, now: Timestamp) -> Self {
+        Self { vars: HashMap::new(), home: Some(home.into()), now }
+    }
+    #[must_use]
+    pub fn with(mut self, name: &str, value: impl Into<OsString>) -> Self {
+        self.vars.insert(name.to_owned(), value.into());
+        self
+    }
+}
+
+impl Env for FakeEnv {
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        self.vars.get(name).cloned()
+    }
+    fn home(&self) -> Option<PathBuf> {
+        self.home.clone()
+    }
+    fn now(&self) -> Timestamp {
+        self.now
+    }
+}

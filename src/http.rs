@@ -1,0 +1,206 @@
+//! HTTPS: built only when a request is about to go out. TLS always verified; a CA bundle
+//! replaces the built-in Mozilla roots; proxies chosen explicitly; bounded time.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::env::Env;
+
+/// Connect timeout of one attempt.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The deadline across all attempts of one logical request.
+pub const TOTAL_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Where TLS trust and the proxy come from.
+#[derive(Debug, Default, Clone)]
+pub struct Settings {
+    /// `--cert-bundle`, else `OCI_CLI_CERT_BUNDLE`, else `REQUESTS_CA_BUNDLE`.
+    pub cert_bundle: Option<PathBuf>,
+    /// `HTTPS_PROXY`/`https_proxy`, else `ALL_PROXY`/`all_proxy` (never `HTTP_PROXY`).
+    pub proxy: Option<String>,
+    /// `NO_PROXY`/`no_proxy`.
+    pub no_proxy: Option<String>,
+}
+
+impl Settings {
+    #[must_use]
+    pub fn from_env(cert_bundle_flag: Option<PathBuf>, env: &dyn Env) -> Self {
+        let first = |names: &[&str]| names.iter().find_map(|n| env.var(n));
+        Settings {
+            cert_bundle: cert_bundle_flag
+                .or_else(|| first(&["OCI_CLI_CERT_BUNDLE", "REQUESTS_CA_BUNDLE"]).map(PathBuf::from)),
+            proxy: first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]),
+            no_proxy: first(&["NO_PROXY", "no_proxy"]),
+        }
+    }
+}
+
+/// Whether `NO_PROXY` exempts `host`: `*`, an exact host, or `.suffix` / `*.suffix`
+/// (which also match the bare suffix). A port in an entry or the host is ignored.
+#[must_use]
+pub fn no_proxy_matches(no_proxy: &str, host: &str) -> bool {
+    let host = strip_port(host).to_ascii_lowercase();
+    no_proxy.split(',').map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
+        if entry == "*" {
+            return true;
+        }
+        let entry = strip_port(entry).to_ascii_lowercase();
+        let bare = entry.trim_start_matches('*').trim_start_matches('.');
+        host == bare || host.ends_with(&format!(".{bare}"))
+    })
+}
+
+fn strip_port(h: &str) -> &str {
+    if h.starts_with('[') {
+        return h.split(']').next().map_or(h, |s| s.trim_start_matches('['));
+    }
+    match h.rsplit_once(':') {
+        Some((a, p)) if p.chars().all(|c| c.is_ascii_digit()) => a,
+        _ => h,
+    }
+}
+
+/// A failure before a status code came back. The text never holds a secret.
+#[derive(Debug)]
+pub struct TransportError(pub String);
+
+/// A reply.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    pub request_id: Option<String>,
+}
+
+/// One configured client for one URL (trust, proxy, timeouts).
+pub struct Client {
+    agent: ureq::Agent,
+}
+
+impl Client {
+    /// Builds the agent. `remaining` bounds the whole attempt.
+    pub fn new(settings: &Settings, host: &str, remaining: Duration) -> Result<Self, TransportError> {
+        let roots = match &settings.cert_bundle {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .map_err(|e| TransportError(format!("cannot read the CA bundle {}: {e}", path.display())))?;
+                let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
+                    .filter_map(|item| match item {
+                        Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                if certs.is_empty() {
+                    return Err(TransportError(format!("the CA bundle {} holds no certificate", path.display())));
+                }
+                ureq::tls::RootCerts::new_with_certs(&certs)
+            }
+            None => ureq::tls::RootCerts::WebPki,
+        };
+        let proxy = match &settings.proxy {
+            Some(p) if !settings.no_proxy.as_deref().is_some_and(|np| no_proxy_matches(np, host)) => {
+                let p = if p.contains("://") { p.clone() } else { format!("http://{p}") };
+                Some(ureq::Proxy::new(&p).map_err(|_| TransportError("the proxy setting (HTTPS_PROXY/ALL_PROXY) is not a valid URL".into()))?)
+            }
+            _ => None,
+        };
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .https_only(true)
+            .max_redirects(0)
+            .user_agent(format!("oci-token/{}", env!("CARGO_PKG_VERSION")))
+            .accept("application/json")
+            .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
+            .proxy(proxy)
+            .timeout_connect(Some(CONNECT_TIMEOUT.min(remaining)))
+            .timeout_global(Some(remaining))
+            .build();
+        Ok(Client { agent: config.into() })
+    }
+
+    /// POSTs `body` with `headers` (which include the signed ones) and reads the reply.
+    pub fn post(&self, url: &str, headers: &[(&str, String)], body: &[u8]) -> Result<Reply, TransportError> {
+        let mut req = self.agent.post(url);
+        for (name, value) in headers {
+            req = req.header(*name, value.as_str());
+        }
+        let mut resp = req.send(body).map_err(describe)?;
+        let status = resp.status().as_u16();
+        let request_id = resp
+            .headers()
+            .get("opc-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut text = String::new();
+        resp.body_mut()
+            .as_reader()
+            .take(1 << 20)
+            .read_to_string(&mut text)
+            .map_err(|e| TransportError(format!("reading the reply failed: {e}")))?;
+        Ok(Reply { status, body: text, request_id })
+    }
+}
+
+fn describe(e: ureq::Error) -> TransportError {
+    let text = match &e {
+        ureq::Error::Timeout(_) => "timed out".to_owned(),
+        ureq::Error::HostNotFound => "host not found (DNS)".to_owned(),
+        ureq::Error::ConnectionFailed => "connection failed".to_owned(),
+        ureq::Error::Io(io) => format!("I/O error: {io}"),
+        ureq::Error::Rustls(t) => format!("TLS error: {t}"),
+        ureq::Error::ConnectProxyFailed(_) => "the proxy refused the connection (CONNECT failed)".to_owned(),
+        other => other.to_string(),
+    };
+    TransportError(text)
+}
+
+/// A random `opc-request-id`: 32 upper-case hex digits, as the SDKs send.
+#[must_use]
+pub fn request_id() -> String {
+    let mut b = [0u8; 16];
+    if getrandom::fill(&mut b).is_err() {
+        b = std::process::id().to_be_bytes().repeat(4).try_into().unwrap_or([0; 16]);
+    }
+    b.iter().map(|x| format!("{x:02X}")).collect()
+}
+
+/// A deadline helper for retries.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    #[must_use]
+    pub fn after(d: Duration) -> Self {
+        Deadline(Instant::now() + d)
+    }
+    #[must_use]
+    pub fn remaining(&self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_proxy_rules() {
+        assert!(no_proxy_matches("*", "auth.x.com"));
+        assert!(no_proxy_matches("auth.x.com", "auth.x.com:443"));
+        assert!(no_proxy_matches(".x.com", "auth.x.com"));
+        assert!(no_proxy_matches(".x.com", "x.com"));
+        assert!(no_proxy_matches("*.x.com", "x.com"));
+        assert!(no_proxy_matches("a, x.com:8443", "auth.x.com"));
+        assert!(!no_proxy_matches("y.com", "auth.x.com"));
+        assert!(!no_proxy_matches("x.com", "auth.xx.com"));
+        assert!(no_proxy_matches("127.0.0.1", "127.0.0.1:8443"));
+    }
+
+    #[test]
+    fn request_id_shape() {
+        let id = request_id();
+        assert_eq!(id.len(), 32);
+        assert!(id.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+    }
+}

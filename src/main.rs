@@ -1,0 +1,19 @@
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use oci_token::cli::Cli;
+use oci_token::env::RealEnv;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse(); // usage errors: clap prints and exits 2
+    match oci_token::run(&cli, &RealEnv) {
+        Ok(code) => code,
+        Err(err) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("oci-token: {err}"); // one line, no secrets
+            }
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Renderers (pure, one per format) and `emit`, the only stdout writer.
+
+pub mod json;
+pub mod text;
+
+use std::io::Write as _;
+
+use jiff::Timestamp;
+
+use crate::secret::Secret;
+
+/// Everything a session renderer may show.
+#[derive(Debug)]
+pub struct View<'a> {
+    pub auth: &'static str,
+    pub profile: &'a str,
+    pub config_file: Option<String>,
+    pub region: Option<&'a str>,
+    pub tenancy: Option<&'a str>,
+    pub user: Option<&'a str>,
+    pub fingerprint: Option<&'a str>,
+    pub key_file: Option<String>,
+    pub token_file: Option<String>,
+    pub token: Option<&'a Secret<String>>,
+    pub issued_at: Option<Timestamp>,
+    pub expires_at: Option<Timestamp>,
+    pub session_expires_at: Option<Timestamp>,
+    pub now: Timestamp,
+    pub refreshed: bool,
+}
+
+impl View<'_> {
+    /// Whole seconds left before `expires_at` (negative once past).
+    #[must_use]
+    pub fn expires_in_seconds(&self) -> Option<i64> {
+        self.expires_at.map(|e| e.as_second() - self.now.as_second())
+    }
+}
+
+/// Writes `payload` to stdout in one write and flushes. A closed pipe (`| head -c1`) is not
+/// an error.
+pub fn emit(payload: &str) -> std::io::Result<()> {
+    #[allow(clippy::disallowed_methods)] // the one stdout writer
+    let mut out = std::io::stdout().lock();
+    match out.write_all(payload.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// A one-line warning on stderr (the only stderr writer besides `main`).
+pub fn warn(msg: &str) {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("oci-token: warning: {msg}");
+    }
+}
+
+/// A one-line notice on stderr for people (`validate`, `refresh`).
+pub fn note(msg: &str) {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("{msg}");
+    }
+}

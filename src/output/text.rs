@@ -1,0 +1,29 @@
+//! `--output text`: `field: value` lines for people. Never includes the token.
+
+use super::View;
+
+#[must_use]
+pub fn render(v: &View<'_>, valid: Option<bool>) -> String {
+    let opt = |o: Option<&str>| o.unwrap_or("-").to_owned();
+    let ts = |t: Option<jiff::Timestamp>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
+    let mut rows: Vec<(&str, String)> = vec![
+        ("profile", v.profile.to_owned()),
+        ("auth", v.auth.to_owned()),
+        ("config_file", opt(v.config_file.as_deref())),
+        ("region", opt(v.region)),
+        ("tenancy", opt(v.tenancy)),
+        ("user", opt(v.user)),
+        ("fingerprint", opt(v.fingerprint)),
+        ("key_file", opt(v.key_file.as_deref())),
+        ("token_file", opt(v.token_file.as_deref())),
+        ("issued_at", ts(v.issued_at)),
+        ("expires_at", ts(v.expires_at)),
+        ("session_expires_at", ts(v.session_expires_at)),
+        ("expires_in_seconds", v.expires_in_seconds().map_or_else(|| "-".to_owned(), |s| s.to_string())),
+        ("refreshed", v.refreshed.to_string()),
+    ];
+    if let Some(valid) = valid {
+        rows.push(("valid", valid.to_string()));
+    }
+    rows.iter().map(|(k, val)| format!("{k}: {val}\n")).collect()
+}

@@ -1,0 +1,152 @@
+//! Region → endpoint, as the Python SDK's `regions.endpoint_for` resolves it.
+//! Pure: the region table, `~/.oci/regions-config.json` and `OCI_REGION_METADATA` are passed in.
+
+use serde::Deserialize;
+
+/// The realm and region table of the OCI Python SDK 2.189.0.
+const TABLE: &str = include_str!("data/regions.json");
+
+#[derive(Deserialize)]
+struct Table {
+    realms: std::collections::BTreeMap<String, String>,
+    regions: Vec<TableRegion>,
+}
+
+#[derive(Deserialize)]
+struct TableRegion {
+    region: String,
+    key: String,
+    realm: String,
+}
+
+/// One entry of `regions-config.json` or `OCI_REGION_METADATA`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Metadata {
+    realm_domain_component: String,
+    region_key: String,
+    region_identifier: String,
+}
+
+/// Extra region sources, as text (unparsed); each is optional.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    /// Contents of `~/.oci/regions-config.json`: a JSON array of region objects.
+    pub regions_config: Option<String>,
+    /// `OCI_REGION_METADATA`: one JSON region object.
+    pub region_metadata: Option<String>,
+    /// `OCI_DEFAULT_REALM`: the second-level domain for unknown regions (else `oraclecloud.com`).
+    pub default_realm: Option<String>,
+}
+
+/// `https://<service>.<region>.<domain>` (with `infix`, e.g. `oci.` for identity, before the
+/// domain); a region containing a dot is taken as the whole domain.
+#[must_use]
+pub fn endpoint(service: &str, infix: &str, region: &str, sources: &Sources) -> String {
+    let region = region.trim().to_lowercase();
+    let table: Table = serde_json::from_str(TABLE).unwrap_or(Table { realms: Default::default(), regions: vec![] });
+    let mut extra: Vec<Metadata> = Vec::new();
+    if let Some(text) = &sources.regions_config
+        && let Ok(list) = serde_json::from_str::<Vec<Metadata>>(text)
+    {
+        extra.extend(list);
+    }
+    if let Some(text) = &sources.region_metadata
+        && let Ok(one) = serde_json::from_str::<Metadata>(text)
+    {
+        extra.push(one);
+    }
+    let id = table
+        .regions
+        .iter()
+        .find(|r| r.key == region)
+        .map(|r| r.region.clone())
+        .or_else(|| extra.iter().find(|m| m.region_key.to_lowercase() == region).map(|m| m.region_identifier.to_lowercase()))
+        .unwrap_or(region);
+    if id.contains('.') {
+        return format!("https://{service}.{id}");
+    }
+    let domain = table
+        .regions
+        .iter()
+        .find(|r| r.region == id)
+        .and_then(|r| table.realms.get(&r.realm).cloned())
+        .or_else(|| {
+            extra
+                .iter()
+                .find(|m| m.region_identifier.to_lowercase() == id)
+                .map(|m| m.realm_domain_component.to_lowercase())
+        })
+        .or_else(|| sources.default_realm.clone())
+        .unwrap_or_else(|| "oraclecloud.com".to_owned());
+    format!("https://{service}.{id}.{infix}{domain}")
+}
+
+/// Whether `region` names a known region (id or short key) or a domain.
+#[must_use]
+pub fn is_known(region: &str, sources: &Sources) -> bool {
+    let r = region.trim().to_lowercase();
+    if r.contains('.') {
+        return true;
+    }
+    let table: Option<Table> = serde_json::from_str(TABLE).ok();
+    table.is_some_and(|t| t.regions.iter().any(|x| x.region == r || x.key == r))
+        || [&sources.regions_config, &sources.region_metadata]
+            .into_iter()
+            .flatten()
+            .any(|t| t.to_lowercase().contains(&format!("\"{r}\"")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(region: &str, s: &Sources) -> String {
+        endpoint("auth", "", region, s)
+    }
+
+    #[test]
+    fn table_and_short_keys() {
+        let s = Sources::default();
+        assert_eq!(auth("us-ashburn-1", &s), "https://auth.us-ashburn-1.oraclecloud.com");
+        assert_eq!(auth("IAD", &s), "https://auth.us-ashburn-1.oraclecloud.com");
+        assert_eq!(auth("lfi", &s), "https://auth.us-langley-1.oraclegovcloud.com");
+        assert_eq!(auth("ltn", &s), "https://auth.uk-gov-london-1.oraclegovcloud.uk");
+        assert_eq!(auth("str", &s), "https://auth.eu-frankfurt-2.oraclecloud.eu");
+        assert_eq!(endpoint("identity", "oci.", "fra", &s), "https://identity.eu-frankfurt-1.oci.oraclecloud.com");
+    }
+
+    #[test]
+    fn dotted_region_is_the_domain() {
+        let s = Sources::default();
+        assert_eq!(auth("localtest.internal:8443", &s), "https://auth.localtest.internal:8443");
+    }
+
+    #[test]
+    fn metadata_and_config_file() {
+        let one = r#"{"realmKey":"oc99","realmDomainComponent":"oci-test.internal:8443","regionKey":"TST","regionIdentifier":"test-region-1"}"#;
+        let s = Sources { region_metadata: Some(one.into()), ..Default::default() };
+        assert_eq!(auth("test-region-1", &s), "https://auth.test-region-1.oci-test.internal:8443");
+        assert_eq!(auth("TST", &s), "https://auth.test-region-1.oci-test.internal:8443");
+        let s = Sources { regions_config: Some(format!("[{one}]")), ..Default::default() };
+        assert_eq!(auth("tst", &s), "https://auth.test-region-1.oci-test.internal:8443");
+    }
+
+    #[test]
+    fn unknown_region_defaults_to_oc1_or_env_realm() {
+        assert_eq!(auth("xx-new-1", &Sources::default()), "https://auth.xx-new-1.oraclecloud.com");
+        let s = Sources { default_realm: Some("example.org".into()), ..Default::default() };
+        assert_eq!(auth("xx-new-1", &s), "https://auth.xx-new-1.example.org");
+    }
+
+    #[test]
+    fn every_table_region_resolves_in_its_realm() {
+        let t: Table = serde_json::from_str(TABLE).unwrap();
+        assert_eq!(t.regions.len(), 85);
+        for r in &t.regions {
+            let want = format!("https://auth.{}.{}", r.region, t.realms[&r.realm]);
+            assert_eq!(auth(&r.key, &Sources::default()), want);
+            assert_eq!(auth(&r.region, &Sources::default()), want);
+        }
+    }
+}

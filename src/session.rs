@@ -1,0 +1,340 @@
+//! `get`, `refresh` and `validate`: the session as the profile names it, kept fresh.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use rsa::PrivateKey;
+
+use crate::cli::Global;
+use crate::config::{self, Profile};
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::output::{self, View};
+use crate::secret::Secret;
+use crate::token::{self, Claims, Decision};
+use crate::{http, key, refresh, region, store};
+
+/// What every command needs: the global options and the environment.
+pub struct Ctx<'a> {
+    pub global: &'a Global,
+    pub env: &'a dyn Env,
+}
+
+impl Ctx<'_> {
+    pub fn profile(&self) -> Result<Profile> {
+        let g = self.global;
+        config::resolve(
+            &config::Options {
+                config_file: g.config_file.clone(),
+                profile: g.profile.clone(),
+                region: g.region.clone(),
+                cli_rc_file: g.cli_rc_file.clone(),
+            },
+            self.env,
+        )
+    }
+}
+
+/// A session read from disk.
+pub struct Session {
+    pub token_path: PathBuf,
+    pub token: Secret<String>,
+    pub claims: Claims,
+    pub refreshed: bool,
+}
+
+/// The token file of a session profile, or a configuration error.
+pub fn token_path(p: &Profile) -> Result<&Path> {
+    p.security_token_file.as_deref().ok_or_else(|| {
+        Error::Config(format!(
+            "profile '{}' in {} has no security_token_file (it is not a session profile); log in with `oci session authenticate --profile-name {}`",
+            p.name,
+            p.config_display(),
+            p.name
+        ))
+    })
+}
+
+/// Reads and decodes a token file; a trailing newline is tolerated.
+pub fn read_token(path: &Path, profile: &str) -> Result<(Secret<String>, Claims)> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::Config(format!(
+                "token file {} of profile '{profile}' not found; log in with `oci session authenticate --profile-name {profile}`",
+                path.display()
+            ))
+        } else {
+            Error::Config(format!("cannot read token file {}: {e}", path.display()))
+        }
+    })?;
+    let token = token::trim_file(&text).to_owned();
+    let claims = token::decode(&token).map_err(|e| {
+        Error::Config(format!(
+            "token file {} of profile '{profile}': {e}; log in again with `oci session authenticate --profile-name {profile}`",
+            path.display()
+        ))
+    })?;
+    Ok((Secret::new(token), claims))
+}
+
+/// The key file must exist (as the Python SDK checks at load time).
+fn require_key_file(p: &Profile) -> Result<&Path> {
+    let path = p.key_file.as_deref().ok_or_else(|| {
+        Error::Config(format!("profile '{}' in {} has no key_file", p.name, p.config_display()))
+    })?;
+    if !path.exists() {
+        return Err(Error::Config(format!("key_file {} of profile '{}' does not exist", path.display(), p.name)));
+    }
+    Ok(path)
+}
+
+/// Loads the profile's private key (never prompting) and, when `claims` carry a `jwk`,
+/// checks that the token belongs to this key.
+pub fn load_key(p: &Profile, claims: Option<&Claims>) -> Result<PrivateKey> {
+    let path = require_key_file(p)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("cannot read key_file {}: {e}", path.display())))?;
+    let k = key::load(&text, p.pass_phrase.as_ref())
+        .map_err(|e| Error::Config(format!("key_file {} of profile '{}': {e}", path.display(), p.name)))?;
+    if let Some(jwk) = claims.and_then(|c| c.jwk.as_ref())
+        && !key::matches_jwk(&k, &jwk.n, &jwk.e)
+    {
+        return Err(Error::Config(format!(
+            "the session token of profile '{}' was issued for a different key than key_file {}; the two come from different logins: log in again with `oci session authenticate --profile-name {}`",
+            p.name,
+            path.display(),
+            p.name
+        )));
+    }
+    Ok(k)
+}
+
+/// How `ensure` decides.
+#[derive(Debug, Clone, Copy)]
+pub enum Mode {
+    /// `get`: refresh inside the window; the token must stay valid for `min_valid`.
+    IfNeeded { window: SignedDuration, min_valid: SignedDuration },
+    /// `refresh`: always.
+    Force { min_valid: SignedDuration },
+}
+
+impl Mode {
+    fn min_valid(self) -> SignedDuration {
+        match self {
+            Mode::IfNeeded { min_valid, .. } | Mode::Force { min_valid } => min_valid,
+        }
+    }
+}
+
+fn expiry_text(t: Timestamp) -> String {
+    t.to_string()
+}
+
+/// Returns a token that satisfies `mode`, refreshing it under the lock when needed.
+pub fn ensure(ctx: &Ctx<'_>, p: &Profile, mode: Mode, lock_timeout: SignedDuration) -> Result<Session> {
+    let path = token_path(p)?.to_owned();
+    let (token, claims) = read_token(&path, &p.name)?;
+    let now = ctx.env.now();
+    let decide = |c: &Claims| match mode {
+        Mode::IfNeeded { window, min_valid } => token::decide(ctx.env.now(), c, window, min_valid),
+        Mode::Force { .. } => match token::decide(ctx.env.now(), c, SignedDuration::ZERO, SignedDuration::ZERO) {
+            Decision::NeedsLogin => Decision::NeedsLogin,
+            _ => Decision::RefreshRequired,
+        },
+    };
+    let ended = |c: &Claims| {
+        Error::needs_login(
+            &p.name,
+            &format!(
+                "the session ended at {}",
+                c.sess_exp.map_or_else(|| "its 24-hour limit".to_owned(), expiry_text)
+            ),
+        )
+    };
+    match decide(&claims) {
+        Decision::Fresh => {
+            return Ok(Session { token_path: path, token, claims, refreshed: false });
+        }
+        Decision::NeedsLogin => return Err(ended(&claims)),
+        Decision::RefreshOptional | Decision::RefreshRequired => {}
+    }
+    // A proactive refresh may fail: the current token is still good for `min_valid`.
+    let optional = |c: &Claims| c.exp.duration_since(ctx.env.now()) >= mode.min_valid();
+    let fallback = |e: Error, token: Secret<String>, claims: Claims| -> Result<Session> {
+        if optional(&claims) && !matches!(mode, Mode::Force { .. }) {
+            output::warn(&format!("{e} (the current token is still valid until {})", expiry_text(claims.exp)));
+            Ok(Session { token_path: path.clone(), token, claims, refreshed: false })
+        } else {
+            Err(e)
+        }
+    };
+    let _ = now;
+    let timeout = Duration::from_secs(lock_timeout.as_secs().max(0).unsigned_abs());
+    let _lock = match store::lock(&path, timeout) {
+        Ok(l) => l,
+        Err(e) => return fallback(e, token, claims),
+    };
+    // Another process may have refreshed while we waited.
+    let (token, claims) = read_token(&path, &p.name)?;
+    match decide(&claims) {
+        Decision::Fresh => return Ok(Session { token_path: path, token, claims, refreshed: false }),
+        Decision::NeedsLogin => return Err(ended(&claims)),
+        Decision::RefreshOptional | Decision::RefreshRequired => {}
+    }
+    let fresh = match refresh_once(ctx, p, &token, &claims) {
+        Ok(t) => t,
+        Err(e) => return fallback(e, token, claims),
+    };
+    let (new_token, new_claims) = fresh;
+    if new_claims.exp <= claims.exp {
+        // Sessions from `--no-browser` (GenerateUpst) cannot be extended: never loop on them.
+        let e = Error::needs_login(
+            &p.name,
+            &format!(
+                "the auth service did not extend the session (it still ends at {}; sessions made with --no-browser cannot be extended)",
+                expiry_text(claims.exp)
+            ),
+        );
+        if optional(&claims) {
+            output::warn(&e.to_string());
+            return Ok(Session { token_path: path, token, claims, refreshed: false });
+        }
+        return Err(e);
+    }
+    store::write_atomic(&path, new_token.expose().as_bytes()).map_err(|e| {
+        Error::Other(format!("cannot write token file {} (it is unchanged): {e}", path.display()))
+    })?;
+    Ok(Session { token_path: path, token: new_token, claims: new_claims, refreshed: true })
+}
+
+/// The network step: load the key, sign, send, check the reply is a token.
+fn refresh_once(ctx: &Ctx<'_>, p: &Profile, token: &Secret<String>, claims: &Claims) -> Result<(Secret<String>, Claims)> {
+    let k = load_key(p, Some(claims))?;
+    let base = match ctx.global.auth_endpoint.clone().or_else(|| ctx.env.var("OCI_TOKEN_AUTH_ENDPOINT")) {
+        Some(b) => b,
+        None => region::endpoint("auth", "", p.require_region()?, &region_sources(ctx.env)),
+    };
+    let url = refresh::refresh_url(&base);
+    let settings = http::Settings::from_env(ctx.global.cert_bundle.clone(), ctx.env);
+    let new = refresh::refresh(&settings, &url, &k, token, &p.name, ctx.env)?;
+    let claims = token::decode(new.expose()).map_err(|e| {
+        Error::Service(format!("refreshing profile '{}' at {url}: the reply token is unusable ({e}); try again", p.name))
+    })?;
+    Ok((new, claims))
+}
+
+/// `regions-config.json`, `OCI_REGION_METADATA` and `OCI_DEFAULT_REALM`, read only when a
+/// region must be resolved.
+#[must_use]
+pub fn region_sources(env: &dyn Env) -> region::Sources {
+    region::Sources {
+        regions_config: std::fs::read_to_string(config::home_path(env, ".oci/regions-config.json")).ok(),
+        region_metadata: env.var("OCI_REGION_METADATA"),
+        default_realm: env.var("OCI_DEFAULT_REALM"),
+    }
+}
+
+/// The view of a profile and, for session profiles, its session.
+pub fn view<'a>(p: &'a Profile, s: Option<&'a Session>, now: Timestamp) -> View<'a> {
+    let path = |o: Option<&Path>| o.map(|x| x.display().to_string());
+    View {
+        auth: p.auth(),
+        profile: &p.name,
+        config_file: p.config_file.as_deref().map(|x| x.display().to_string()),
+        region: p.region.as_deref(),
+        tenancy: p.tenancy.as_deref().or_else(|| s.and_then(|s| s.claims.tenant.as_deref())),
+        user: p.user.as_deref().or_else(|| s.and_then(|s| s.claims.sub.as_deref())),
+        fingerprint: p.fingerprint.as_deref(),
+        key_file: path(p.key_file.as_deref()),
+        token_file: s.map(|s| s.token_path.display().to_string()),
+        token: s.map(|s| &s.token),
+        issued_at: s.and_then(|s| s.claims.iat),
+        expires_at: s.map(|s| s.claims.exp),
+        session_expires_at: s.and_then(|s| s.claims.sess_exp),
+        now,
+        refreshed: s.is_some_and(|s| s.refreshed),
+    }
+}
+
+/// An API-key profile needs what the Python SDK requires of one.
+fn check_api_key_profile(p: &Profile) -> Result<()> {
+    let missing: Vec<&str> = [
+        ("user", p.user.is_none()),
+        ("tenancy", p.tenancy.is_none()),
+        ("fingerprint", p.fingerprint.is_none()),
+        ("key_file", p.key_file.is_none()),
+        ("region", p.region.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(k, m)| m.then_some(k))
+    .collect();
+    if !missing.is_empty() {
+        return Err(Error::Config(format!(
+            "profile '{}' in {} has neither security_token_file nor a complete API key (missing: {})",
+            p.name,
+            p.config_display(),
+            missing.join(", ")
+        )));
+    }
+    require_key_file(p).map(|_| ())
+}
+
+fn render(ctx: &Ctx<'_>, v: &View<'_>) -> String {
+    match ctx.global.output {
+        Some(crate::cli::Format::Text) => output::text::render(v, None),
+        _ => output::json::render(v),
+    }
+}
+
+/// `oci-token get` and `oci-token refresh`.
+pub fn get(ctx: &Ctx<'_>, mode: Mode, lock_timeout: SignedDuration) -> Result<()> {
+    let p = ctx.profile()?;
+    if p.security_token_file.is_none() {
+        check_api_key_profile(&p)?;
+        if matches!(mode, Mode::Force { .. }) {
+            return Err(token_path(&p).map(|_| ()).unwrap_err());
+        }
+        return emit(&render(ctx, &view(&p, None, ctx.env.now())));
+    }
+    require_key_file(&p)?;
+    let s = ensure(ctx, &p, mode, lock_timeout)?;
+    if let Mode::Force { .. } = mode
+        && s.refreshed
+    {
+        output::note(&format!("oci-token: refreshed profile '{}'; valid until {}", p.name, expiry_text(s.claims.exp)));
+    }
+    emit(&render(ctx, &view(&p, Some(&s), ctx.env.now())))
+}
+
+/// `oci-token validate`: no network, no lock, no writes. Exit 0 when valid, 4 when not.
+pub fn validate(ctx: &Ctx<'_>) -> Result<()> {
+    let p = ctx.profile()?;
+    let path = token_path(&p)?.to_owned();
+    let (token, claims) = read_token(&path, &p.name)?;
+    load_key(&p, Some(&claims))?;
+    let now = ctx.env.now();
+    let session_over = claims.sess_exp.is_some_and(|s| now >= s);
+    let valid = now < claims.exp && !session_over;
+    let s = Session { token_path: path, token, claims, refreshed: false };
+    let v = view(&p, Some(&s), now);
+    match ctx.global.output {
+        Some(crate::cli::Format::Json) => emit(&output::json::render_validate(&v, valid))?,
+        Some(crate::cli::Format::Text) => emit(&output::text::render(&v, Some(valid)))?,
+        None => {}
+    }
+    if valid {
+        output::note(&format!("Session is valid until {}", s.claims.exp.strftime("%Y-%m-%d %H:%M:%S UTC")));
+        return Ok(());
+    }
+    let why = if session_over {
+        format!("the session ended at {}", s.claims.sess_exp.map(expiry_text).unwrap_or_default())
+    } else {
+        format!("the session token expired at {} (`oci-token refresh` may still revive it)", expiry_text(s.claims.exp))
+    };
+    Err(Error::needs_login(&p.name, &why))
+}
+
+fn emit(s: &str) -> Result<()> {
+    output::emit(s).map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))
+}

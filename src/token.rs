@@ -1,0 +1,267 @@
+//! The session token (UPST): claims decoded without verification, and the refresh policy.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+
+/// The public key a token is bound to (`n`, `e` base64url).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Jwk {
+    pub n: String,
+    pub e: String,
+    #[serde(default)]
+    pub kid: Option<String>,
+}
+
+/// The claims `oci-token` reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims {
+    pub exp: Timestamp,
+    pub iat: Option<Timestamp>,
+    pub sub: Option<String>,
+    pub tenant: Option<String>,
+    pub sess_exp: Option<Timestamp>,
+    pub jwk: Option<Jwk>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NumOrString {
+    Num(f64),
+    Str(String),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum JwkField {
+    Str(String),
+    Obj(Jwk),
+}
+
+#[derive(Deserialize)]
+struct RawClaims {
+    exp: Option<NumOrString>,
+    iat: Option<NumOrString>,
+    sub: Option<String>,
+    tenant: Option<String>,
+    sess_exp: Option<NumOrString>,
+    jwk: Option<JwkField>,
+}
+
+/// Why a token file is not a usable token. Never carries the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenError {
+    Empty,
+    NotJwt,
+    BadPayload,
+    NoExp,
+}
+
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TokenError::Empty => "the token file is empty",
+            TokenError::NotJwt => "the token file does not hold a JWT (three base64url parts)",
+            TokenError::BadPayload => "the token's claims are not valid JSON",
+            TokenError::NoExp => "the token has no valid 'exp' claim",
+        })
+    }
+}
+
+/// The token text as the token file holds it, without a trailing newline (tolerated on read).
+#[must_use]
+pub fn trim_file(text: &str) -> &str {
+    text.trim_end_matches(['\n', '\r'])
+}
+
+/// Decodes the claims of a JWT without verifying it (nothing can be verified: OCI does not
+/// publish the issuer key). Base64url padding is optional.
+pub fn decode(token: &str) -> Result<Claims, TokenError> {
+    if token.trim().is_empty() {
+        return Err(TokenError::Empty);
+    }
+    let mut parts = token.split('.');
+    let (Some(_), Some(payload), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(TokenError::NotJwt);
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).map_err(|_| TokenError::NotJwt)?;
+    let raw: RawClaims = serde_json::from_slice(&bytes).map_err(|_| TokenError::BadPayload)?;
+    let exp = raw.exp.as_ref().and_then(to_timestamp).ok_or(TokenError::NoExp)?;
+    let jwk = match raw.jwk {
+        Some(JwkField::Obj(j)) => Some(j),
+        Some(JwkField::Str(s)) => serde_json::from_str(&s).ok(),
+        None => None,
+    };
+    Ok(Claims {
+        exp,
+        iat: raw.iat.as_ref().and_then(to_timestamp),
+        sub: raw.sub,
+        tenant: raw.tenant,
+        sess_exp: raw.sess_exp.as_ref().and_then(to_timestamp),
+        jwk,
+    })
+}
+
+#[allow(clippy::cast_possible_truncation)]
+fn to_timestamp(v: &NumOrString) -> Option<Timestamp> {
+    match v {
+        NumOrString::Num(n) if n.is_finite() => Timestamp::from_second(n.floor() as i64).ok(),
+        NumOrString::Num(_) => None,
+        NumOrString::Str(s) => parse_date(s),
+    }
+}
+
+/// Parses a date claim: epoch seconds as text, RFC 3339, or an RFC 1123-style date such as
+/// `Wed, 25 Nov 2026 03:17:22 UTC` (also `GMT`, `Z`, `+0000`, with or without the weekday).
+#[must_use]
+pub fn parse_date(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<i64>() {
+        return Timestamp::from_second(n).ok();
+    }
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Some(t);
+    }
+    let s = s.split_once(", ").map_or(s, |(_, rest)| rest);
+    let mut it = s.split_whitespace();
+    let day: i8 = it.next()?.parse().ok()?;
+    let month = match it.next()?.to_ascii_lowercase().as_str() {
+        "jan" => 1,
+        "feb" => 2,
+        "mar" => 3,
+        "apr" => 4,
+        "may" => 5,
+        "jun" => 6,
+        "jul" => 7,
+        "aug" => 8,
+        "sep" => 9,
+        "oct" => 10,
+        "nov" => 11,
+        "dec" => 12,
+        _ => return None,
+    };
+    let year: i16 = it.next()?.parse().ok()?;
+    let mut hms = it.next()?.split(':');
+    let h: i8 = hms.next()?.parse().ok()?;
+    let m: i8 = hms.next()?.parse().ok()?;
+    let sec: i8 = hms.next().unwrap_or("0").parse().ok()?;
+    match it.next() {
+        None | Some("UTC" | "GMT" | "UT" | "Z" | "+0000" | "-0000") => {}
+        Some(_) => return None,
+    }
+    let dt = jiff::civil::DateTime::new(year, month, day, h, m, sec, 0).ok()?;
+    jiff::tz::TimeZone::UTC.to_timestamp(dt).ok()
+}
+
+/// What `get` does with a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Outside the refresh window: print it, no lock, no network, no write.
+    Fresh,
+    /// Inside the window but still valid for `min_valid`: refresh; on failure warn and print.
+    RefreshOptional,
+    /// Less than `min_valid` left (possibly already past `exp`): refresh or fail.
+    RefreshRequired,
+    /// `sess_exp` has passed: no refresh can help (exit 4, no request).
+    NeedsLogin,
+}
+
+/// The refresh policy, in order: `NeedsLogin` once `sess_exp` has passed; `RefreshRequired`
+/// if less than `min_valid` is left before `exp` (an `exp` already passed included: the
+/// service decides); `RefreshOptional` inside the `window`; otherwise `Fresh`.
+#[must_use]
+pub fn decide(now: Timestamp, c: &Claims, window: SignedDuration, min_valid: SignedDuration) -> Decision {
+    if c.sess_exp.is_some_and(|s| now >= s) {
+        return Decision::NeedsLogin;
+    }
+    let left = c.exp.duration_since(now);
+    if left < min_valid {
+        Decision::RefreshRequired
+    } else if left < window {
+        Decision::RefreshOptional
+    } else {
+        Decision::Fresh
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE;
+
+    fn jwt(claims: &str, padded: bool) -> String {
+        let enc = |s: &str| if padded { URL_SAFE.encode(s) } else { URL_SAFE_NO_PAD.encode(s) };
+        format!("{}.{}.sig", enc(r#"{"alg":"RS256"}"#), enc(claims))
+    }
+
+    #[test]
+    fn decodes_reference_shape() {
+        let t = jwt(
+            r#"{"sub":"u","tenant":"t","exp":1795493842,"iat":1795490242,"sess_exp":"Wed, 25 Nov 2026 03:17:22 UTC","jwk":"{\"kid\":\"k\",\"n\":\"AQAB\",\"e\":\"AQAB\",\"kty\":\"RSA\"}"}"#,
+            false,
+        );
+        let c = decode(&t).unwrap();
+        assert_eq!(c.exp.as_second(), 1_795_493_842);
+        assert_eq!(c.iat.unwrap().as_second(), 1_795_490_242);
+        assert_eq!(c.sess_exp.unwrap().to_string(), "2026-11-25T03:17:22Z");
+        assert_eq!(c.jwk.unwrap().kid.as_deref(), Some("k"));
+        assert_eq!(c.tenant.as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn padding_numbers_and_objects() {
+        let t = jwt(r#"{"exp":100,"sess_exp":200,"jwk":{"n":"x","e":"AQAB"}}"#, true);
+        let c = decode(&t).unwrap();
+        assert_eq!(c.sess_exp.unwrap().as_second(), 200);
+        assert_eq!(c.jwk.unwrap().n, "x");
+    }
+
+    #[test]
+    fn rejects() {
+        assert_eq!(decode(""), Err(TokenError::Empty));
+        assert_eq!(decode("abc"), Err(TokenError::NotJwt));
+        assert_eq!(decode("a.!!!.c"), Err(TokenError::NotJwt));
+        assert_eq!(decode(&jwt("[1]", false)), Err(TokenError::BadPayload));
+        assert_eq!(decode(&jwt(r#"{"sub":"x"}"#, false)), Err(TokenError::NoExp));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("Sat, 08 Nov 2025 17:19:55 UTC").unwrap().to_string(), "2025-11-08T17:19:55Z");
+        assert_eq!(parse_date("08 Nov 2025 17:19:55 GMT").unwrap().to_string(), "2025-11-08T17:19:55Z");
+        assert_eq!(parse_date("2025-11-08T17:19:55Z").unwrap().as_second(), 1_762_622_395);
+        assert!(parse_date("Sat, 08 Nov 2025 17:19:55 PST").is_none());
+        assert!(parse_date("nonsense").is_none());
+    }
+
+    #[test]
+    fn policy_table() {
+        let now = Timestamp::from_second(1_000_000).unwrap();
+        let w = SignedDuration::from_mins(15);
+        let m = SignedDuration::from_secs(60);
+        let c = |exp: i64, sess: Option<i64>| Claims {
+            exp: Timestamp::from_second(1_000_000 + exp).unwrap(),
+            iat: None,
+            sub: None,
+            tenant: None,
+            sess_exp: sess.map(|s| Timestamp::from_second(1_000_000 + s).unwrap()),
+            jwk: None,
+        };
+        let cases = [
+            (3600, None, Decision::Fresh),
+            (900, None, Decision::Fresh),
+            (899, None, Decision::RefreshOptional),
+            (60, None, Decision::RefreshOptional),
+            (59, None, Decision::RefreshRequired),
+            (-10, None, Decision::RefreshRequired),
+            (-10, Some(100), Decision::RefreshRequired),
+            (3600, Some(0), Decision::NeedsLogin),
+            (3600, Some(-1), Decision::NeedsLogin),
+            (3600, Some(1), Decision::Fresh),
+        ];
+        for (exp, sess, want) in cases {
+            assert_eq!(decide(now, &c(exp, sess), w, m), want, "exp {exp} sess {sess:?}");
+        }
+    }
+}
