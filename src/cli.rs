@@ -1,4 +1,5 @@
 //! The command line. `command()` also drives the man page and the completions.
+#![allow(clippy::doc_markdown)] // doc comments here are --help text, not rustdoc
 
 use std::path::PathBuf;
 
@@ -107,7 +108,9 @@ pub struct LockArgs {
 
 impl Default for LockArgs {
     fn default() -> Self {
-        LockArgs { lock_timeout: jiff::SignedDuration::from_secs(40) }
+        LockArgs {
+            lock_timeout: jiff::SignedDuration::from_secs(40),
+        }
     }
 }
 
@@ -127,7 +130,8 @@ pub fn parse_duration(s: &str) -> Result<jiff::SignedDuration, String> {
     let d = if let Ok(secs) = s.trim().parse::<i64>() {
         jiff::SignedDuration::from_secs(secs)
     } else {
-        s.parse::<jiff::SignedDuration>().map_err(|_| format!("'{s}' is not a duration (e.g. 90s, 15m, 1h)"))?
+        s.parse::<jiff::SignedDuration>()
+            .map_err(|_| format!("'{s}' is not a duration (e.g. 90s, 15m, 1h)"))?
     };
     if d.is_negative() {
         return Err(format!("'{s}' is negative"));

@@ -52,7 +52,11 @@ pub struct FakeEnv {
 impl FakeEnv {
     #[must_use]
     pub fn new(home: impl Into<PathBuf>, now: Timestamp) -> Self {
-        Self { vars: HashMap::new(), home: Some(home.into()), now }
+        Self {
+            vars: HashMap::new(),
+            home: Some(home.into()),
+            now,
+        }
     }
     #[must_use]
     pub fn with(mut self, name: &str, value: impl Into<OsString>) -> Self {

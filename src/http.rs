@@ -28,8 +28,9 @@ impl Settings {
     pub fn from_env(cert_bundle_flag: Option<PathBuf>, env: &dyn Env) -> Self {
         let first = |names: &[&str]| names.iter().find_map(|n| env.var(n));
         Settings {
-            cert_bundle: cert_bundle_flag
-                .or_else(|| first(&["OCI_CLI_CERT_BUNDLE", "REQUESTS_CA_BUNDLE"]).map(PathBuf::from)),
+            cert_bundle: cert_bundle_flag.or_else(|| {
+                first(&["OCI_CLI_CERT_BUNDLE", "REQUESTS_CA_BUNDLE"]).map(PathBuf::from)
+            }),
             proxy: first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]),
             no_proxy: first(&["NO_PROXY", "no_proxy"]),
         }
@@ -41,14 +42,18 @@ impl Settings {
 #[must_use]
 pub fn no_proxy_matches(no_proxy: &str, host: &str) -> bool {
     let host = strip_port(host).to_ascii_lowercase();
-    no_proxy.split(',').map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
-        if entry == "*" {
-            return true;
-        }
-        let entry = strip_port(entry).to_ascii_lowercase();
-        let bare = entry.trim_start_matches('*').trim_start_matches('.');
-        host == bare || host.ends_with(&format!(".{bare}"))
-    })
+    no_proxy
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .any(|entry| {
+            if entry == "*" {
+                return true;
+            }
+            let entry = strip_port(entry).to_ascii_lowercase();
+            let bare = entry.trim_start_matches('*').trim_start_matches('.');
+            host == bare || host.ends_with(&format!(".{bare}"))
+        })
 }
 
 fn strip_port(h: &str) -> &str {
@@ -80,11 +85,16 @@ pub struct Client {
 
 impl Client {
     /// Builds the agent. `remaining` bounds the whole attempt.
-    pub fn new(settings: &Settings, host: &str, remaining: Duration) -> Result<Self, TransportError> {
+    pub fn new(
+        settings: &Settings,
+        host: &str,
+        remaining: Duration,
+    ) -> Result<Self, TransportError> {
         let roots = match &settings.cert_bundle {
             Some(path) => {
-                let pem = std::fs::read(path)
-                    .map_err(|e| TransportError(format!("cannot read the CA bundle {}: {e}", path.display())))?;
+                let pem = std::fs::read(path).map_err(|e| {
+                    TransportError(format!("cannot read the CA bundle {}: {e}", path.display()))
+                })?;
                 let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
                     .filter_map(|item| match item {
                         Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
@@ -92,16 +102,32 @@ impl Client {
                     })
                     .collect();
                 if certs.is_empty() {
-                    return Err(TransportError(format!("the CA bundle {} holds no certificate", path.display())));
+                    return Err(TransportError(format!(
+                        "the CA bundle {} holds no certificate",
+                        path.display()
+                    )));
                 }
                 ureq::tls::RootCerts::new_with_certs(&certs)
             }
             None => ureq::tls::RootCerts::WebPki,
         };
         let proxy = match &settings.proxy {
-            Some(p) if !settings.no_proxy.as_deref().is_some_and(|np| no_proxy_matches(np, host)) => {
-                let p = if p.contains("://") { p.clone() } else { format!("http://{p}") };
-                Some(ureq::Proxy::new(&p).map_err(|_| TransportError("the proxy setting (HTTPS_PROXY/ALL_PROXY) is not a valid URL".into()))?)
+            Some(p)
+                if !settings
+                    .no_proxy
+                    .as_deref()
+                    .is_some_and(|np| no_proxy_matches(np, host)) =>
+            {
+                let p = if p.contains("://") {
+                    p.clone()
+                } else {
+                    format!("http://{p}")
+                };
+                Some(ureq::Proxy::new(&p).map_err(|_| {
+                    TransportError(
+                        "the proxy setting (HTTPS_PROXY/ALL_PROXY) is not a valid URL".into(),
+                    )
+                })?)
             }
             _ => None,
         };
@@ -116,16 +142,23 @@ impl Client {
             .timeout_connect(Some(CONNECT_TIMEOUT.min(remaining)))
             .timeout_global(Some(remaining))
             .build();
-        Ok(Client { agent: config.into() })
+        Ok(Client {
+            agent: config.into(),
+        })
     }
 
     /// POSTs `body` with `headers` (which include the signed ones) and reads the reply.
-    pub fn post(&self, url: &str, headers: &[(&str, String)], body: &[u8]) -> Result<Reply, TransportError> {
+    pub fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> Result<Reply, TransportError> {
         let mut req = self.agent.post(url);
         for (name, value) in headers {
             req = req.header(*name, value.as_str());
         }
-        let mut resp = req.send(body).map_err(describe)?;
+        let mut resp = req.send(body).map_err(|e| describe(&e))?;
         let status = resp.status().as_u16();
         let request_id = resp
             .headers()
@@ -138,18 +171,34 @@ impl Client {
             .take(1 << 20)
             .read_to_string(&mut text)
             .map_err(|e| TransportError(format!("reading the reply failed: {e}")))?;
-        Ok(Reply { status, body: text, request_id })
+        Ok(Reply {
+            status,
+            body: text,
+            request_id,
+        })
     }
 }
 
-fn describe(e: ureq::Error) -> TransportError {
-    let text = match &e {
+fn describe(e: &ureq::Error) -> TransportError {
+    let text = match e {
         ureq::Error::Timeout(_) => "timed out".to_owned(),
         ureq::Error::HostNotFound => "host not found (DNS)".to_owned(),
         ureq::Error::ConnectionFailed => "connection failed".to_owned(),
-        ureq::Error::Io(io) => format!("I/O error: {io}"),
+        ureq::Error::Io(io) => {
+            let t = io.to_string();
+            if ["certificate", "handshake", "TLS", "tls"]
+                .iter()
+                .any(|w| t.contains(w))
+            {
+                format!("TLS error: {t} (is the CA bundle right?)")
+            } else {
+                format!("I/O error: {t}")
+            }
+        }
         ureq::Error::Rustls(t) => format!("TLS error: {t}"),
-        ureq::Error::ConnectProxyFailed(_) => "the proxy refused the connection (CONNECT failed)".to_owned(),
+        ureq::Error::ConnectProxyFailed(_) => {
+            "the proxy refused the connection (CONNECT failed)".to_owned()
+        }
         other => other.to_string(),
     };
     TransportError(text)
@@ -160,9 +209,28 @@ fn describe(e: ureq::Error) -> TransportError {
 pub fn request_id() -> String {
     let mut b = [0u8; 16];
     if getrandom::fill(&mut b).is_err() {
-        b = std::process::id().to_be_bytes().repeat(4).try_into().unwrap_or([0; 16]);
+        b = std::process::id()
+            .to_be_bytes()
+            .repeat(4)
+            .try_into()
+            .unwrap_or([0; 16]);
     }
-    b.iter().map(|x| format!("{x:02X}")).collect()
+    hex(&b, true)
+}
+
+/// Bytes as hex digits, upper- or lower-case.
+#[must_use]
+pub fn hex(bytes: &[u8], upper: bool) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = if upper {
+            write!(s, "{b:02X}")
+        } else {
+            write!(s, "{b:02x}")
+        };
+    }
+    s
 }
 
 /// A deadline helper for retries.
@@ -201,6 +269,9 @@ mod tests {
     fn request_id_shape() {
         let id = request_id();
         assert_eq!(id.len(), 32);
-        assert!(id.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        );
     }
 }

@@ -70,7 +70,11 @@ fn parse_pem(text: &str) -> Result<Pem<'_>, KeyError> {
     let der = STANDARD
         .decode(b64.as_bytes())
         .map_err(|_| KeyError::Malformed("the PEM body is not valid base64".into()))?;
-    Ok(Pem { label, headers, der })
+    Ok(Pem {
+        label,
+        headers,
+        der,
+    })
 }
 
 /// Loads an RSA private key from PEM text. A passphrase given for an unencrypted key is
@@ -80,47 +84,74 @@ pub fn load(text: &str, passphrase: Option<&Secret<String>>) -> Result<PrivateKe
     let pass = passphrase.map(|p| p.expose().as_bytes());
     match pem.label {
         "RSA PRIVATE KEY" => {
-            let encrypted = pem.headers.iter().any(|(k, v)| *k == "Proc-Type" && v.contains("ENCRYPTED"));
+            let encrypted = pem
+                .headers
+                .iter()
+                .any(|(k, v)| *k == "Proc-Type" && v.contains("ENCRYPTED"));
             let der = if encrypted {
                 let dek = pem
                     .headers
                     .iter()
                     .find(|(k, _)| *k == "DEK-Info")
                     .map(|(_, v)| *v)
-                    .ok_or_else(|| KeyError::Malformed("Proc-Type ENCRYPTED without DEK-Info".into()))?;
+                    .ok_or_else(|| {
+                        KeyError::Malformed("Proc-Type ENCRYPTED without DEK-Info".into())
+                    })?;
                 let pass = pass.ok_or(KeyError::PassphraseMissing)?;
                 legacy_pem::decrypt(dek, pass, &pem.der)?
             } else {
                 pem.der
             };
             PrivateKey::from_pkcs1_der(&der).map_err(|_| {
-                if encrypted { KeyError::PassphraseWrong } else { KeyError::Malformed("not a PKCS#1 RSA key".into()) }
+                if encrypted {
+                    KeyError::PassphraseWrong
+                } else {
+                    KeyError::Malformed("not a PKCS#1 RSA key".into())
+                }
             })
         }
         "PRIVATE KEY" => PrivateKey::from_pkcs8_der(&pem.der).map_err(|e| pkcs8_error(&e)),
         "ENCRYPTED PRIVATE KEY" => {
             let pass = pass.ok_or(KeyError::PassphraseMissing)?;
+            if !contains(&pem.der, PBES2_OID) {
+                return Err(KeyError::Unsupported(
+                    "PBES1/PKCS#12 key encryption; convert the key with `openssl pkcs8 -topk8 -v2 aes-256-cbc`".into(),
+                ));
+            }
             PrivateKey::from_pkcs8_encrypted_der(&pem.der, pass).map_err(|e| match e {
                 rsa::pkcs8::Error::EncryptedPrivateKey(rsa::pkcs8::pkcs5::Error::UnsupportedAlgorithm { .. }) => {
                     KeyError::Unsupported(
-                        "this PKCS#8 encryption scheme (PBES1?) is not supported; convert the key with `openssl pkcs8 -topk8 -v2 aes-256-cbc`".into(),
+                        "this PBES2 cipher or PRF; convert the key with `openssl pkcs8 -topk8 -v2 aes-256-cbc`".into(),
                     )
                 }
                 _ => KeyError::PassphraseWrong,
             })
         }
-        other => Err(KeyError::Unsupported(format!("'{other}' (OCI keys are RSA)"))),
+        other => Err(KeyError::Unsupported(format!(
+            "'{other}' (OCI keys are RSA)"
+        ))),
     }
+}
+
+/// DER of the PBES2 OID 1.2.840.113549.1.5.13.
+const PBES2_OID: &[u8] = &[
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d,
+];
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 fn pkcs8_error(e: &rsa::pkcs8::Error) -> KeyError {
     match e {
-        rsa::pkcs8::Error::KeyMalformed(_) | rsa::pkcs8::Error::Asn1(_) => KeyError::Malformed("not a PKCS#8 key".into()),
+        rsa::pkcs8::Error::KeyMalformed(_) | rsa::pkcs8::Error::Asn1(_) => {
+            KeyError::Malformed("not a PKCS#8 key".into())
+        }
         _ => KeyError::Unsupported("not an RSA key (OCI keys are RSA)".into()),
     }
 }
 
-/// The DER SubjectPublicKeyInfo of the key's public half.
+/// The DER `SubjectPublicKeyInfo` of the key's public half.
 #[must_use]
 pub fn public_der(key: &PrivateKey) -> Vec<u8> {
     key.to_public_key()
@@ -129,18 +160,13 @@ pub fn public_der(key: &PrivateKey) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-/// The OCI fingerprint: MD5 of the DER SubjectPublicKeyInfo, lower-case hex pairs joined by `:`.
+/// The OCI fingerprint: MD5 of the DER `SubjectPublicKeyInfo`, lower-case hex pairs joined by `:`.
 #[must_use]
 pub fn fingerprint(key: &PrivateKey) -> String {
     let digest = Md5::digest(public_der(key));
-    let mut out = String::with_capacity(47);
-    for (i, b) in digest.iter().enumerate() {
-        if i > 0 {
-            out.push(':');
-        }
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    let hex = crate::http::hex(&digest, false);
+    let pairs: Vec<&str> = (0..hex.len()).step_by(2).map(|i| &hex[i..i + 2]).collect();
+    pairs.join(":")
 }
 
 /// Whether the key's public half is the one a token's `jwk` names (`n` and `e`,
@@ -153,7 +179,9 @@ pub fn matches_jwk(key: &PrivateKey, n_b64: &str, e_b64: &str) -> bool {
     }
     let decode = |s: &str| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok();
     match (decode(n_b64), decode(e_b64)) {
-        (Some(n), Some(e)) => strip(&n) == strip(&key.n_bytes()) && strip(&e) == strip(&key.e_bytes()),
+        (Some(n), Some(e)) => {
+            strip(&n) == strip(&key.n_bytes()) && strip(&e) == strip(&key.e_bytes())
+        }
         _ => false,
     }
 }
@@ -167,7 +195,7 @@ mod tests {
 
     #[test]
     fn label_after_end_is_ignored() {
-        let with_label = format!("{}OCI_API_KEY", PKCS8);
+        let with_label = format!("{PKCS8}OCI_API_KEY");
         let a = load(PKCS8, None).unwrap();
         let b = load(&with_label, None).unwrap();
         assert_eq!(fingerprint(&a), fingerprint(&b));

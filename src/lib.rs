@@ -1,3 +1,4 @@
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::disallowed_methods))]
 //! `oci-token`: a fast, non-interactive credential helper for OCI CLI sessions.
 //!
 //! The binary is a thin shell over [`run`]; everything else is testable in-process.
@@ -26,13 +27,18 @@ use session::{Ctx, Mode};
 
 /// Runs one command line.
 pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
-    let ctx = Ctx { global: &cli.global, env };
+    let ctx = Ctx {
+        global: &cli.global,
+        env,
+    };
     match &cli.command {
         None => get(&ctx, &GetArgs::default())?,
         Some(Command::Get(args)) => get(&ctx, args)?,
         Some(Command::Refresh(lock)) => session::get(
             &ctx,
-            Mode::Force { min_valid: GetArgs::default().min_valid },
+            Mode::Force {
+                min_valid: GetArgs::default().min_valid,
+            },
             lock.lock_timeout,
         )?,
         Some(Command::Validate) => session::validate(&ctx)?,
@@ -42,7 +48,10 @@ pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
 }
 
 fn get(ctx: &Ctx<'_>, args: &GetArgs) -> Result<()> {
-    let mode = Mode::IfNeeded { window: args.refresh_window, min_valid: args.min_valid };
+    let mode = Mode::IfNeeded {
+        window: args.refresh_window,
+        min_valid: args.min_valid,
+    };
     session::get(ctx, mode, args.lock.lock_timeout)
 }
 
@@ -54,7 +63,8 @@ fn generate(what: &Generate) -> Result<()> {
             clap_complete::generate(*shell, &mut cli::command(), "oci-token", &mut buf);
         }
     }
-    output::emit(&String::from_utf8_lossy(&buf)).map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))
+    output::emit(&String::from_utf8_lossy(&buf))
+        .map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))
 }
 
 /// The man page, rendered from the clap definition.
@@ -69,8 +79,11 @@ pub fn man_page(buf: &mut Vec<u8>) -> Result<()> {
     man.render_options_section(buf).map_err(io)?;
     man.render_subcommands_section(buf).map_err(io)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        buf.extend_from_slice(format!(".SH \"OCI-TOKEN {}\"\n", sub.get_name().to_uppercase()).as_bytes());
-        let sub_man = clap_mangen::Man::new(sub.clone().name(format!("oci-token {}", sub.get_name())));
+        buf.extend_from_slice(
+            format!(".SH \"OCI-TOKEN {}\"\n", sub.get_name().to_uppercase()).as_bytes(),
+        );
+        let sub_man =
+            clap_mangen::Man::new(sub.clone().name(format!("oci-token {}", sub.get_name())));
         sub_man.render_synopsis_section(buf).map_err(io)?;
         sub_man.render_options_section(buf).map_err(io)?;
     }

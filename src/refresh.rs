@@ -23,7 +23,10 @@ pub fn refresh_url(base: &str) -> String {
 /// The body the oci CLI sends: Python `json.dumps` spacing.
 #[must_use]
 pub fn body(token: &str) -> String {
-    format!("{{\"currentToken\": {}}}", serde_json::Value::String(token.to_owned()))
+    format!(
+        "{{\"currentToken\": {}}}",
+        serde_json::Value::String(token.to_owned())
+    )
 }
 
 /// What one attempt came to.
@@ -41,11 +44,12 @@ pub fn refresh(
     token: &Secret<String>,
     profile: &str,
     env: &dyn Env,
+    total: Duration,
 ) -> Result<Secret<String>> {
     let (host, target) = sign::split_url(url)
         .filter(|_| url.starts_with("https://"))
         .ok_or_else(|| Error::Config(format!("the auth endpoint {url} is not an https:// URL")))?;
-    let deadline = Deadline::after(http::TOTAL_DEADLINE);
+    let deadline = Deadline::after(total.min(http::TOTAL_DEADLINE));
     let body = body(token.expose());
     let key_id = format!("ST${}", token.expose());
     let mut last = String::new();
@@ -89,12 +93,22 @@ pub fn refresh(
     )))
 }
 
-fn attempt_once(client: &Client, url: &str, headers: &[(&str, String)], body: &[u8], profile: &str) -> Attempt {
+fn attempt_once(
+    client: &Client,
+    url: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+    profile: &str,
+) -> Attempt {
     let reply = match client.post(url, headers, body) {
         Ok(r) => r,
         Err(e) => return Attempt::Retry(e.0),
     };
-    let rid = reply.request_id.as_deref().map(|r| format!(" (opc-request-id {r})")).unwrap_or_default();
+    let rid = reply
+        .request_id
+        .as_deref()
+        .map(|r| format!(" (opc-request-id {r})"))
+        .unwrap_or_default();
     match reply.status {
         200 => match serde_json::from_str::<serde_json::Value>(&reply.body)
             .ok()
@@ -105,9 +119,15 @@ fn attempt_once(client: &Client, url: &str, headers: &[(&str, String)], body: &[
         },
         401 => Attempt::Fail(Error::needs_login(
             profile,
-            &format!("the auth service refused the refresh (401{}){rid}", service_detail(&reply.body)),
+            &format!(
+                "the auth service refused the refresh (401{}){rid}",
+                service_detail(&reply.body)
+            ),
         )),
-        s if s >= 500 || s == 429 => Attempt::Retry(format!("the auth service answered {s}{}{rid}", service_detail(&reply.body))),
+        s if s >= 500 || s == 429 => Attempt::Retry(format!(
+            "the auth service answered {s}{}{rid}",
+            service_detail(&reply.body)
+        )),
         s => Attempt::Fail(Error::Service(format!(
             "refreshing profile '{profile}' at {url} failed: the auth service answered {s}{}{rid}",
             service_detail(&reply.body)
@@ -144,12 +164,18 @@ mod tests {
     #[test]
     fn body_matches_python_json_dumps() {
         assert_eq!(body("a.b.c"), r#"{"currentToken": "a.b.c"}"#);
-        assert_eq!(refresh_url("https://x/"), "https://x/v1/authentication/refresh");
+        assert_eq!(
+            refresh_url("https://x/"),
+            "https://x/v1/authentication/refresh"
+        );
     }
 
     #[test]
     fn details() {
-        assert_eq!(service_detail(r#"{"code":"NotAuthenticated","message":"gone"}"#), " NotAuthenticated: gone");
+        assert_eq!(
+            service_detail(r#"{"code":"NotAuthenticated","message":"gone"}"#),
+            " NotAuthenticated: gone"
+        );
         assert_eq!(service_detail("<html>"), "");
     }
 }

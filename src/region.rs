@@ -44,7 +44,10 @@ pub struct Sources {
 #[must_use]
 pub fn endpoint(service: &str, infix: &str, region: &str, sources: &Sources) -> String {
     let region = region.trim().to_lowercase();
-    let table: Table = serde_json::from_str(TABLE).unwrap_or(Table { realms: Default::default(), regions: vec![] });
+    let table: Table = serde_json::from_str(TABLE).unwrap_or(Table {
+        realms: std::collections::BTreeMap::default(),
+        regions: vec![],
+    });
     let mut extra: Vec<Metadata> = Vec::new();
     if let Some(text) = &sources.regions_config
         && let Ok(list) = serde_json::from_str::<Vec<Metadata>>(text)
@@ -61,7 +64,12 @@ pub fn endpoint(service: &str, infix: &str, region: &str, sources: &Sources) -> 
         .iter()
         .find(|r| r.key == region)
         .map(|r| r.region.clone())
-        .or_else(|| extra.iter().find(|m| m.region_key.to_lowercase() == region).map(|m| m.region_identifier.to_lowercase()))
+        .or_else(|| {
+            extra
+                .iter()
+                .find(|m| m.region_key.to_lowercase() == region)
+                .map(|m| m.region_identifier.to_lowercase())
+        })
         .unwrap_or(region);
     if id.contains('.') {
         return format!("https://{service}.{id}");
@@ -108,34 +116,73 @@ mod tests {
     #[test]
     fn table_and_short_keys() {
         let s = Sources::default();
-        assert_eq!(auth("us-ashburn-1", &s), "https://auth.us-ashburn-1.oraclecloud.com");
+        assert_eq!(
+            auth("us-ashburn-1", &s),
+            "https://auth.us-ashburn-1.oraclecloud.com"
+        );
         assert_eq!(auth("IAD", &s), "https://auth.us-ashburn-1.oraclecloud.com");
-        assert_eq!(auth("lfi", &s), "https://auth.us-langley-1.oraclegovcloud.com");
-        assert_eq!(auth("ltn", &s), "https://auth.uk-gov-london-1.oraclegovcloud.uk");
-        assert_eq!(auth("str", &s), "https://auth.eu-frankfurt-2.oraclecloud.eu");
-        assert_eq!(endpoint("identity", "oci.", "fra", &s), "https://identity.eu-frankfurt-1.oci.oraclecloud.com");
+        assert_eq!(
+            auth("lfi", &s),
+            "https://auth.us-langley-1.oraclegovcloud.com"
+        );
+        assert_eq!(
+            auth("ltn", &s),
+            "https://auth.uk-gov-london-1.oraclegovcloud.uk"
+        );
+        assert_eq!(
+            auth("str", &s),
+            "https://auth.eu-frankfurt-2.oraclecloud.eu"
+        );
+        assert_eq!(
+            endpoint("identity", "oci.", "fra", &s),
+            "https://identity.eu-frankfurt-1.oci.oraclecloud.com"
+        );
     }
 
     #[test]
     fn dotted_region_is_the_domain() {
         let s = Sources::default();
-        assert_eq!(auth("localtest.internal:8443", &s), "https://auth.localtest.internal:8443");
+        assert_eq!(
+            auth("localtest.internal:8443", &s),
+            "https://auth.localtest.internal:8443"
+        );
     }
 
     #[test]
     fn metadata_and_config_file() {
         let one = r#"{"realmKey":"oc99","realmDomainComponent":"oci-test.internal:8443","regionKey":"TST","regionIdentifier":"test-region-1"}"#;
-        let s = Sources { region_metadata: Some(one.into()), ..Default::default() };
-        assert_eq!(auth("test-region-1", &s), "https://auth.test-region-1.oci-test.internal:8443");
-        assert_eq!(auth("TST", &s), "https://auth.test-region-1.oci-test.internal:8443");
-        let s = Sources { regions_config: Some(format!("[{one}]")), ..Default::default() };
-        assert_eq!(auth("tst", &s), "https://auth.test-region-1.oci-test.internal:8443");
+        let s = Sources {
+            region_metadata: Some(one.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            auth("test-region-1", &s),
+            "https://auth.test-region-1.oci-test.internal:8443"
+        );
+        assert_eq!(
+            auth("TST", &s),
+            "https://auth.test-region-1.oci-test.internal:8443"
+        );
+        let s = Sources {
+            regions_config: Some(format!("[{one}]")),
+            ..Default::default()
+        };
+        assert_eq!(
+            auth("tst", &s),
+            "https://auth.test-region-1.oci-test.internal:8443"
+        );
     }
 
     #[test]
     fn unknown_region_defaults_to_oc1_or_env_realm() {
-        assert_eq!(auth("xx-new-1", &Sources::default()), "https://auth.xx-new-1.oraclecloud.com");
-        let s = Sources { default_realm: Some("example.org".into()), ..Default::default() };
+        assert_eq!(
+            auth("xx-new-1", &Sources::default()),
+            "https://auth.xx-new-1.oraclecloud.com"
+        );
+        let s = Sources {
+            default_realm: Some("example.org".into()),
+            ..Default::default()
+        };
         assert_eq!(auth("xx-new-1", &s), "https://auth.xx-new-1.example.org");
     }
 

@@ -81,10 +81,18 @@ pub fn read_token(path: &Path, profile: &str) -> Result<(Secret<String>, Claims)
 /// The key file must exist (as the Python SDK checks at load time).
 fn require_key_file(p: &Profile) -> Result<&Path> {
     let path = p.key_file.as_deref().ok_or_else(|| {
-        Error::Config(format!("profile '{}' in {} has no key_file", p.name, p.config_display()))
+        Error::Config(format!(
+            "profile '{}' in {} has no key_file",
+            p.name,
+            p.config_display()
+        ))
     })?;
     if !path.exists() {
-        return Err(Error::Config(format!("key_file {} of profile '{}' does not exist", path.display(), p.name)));
+        return Err(Error::Config(format!(
+            "key_file {} of profile '{}' does not exist",
+            path.display(),
+            p.name
+        )));
     }
     Ok(path)
 }
@@ -95,8 +103,13 @@ pub fn load_key(p: &Profile, claims: Option<&Claims>) -> Result<PrivateKey> {
     let path = require_key_file(p)?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::Config(format!("cannot read key_file {}: {e}", path.display())))?;
-    let k = key::load(&text, p.pass_phrase.as_ref())
-        .map_err(|e| Error::Config(format!("key_file {} of profile '{}': {e}", path.display(), p.name)))?;
+    let k = key::load(&text, p.pass_phrase.as_ref()).map_err(|e| {
+        Error::Config(format!(
+            "key_file {} of profile '{}': {e}",
+            path.display(),
+            p.name
+        ))
+    })?;
     if let Some(jwk) = claims.and_then(|c| c.jwk.as_ref())
         && !key::matches_jwk(&k, &jwk.n, &jwk.e)
     {
@@ -114,7 +127,10 @@ pub fn load_key(p: &Profile, claims: Option<&Claims>) -> Result<PrivateKey> {
 #[derive(Debug, Clone, Copy)]
 pub enum Mode {
     /// `get`: refresh inside the window; the token must stay valid for `min_valid`.
-    IfNeeded { window: SignedDuration, min_valid: SignedDuration },
+    IfNeeded {
+        window: SignedDuration,
+        min_valid: SignedDuration,
+    },
     /// `refresh`: always.
     Force { min_valid: SignedDuration },
 }
@@ -132,29 +148,42 @@ fn expiry_text(t: Timestamp) -> String {
 }
 
 /// Returns a token that satisfies `mode`, refreshing it under the lock when needed.
-pub fn ensure(ctx: &Ctx<'_>, p: &Profile, mode: Mode, lock_timeout: SignedDuration) -> Result<Session> {
+#[allow(clippy::too_many_lines)] // one linear recipe: read, decide, lock, re-read, refresh, write
+pub fn ensure(
+    ctx: &Ctx<'_>,
+    p: &Profile,
+    mode: Mode,
+    lock_timeout: SignedDuration,
+) -> Result<Session> {
     let path = token_path(p)?.to_owned();
     let (token, claims) = read_token(&path, &p.name)?;
-    let now = ctx.env.now();
     let decide = |c: &Claims| match mode {
         Mode::IfNeeded { window, min_valid } => token::decide(ctx.env.now(), c, window, min_valid),
-        Mode::Force { .. } => match token::decide(ctx.env.now(), c, SignedDuration::ZERO, SignedDuration::ZERO) {
-            Decision::NeedsLogin => Decision::NeedsLogin,
-            _ => Decision::RefreshRequired,
-        },
+        Mode::Force { .. } => {
+            match token::decide(ctx.env.now(), c, SignedDuration::ZERO, SignedDuration::ZERO) {
+                Decision::NeedsLogin => Decision::NeedsLogin,
+                _ => Decision::RefreshRequired,
+            }
+        }
     };
     let ended = |c: &Claims| {
         Error::needs_login(
             &p.name,
             &format!(
                 "the session ended at {}",
-                c.sess_exp.map_or_else(|| "its 24-hour limit".to_owned(), expiry_text)
+                c.sess_exp
+                    .map_or_else(|| "its 24-hour limit".to_owned(), expiry_text)
             ),
         )
     };
     match decide(&claims) {
         Decision::Fresh => {
-            return Ok(Session { token_path: path, token, claims, refreshed: false });
+            return Ok(Session {
+                token_path: path,
+                token,
+                claims,
+                refreshed: false,
+            });
         }
         Decision::NeedsLogin => return Err(ended(&claims)),
         Decision::RefreshOptional | Decision::RefreshRequired => {}
@@ -163,13 +192,20 @@ pub fn ensure(ctx: &Ctx<'_>, p: &Profile, mode: Mode, lock_timeout: SignedDurati
     let optional = |c: &Claims| c.exp.duration_since(ctx.env.now()) >= mode.min_valid();
     let fallback = |e: Error, token: Secret<String>, claims: Claims| -> Result<Session> {
         if optional(&claims) && !matches!(mode, Mode::Force { .. }) {
-            output::warn(&format!("{e} (the current token is still valid until {})", expiry_text(claims.exp)));
-            Ok(Session { token_path: path.clone(), token, claims, refreshed: false })
+            output::warn(&format!(
+                "{e} (the current token is still valid until {})",
+                expiry_text(claims.exp)
+            ));
+            Ok(Session {
+                token_path: path.clone(),
+                token,
+                claims,
+                refreshed: false,
+            })
         } else {
             Err(e)
         }
     };
-    let _ = now;
     let timeout = Duration::from_secs(lock_timeout.as_secs().max(0).unsigned_abs());
     let _lock = match store::lock(&path, timeout) {
         Ok(l) => l,
@@ -178,7 +214,14 @@ pub fn ensure(ctx: &Ctx<'_>, p: &Profile, mode: Mode, lock_timeout: SignedDurati
     // Another process may have refreshed while we waited.
     let (token, claims) = read_token(&path, &p.name)?;
     match decide(&claims) {
-        Decision::Fresh => return Ok(Session { token_path: path, token, claims, refreshed: false }),
+        Decision::Fresh => {
+            return Ok(Session {
+                token_path: path,
+                token,
+                claims,
+                refreshed: false,
+            });
+        }
         Decision::NeedsLogin => return Err(ended(&claims)),
         Decision::RefreshOptional | Decision::RefreshRequired => {}
     }
@@ -198,28 +241,67 @@ pub fn ensure(ctx: &Ctx<'_>, p: &Profile, mode: Mode, lock_timeout: SignedDurati
         );
         if optional(&claims) {
             output::warn(&e.to_string());
-            return Ok(Session { token_path: path, token, claims, refreshed: false });
+            return Ok(Session {
+                token_path: path,
+                token,
+                claims,
+                refreshed: false,
+            });
         }
         return Err(e);
     }
     store::write_atomic(&path, new_token.expose().as_bytes()).map_err(|e| {
-        Error::Other(format!("cannot write token file {} (it is unchanged): {e}", path.display()))
+        Error::Other(format!(
+            "cannot write token file {} (it is unchanged): {e}",
+            path.display()
+        ))
     })?;
-    Ok(Session { token_path: path, token: new_token, claims: new_claims, refreshed: true })
+    Ok(Session {
+        token_path: path,
+        token: new_token,
+        claims: new_claims,
+        refreshed: true,
+    })
 }
 
 /// The network step: load the key, sign, send, check the reply is a token.
-fn refresh_once(ctx: &Ctx<'_>, p: &Profile, token: &Secret<String>, claims: &Claims) -> Result<(Secret<String>, Claims)> {
+fn refresh_once(
+    ctx: &Ctx<'_>,
+    p: &Profile,
+    token: &Secret<String>,
+    claims: &Claims,
+) -> Result<(Secret<String>, Claims)> {
     let k = load_key(p, Some(claims))?;
-    let base = match ctx.global.auth_endpoint.clone().or_else(|| ctx.env.var("OCI_TOKEN_AUTH_ENDPOINT")) {
+    let base = match ctx
+        .global
+        .auth_endpoint
+        .clone()
+        .or_else(|| ctx.env.var("OCI_TOKEN_AUTH_ENDPOINT"))
+    {
         Some(b) => b,
         None => region::endpoint("auth", "", p.require_region()?, &region_sources(ctx.env)),
     };
     let url = refresh::refresh_url(&base);
     let settings = http::Settings::from_env(ctx.global.cert_bundle.clone(), ctx.env);
-    let new = refresh::refresh(&settings, &url, &k, token, &p.name, ctx.env)?;
+    let total = ctx
+        .env
+        .var("OCI_TOKEN_HTTP_TIMEOUT")
+        .and_then(|v| crate::cli::parse_duration(&v).ok())
+        .map_or(http::TOTAL_DEADLINE, |d| {
+            Duration::from_millis(
+                d.as_millis()
+                    .max(1)
+                    .unsigned_abs()
+                    .try_into()
+                    .unwrap_or(u64::MAX),
+            )
+        });
+    let new = refresh::refresh(&settings, &url, &k, token, &p.name, ctx.env, total)?;
     let claims = token::decode(new.expose()).map_err(|e| {
-        Error::Service(format!("refreshing profile '{}' at {url}: the reply token is unusable ({e}); try again", p.name))
+        Error::Service(format!(
+            "refreshing profile '{}' at {url}: the reply token is unusable ({e}); try again",
+            p.name
+        ))
     })?;
     Ok((new, claims))
 }
@@ -229,12 +311,14 @@ fn refresh_once(ctx: &Ctx<'_>, p: &Profile, token: &Secret<String>, claims: &Cla
 #[must_use]
 pub fn region_sources(env: &dyn Env) -> region::Sources {
     region::Sources {
-        regions_config: std::fs::read_to_string(config::home_path(env, ".oci/regions-config.json")).ok(),
+        regions_config: std::fs::read_to_string(config::home_path(env, ".oci/regions-config.json"))
+            .ok(),
         region_metadata: env.var("OCI_REGION_METADATA"),
         default_realm: env.var("OCI_DEFAULT_REALM"),
     }
 }
 
+#[must_use]
 /// The view of a profile and, for session profiles, its session.
 pub fn view<'a>(p: &'a Profile, s: Option<&'a Session>, now: Timestamp) -> View<'a> {
     let path = |o: Option<&Path>| o.map(|x| x.display().to_string());
@@ -243,8 +327,14 @@ pub fn view<'a>(p: &'a Profile, s: Option<&'a Session>, now: Timestamp) -> View<
         profile: &p.name,
         config_file: p.config_file.as_deref().map(|x| x.display().to_string()),
         region: p.region.as_deref(),
-        tenancy: p.tenancy.as_deref().or_else(|| s.and_then(|s| s.claims.tenant.as_deref())),
-        user: p.user.as_deref().or_else(|| s.and_then(|s| s.claims.sub.as_deref())),
+        tenancy: p
+            .tenancy
+            .as_deref()
+            .or_else(|| s.and_then(|s| s.claims.tenant.as_deref())),
+        user: p
+            .user
+            .as_deref()
+            .or_else(|| s.and_then(|s| s.claims.sub.as_deref())),
         fingerprint: p.fingerprint.as_deref(),
         key_file: path(p.key_file.as_deref()),
         token_file: s.map(|s| s.token_path.display().to_string()),
@@ -293,7 +383,7 @@ pub fn get(ctx: &Ctx<'_>, mode: Mode, lock_timeout: SignedDuration) -> Result<()
     if p.security_token_file.is_none() {
         check_api_key_profile(&p)?;
         if matches!(mode, Mode::Force { .. }) {
-            return Err(token_path(&p).map(|_| ()).unwrap_err());
+            token_path(&p)?;
         }
         return emit(&render(ctx, &view(&p, None, ctx.env.now())));
     }
@@ -302,7 +392,11 @@ pub fn get(ctx: &Ctx<'_>, mode: Mode, lock_timeout: SignedDuration) -> Result<()
     if let Mode::Force { .. } = mode
         && s.refreshed
     {
-        output::note(&format!("oci-token: refreshed profile '{}'; valid until {}", p.name, expiry_text(s.claims.exp)));
+        output::note(&format!(
+            "oci-token: refreshed profile '{}'; valid until {}",
+            p.name,
+            expiry_text(s.claims.exp)
+        ));
     }
     emit(&render(ctx, &view(&p, Some(&s), ctx.env.now())))
 }
@@ -316,7 +410,12 @@ pub fn validate(ctx: &Ctx<'_>) -> Result<()> {
     let now = ctx.env.now();
     let session_over = claims.sess_exp.is_some_and(|s| now >= s);
     let valid = now < claims.exp && !session_over;
-    let s = Session { token_path: path, token, claims, refreshed: false };
+    let s = Session {
+        token_path: path,
+        token,
+        claims,
+        refreshed: false,
+    };
     let v = view(&p, Some(&s), now);
     match ctx.global.output {
         Some(crate::cli::Format::Json) => emit(&output::json::render_validate(&v, valid))?,
@@ -324,13 +423,22 @@ pub fn validate(ctx: &Ctx<'_>) -> Result<()> {
         None => {}
     }
     if valid {
-        output::note(&format!("Session is valid until {}", s.claims.exp.strftime("%Y-%m-%d %H:%M:%S UTC")));
+        output::note(&format!(
+            "Session is valid until {}",
+            s.claims.exp.strftime("%Y-%m-%d %H:%M:%S UTC")
+        ));
         return Ok(());
     }
     let why = if session_over {
-        format!("the session ended at {}", s.claims.sess_exp.map(expiry_text).unwrap_or_default())
+        format!(
+            "the session ended at {}",
+            s.claims.sess_exp.map(expiry_text).unwrap_or_default()
+        )
     } else {
-        format!("the session token expired at {} (`oci-token refresh` may still revive it)", expiry_text(s.claims.exp))
+        format!(
+            "the session token expired at {} (`oci-token refresh` may still revive it)",
+            expiry_text(s.claims.exp)
+        )
     };
     Err(Error::needs_login(&p.name, &why))
 }

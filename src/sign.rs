@@ -1,6 +1,8 @@
 //! OCI request signing (draft-cavage-http-signatures-08 in the `Authorization` header).
 //! Pure: the date is an argument, and nothing here does I/O.
 
+use std::fmt::Write as _;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::PrivateKey;
@@ -11,7 +13,8 @@ use rsa::sha2::{Digest as _, Sha256};
 pub const EMPTY_BODY_SHA256: &str = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
 
 const GENERIC_HEADERS: &str = "date (request-target) host";
-const BODY_HEADERS: &str = "date (request-target) host content-length content-type x-content-sha256";
+const BODY_HEADERS: &str =
+    "date (request-target) host content-length content-type x-content-sha256";
 
 /// A request to sign. `target` is the path plus `?query` exactly as sent; `host` the URL
 /// authority (with a non-default port).
@@ -36,12 +39,18 @@ pub struct Signed {
 impl Signed {
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 fn is_body_method(method: &str) -> bool {
-    matches!(method.to_ascii_uppercase().as_str(), "POST" | "PUT" | "PATCH")
+    matches!(
+        method.to_ascii_uppercase().as_str(),
+        "POST" | "PUT" | "PATCH"
+    )
 }
 
 /// Standard base64 of SHA-256 over `body`.
@@ -55,15 +64,25 @@ pub fn body_sha256(body: &[u8]) -> String {
 pub fn signing_string(req: &Request<'_>) -> (Vec<(&'static str, String)>, &'static str, String) {
     let mut headers = vec![("date", req.date.to_owned())];
     let target = format!("{} {}", req.method.to_ascii_lowercase(), req.target);
-    let mut s = format!("date: {}\n(request-target): {target}\nhost: {}", req.date, req.host);
+    let mut s = format!(
+        "date: {}\n(request-target): {target}\nhost: {}",
+        req.date, req.host
+    );
     headers.push(("host", req.host.to_owned()));
     if !is_body_method(req.method) {
         return (headers, GENERIC_HEADERS, s);
     }
     let (body, ctype) = req.body.unwrap_or((b"", "application/json"));
-    let digest = if body.is_empty() { EMPTY_BODY_SHA256.to_owned() } else { body_sha256(body) };
+    let digest = if body.is_empty() {
+        EMPTY_BODY_SHA256.to_owned()
+    } else {
+        body_sha256(body)
+    };
     let len = body.len().to_string();
-    s.push_str(&format!("\ncontent-length: {len}\ncontent-type: {ctype}\nx-content-sha256: {digest}"));
+    let _ = write!(
+        s,
+        "\ncontent-length: {len}\ncontent-type: {ctype}\nx-content-sha256: {digest}"
+    );
     headers.push(("content-length", len));
     headers.push(("content-type", ctype.to_owned()));
     headers.push(("x-content-sha256", digest));
@@ -83,7 +102,11 @@ pub fn authorization(header_list: &str, key_id: &str, signature_b64: &str) -> St
 pub fn rsa_sha256(key: &PrivateKey, data: &[u8]) -> String {
     let digest = Sha256::digest(data);
     let sig = key
-        .sign_with_rng(&mut getrandom::SysRng, Pkcs1v15Sign::new::<Sha256>(), &digest)
+        .sign_with_rng(
+            &mut getrandom::SysRng,
+            Pkcs1v15Sign::new::<Sha256>(),
+            &digest,
+        )
         .or_else(|_| key.sign(Pkcs1v15Sign::new::<Sha256>(), &digest))
         .unwrap_or_default();
     STANDARD.encode(sig)
@@ -95,14 +118,19 @@ pub fn sign(key: &PrivateKey, key_id: &str, req: &Request<'_>) -> Signed {
     let (mut headers, list, signing_string) = signing_string(req);
     let signature = rsa_sha256(key, signing_string.as_bytes());
     headers.push(("authorization", authorization(list, key_id, &signature)));
-    Signed { headers, signing_string }
+    Signed {
+        headers,
+        signing_string,
+    }
 }
 
 /// Splits `https://host[:port]/path?query` into (authority, target); the target is `/`
 /// when the URL has no path.
 #[must_use]
 pub fn split_url(url: &str) -> Option<(&str, &str)> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
     let i = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, target) = rest.split_at(i);
     let authority = authority.strip_suffix(":443").unwrap_or(authority);
@@ -121,7 +149,10 @@ mod tests {
 
     #[test]
     fn url_split() {
-        assert_eq!(split_url("https://a.b:8443/v1/x?y=1"), Some(("a.b:8443", "/v1/x?y=1")));
+        assert_eq!(
+            split_url("https://a.b:8443/v1/x?y=1"),
+            Some(("a.b:8443", "/v1/x?y=1"))
+        );
         assert_eq!(split_url("https://a.b:443/v1"), Some(("a.b", "/v1")));
         assert_eq!(split_url("https://a.b"), Some(("a.b", "/")));
         assert_eq!(split_url("ftp://a"), None);

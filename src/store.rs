@@ -12,7 +12,9 @@ use crate::error::{Error, Result};
 #[must_use]
 pub fn write_target(path: &Path) -> PathBuf {
     match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()),
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+        }
         _ => path.to_owned(),
     }
 }
@@ -21,7 +23,10 @@ pub fn write_target(path: &Path) -> PathBuf {
 #[must_use]
 pub fn lock_path(token: &Path) -> PathBuf {
     let target = write_target(token);
-    let mut name = target.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
+    let mut name = target
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_default();
     name.push(".lock");
     target.with_file_name(name)
 }
@@ -70,12 +75,19 @@ pub fn lock(token: &Path, timeout: Duration) -> Result<Lock> {
 /// content, never a part; on any error the target is untouched.
 pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let target = write_target(path);
-    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".oci-token.").suffix(".tmp").tempfile_in(dir)?;
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".oci-token.")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
     tmp.write_all(data)?;
     tmp.as_file().sync_all()?;
@@ -99,9 +111,16 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
-        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1, "no temp file left behind");
+        assert_eq!(
+            std::fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "no temp file left behind"
+        );
     }
 
     #[cfg(unix)]
@@ -113,9 +132,17 @@ mod tests {
         let link = d.path().join("link");
         std::os::unix::fs::symlink(&real, &link).unwrap();
         write_atomic(&link, b"new").unwrap();
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(std::fs::read(&real).unwrap(), b"new");
-        assert_eq!(lock_path(&link), d.path().canonicalize().unwrap().join("real.lock"));
+        assert_eq!(
+            lock_path(&link),
+            d.path().canonicalize().unwrap().join("real.lock")
+        );
     }
 
     #[test]

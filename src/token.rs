@@ -82,12 +82,20 @@ pub fn decode(token: &str) -> Result<Claims, TokenError> {
         return Err(TokenError::Empty);
     }
     let mut parts = token.split('.');
-    let (Some(_), Some(payload), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(TokenError::NotJwt);
     };
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).map_err(|_| TokenError::NotJwt)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|_| TokenError::NotJwt)?;
     let raw: RawClaims = serde_json::from_slice(&bytes).map_err(|_| TokenError::BadPayload)?;
-    let exp = raw.exp.as_ref().and_then(to_timestamp).ok_or(TokenError::NoExp)?;
+    let exp = raw
+        .exp
+        .as_ref()
+        .and_then(to_timestamp)
+        .ok_or(TokenError::NoExp)?;
     let jwk = match raw.jwk {
         Some(JwkField::Obj(j)) => Some(j),
         Some(JwkField::Str(s)) => serde_json::from_str(&s).ok(),
@@ -171,7 +179,12 @@ pub enum Decision {
 /// if less than `min_valid` is left before `exp` (an `exp` already passed included: the
 /// service decides); `RefreshOptional` inside the `window`; otherwise `Fresh`.
 #[must_use]
-pub fn decide(now: Timestamp, c: &Claims, window: SignedDuration, min_valid: SignedDuration) -> Decision {
+pub fn decide(
+    now: Timestamp,
+    c: &Claims,
+    window: SignedDuration,
+    min_valid: SignedDuration,
+) -> Decision {
     if c.sess_exp.is_some_and(|s| now >= s) {
         return Decision::NeedsLogin;
     }
@@ -191,7 +204,13 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE;
 
     fn jwt(claims: &str, padded: bool) -> String {
-        let enc = |s: &str| if padded { URL_SAFE.encode(s) } else { URL_SAFE_NO_PAD.encode(s) };
+        let enc = |s: &str| {
+            if padded {
+                URL_SAFE.encode(s)
+            } else {
+                URL_SAFE_NO_PAD.encode(s)
+            }
+        };
         format!("{}.{}.sig", enc(r#"{"alg":"RS256"}"#), enc(claims))
     }
 
@@ -211,7 +230,10 @@ mod tests {
 
     #[test]
     fn padding_numbers_and_objects() {
-        let t = jwt(r#"{"exp":100,"sess_exp":200,"jwk":{"n":"x","e":"AQAB"}}"#, true);
+        let t = jwt(
+            r#"{"exp":100,"sess_exp":200,"jwk":{"n":"x","e":"AQAB"}}"#,
+            true,
+        );
         let c = decode(&t).unwrap();
         assert_eq!(c.sess_exp.unwrap().as_second(), 200);
         assert_eq!(c.jwk.unwrap().n, "x");
@@ -223,14 +245,28 @@ mod tests {
         assert_eq!(decode("abc"), Err(TokenError::NotJwt));
         assert_eq!(decode("a.!!!.c"), Err(TokenError::NotJwt));
         assert_eq!(decode(&jwt("[1]", false)), Err(TokenError::BadPayload));
-        assert_eq!(decode(&jwt(r#"{"sub":"x"}"#, false)), Err(TokenError::NoExp));
+        assert_eq!(
+            decode(&jwt(r#"{"sub":"x"}"#, false)),
+            Err(TokenError::NoExp)
+        );
     }
 
     #[test]
     fn dates() {
-        assert_eq!(parse_date("Sat, 08 Nov 2025 17:19:55 UTC").unwrap().to_string(), "2025-11-08T17:19:55Z");
-        assert_eq!(parse_date("08 Nov 2025 17:19:55 GMT").unwrap().to_string(), "2025-11-08T17:19:55Z");
-        assert_eq!(parse_date("2025-11-08T17:19:55Z").unwrap().as_second(), 1_762_622_395);
+        assert_eq!(
+            parse_date("Sat, 08 Nov 2025 17:19:55 UTC")
+                .unwrap()
+                .to_string(),
+            "2025-11-08T17:19:55Z"
+        );
+        assert_eq!(
+            parse_date("08 Nov 2025 17:19:55 GMT").unwrap().to_string(),
+            "2025-11-08T17:19:55Z"
+        );
+        assert_eq!(
+            parse_date("2025-11-08T17:19:55Z").unwrap().as_second(),
+            1_762_622_395
+        );
         assert!(parse_date("Sat, 08 Nov 2025 17:19:55 PST").is_none());
         assert!(parse_date("nonsense").is_none());
     }
@@ -261,7 +297,11 @@ mod tests {
             (3600, Some(1), Decision::Fresh),
         ];
         for (exp, sess, want) in cases {
-            assert_eq!(decide(now, &c(exp, sess), w, m), want, "exp {exp} sess {sess:?}");
+            assert_eq!(
+                decide(now, &c(exp, sess), w, m),
+                want,
+                "exp {exp} sess {sess:?}"
+            );
         }
     }
 }

@@ -15,10 +15,21 @@ use std::fmt;
 /// What Python would raise, with the 1-based line number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IniError {
-    MissingSectionHeader { line: usize },
-    DuplicateSection { line: usize, section: String },
-    DuplicateOption { line: usize, section: String, key: String },
-    Parsing { line: usize },
+    MissingSectionHeader {
+        line: usize,
+    },
+    DuplicateSection {
+        line: usize,
+        section: String,
+    },
+    DuplicateOption {
+        line: usize,
+        section: String,
+        key: String,
+    },
+    Parsing {
+        line: usize,
+    },
 }
 
 impl IniError {
@@ -44,10 +55,16 @@ impl fmt::Display for IniError {
                 write!(f, "line {line}: section [{section}] appears twice")
             }
             IniError::DuplicateOption { line, section, key } => {
-                write!(f, "line {line}: key '{key}' appears twice in section [{section}]")
+                write!(
+                    f,
+                    "line {line}: key '{key}' appears twice in section [{section}]"
+                )
             }
             IniError::Parsing { line } => {
-                write!(f, "line {line}: neither a section header, a 'key = value' line nor a comment")
+                write!(
+                    f,
+                    "line {line}: neither a section header, a 'key = value' line nor a comment"
+                )
             }
         }
     }
@@ -63,7 +80,10 @@ pub struct Section {
 impl Section {
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -128,23 +148,20 @@ fn universal_lines(text: &str) -> impl Iterator<Item = &str> {
         if rest.is_empty() {
             return None;
         }
-        match rest.find(['\r', '\n']) {
-            Some(i) => {
-                let line = &rest[..i];
-                let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
-                rest = &rest[i + skip..];
-                Some(line)
-            }
-            None => {
-                let line = rest;
-                rest = "";
-                Some(line)
-            }
+        if let Some(i) = rest.find(['\r', '\n']) {
+            let line = &rest[..i];
+            let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+            rest = &rest[i + skip..];
+            Some(line)
+        } else {
+            let line = rest;
+            rest = "";
+            Some(line)
         }
     })
 }
 
-/// Python's `str.strip()` white space (Unicode White_Space is close enough here).
+/// Python's `str.strip()` white space (Unicode `White_Space` is close enough here).
 fn py_strip(s: &str) -> &str {
     s.trim()
 }
@@ -153,7 +170,13 @@ fn py_strip(s: &str) -> &str {
 pub fn parse(text: &str) -> Result<Ini, IniError> {
     // Where the current option lives: (section index or None for DEFAULT, entry index).
     type Slot = (Option<usize>, usize);
-    let mut ini = Ini { defaults: Section { name: DEFAULT_SECTION.into(), entries: Vec::new() }, sections: Vec::new() };
+    let mut ini = Ini {
+        defaults: Section {
+            name: DEFAULT_SECTION.into(),
+            entries: Vec::new(),
+        },
+        sections: Vec::new(),
+    };
     // Raw value lines per slot, joined at the end.
     let mut default_lines: Vec<Vec<String>> = Vec::new();
     let mut section_lines: Vec<Vec<Vec<String>>> = Vec::new();
@@ -187,9 +210,15 @@ pub fn parse(text: &str) -> Result<Ini, IniError> {
             if name == DEFAULT_SECTION {
                 cur = Some(None);
             } else if ini.sections.iter().any(|s| s.name == name) {
-                return Err(IniError::DuplicateSection { line: lineno, section: name.to_owned() });
+                return Err(IniError::DuplicateSection {
+                    line: lineno,
+                    section: name.to_owned(),
+                });
             } else {
-                ini.sections.push(Section { name: name.to_owned(), entries: Vec::new() });
+                ini.sections.push(Section {
+                    name: name.to_owned(),
+                    entries: Vec::new(),
+                });
                 section_lines.push(Vec::new());
                 cur = Some(Some(ini.sections.len() - 1));
             }
@@ -211,7 +240,11 @@ pub fn parse(text: &str) -> Result<Ini, IniError> {
             Some(i) => &mut ini.sections[i],
         };
         if section.entries.iter().any(|(k, _)| *k == key) {
-            return Err(IniError::DuplicateOption { line: lineno, section: section.name.clone(), key });
+            return Err(IniError::DuplicateOption {
+                line: lineno,
+                section: section.name.clone(),
+                key,
+            });
         }
         section.entries.push((key, String::new()));
         let i = section.entries.len() - 1;
@@ -225,11 +258,11 @@ pub fn parse(text: &str) -> Result<Ini, IniError> {
         return Err(e);
     }
     for (entry, lines) in ini.defaults.entries.iter_mut().zip(default_lines) {
-        entry.1 = lines.join("\n").trim_end().to_owned();
+        lines.join("\n").trim_end().clone_into(&mut entry.1);
     }
     for (section, lines) in ini.sections.iter_mut().zip(section_lines) {
         for (entry, l) in section.entries.iter_mut().zip(lines) {
-            entry.1 = l.join("\n").trim_end().to_owned();
+            l.join("\n").trim_end().clone_into(&mut entry.1);
         }
     }
     Ok(ini)
@@ -282,10 +315,22 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(parse("k=v\n").unwrap_err().python_name(), "MissingSectionHeaderError");
-        assert_eq!(parse("[a]\n[a]\n").unwrap_err().python_name(), "DuplicateSectionError");
-        assert_eq!(parse("[a]\nk=1\nK=2\n").unwrap_err().python_name(), "DuplicateOptionError");
-        assert_eq!(parse("[a]\njunk\n").unwrap_err().python_name(), "ParsingError");
+        assert_eq!(
+            parse("k=v\n").unwrap_err().python_name(),
+            "MissingSectionHeaderError"
+        );
+        assert_eq!(
+            parse("[a]\n[a]\n").unwrap_err().python_name(),
+            "DuplicateSectionError"
+        );
+        assert_eq!(
+            parse("[a]\nk=1\nK=2\n").unwrap_err().python_name(),
+            "DuplicateOptionError"
+        );
+        assert_eq!(
+            parse("[a]\njunk\n").unwrap_err().python_name(),
+            "ParsingError"
+        );
         assert!(parse("[DEFAULT]\na=1\n[DEFAULT]\nb=2\n").is_ok());
     }
 }

@@ -21,7 +21,11 @@ pub fn expand_user(path: &str, env: &dyn Env) -> PathBuf {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => (rest, ""),
     };
-    let home = if user.is_empty() { env.home() } else { passwd_home(user) };
+    let home = if user.is_empty() {
+        env.home()
+    } else {
+        passwd_home(user)
+    };
     match home {
         Some(h) if tail.is_empty() => h,
         Some(h) => h.join(tail),
@@ -40,5 +44,6 @@ fn passwd_home(user: &str) -> Option<PathBuf> {
 /// `<home>/<rel>`, or `~/<rel>` when there is no home.
 #[must_use]
 pub fn home_path(env: &dyn Env, rel: &str) -> PathBuf {
-    env.home().map_or_else(|| Path::new("~").join(rel), |h| h.join(rel))
+    env.home()
+        .map_or_else(|| Path::new("~").join(rel), |h| h.join(rel))
 }

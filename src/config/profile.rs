@@ -38,13 +38,19 @@ impl Profile {
     /// `security_token` when the profile names a token file, else `api_key`.
     #[must_use]
     pub fn auth(&self) -> &'static str {
-        if self.security_token_file.is_some() { "security_token" } else { "api_key" }
+        if self.security_token_file.is_some() {
+            "security_token"
+        } else {
+            "api_key"
+        }
     }
 
     /// The config file, for messages.
     #[must_use]
     pub fn config_display(&self) -> String {
-        self.config_file.as_ref().map_or_else(|| "(environment)".to_owned(), |p| p.display().to_string())
+        self.config_file
+            .as_ref()
+            .map_or_else(|| "(environment)".to_owned(), |p| p.display().to_string())
     }
 
     /// The region, or a configuration error naming the profile.
@@ -88,8 +94,12 @@ pub fn profile_name(opts: &Options, env: &dyn Env) -> Result<String> {
     if let Some(p) = opts.profile.clone().or_else(|| env.var("OCI_CLI_PROFILE")) {
         return Ok(p);
     }
-    Ok(rc::default_profile(opts.cli_rc_file.as_deref(), env)?.unwrap_or_else(|| ini::DEFAULT_SECTION.to_owned()))
+    Ok(rc::default_profile(opts.cli_rc_file.as_deref(), env)?
+        .unwrap_or_else(|| ini::DEFAULT_SECTION.to_owned()))
 }
+
+/// Looks a key up in the active profile's section (with `[DEFAULT]`).
+type Lookup = Box<dyn Fn(&str) -> Option<String>>;
 
 /// Resolves the active profile.
 pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
@@ -99,11 +109,16 @@ pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
     let path_var = |k: &str| var(k).map(|p| expand_user(&p, env));
 
     // The oci CLI skips the file entirely when the environment names a whole API-key profile.
-    let from_env_only = ["OCI_CLI_USER", "OCI_CLI_TENANCY", "OCI_CLI_FINGERPRINT", "OCI_CLI_KEY_FILE"]
-        .iter()
-        .all(|k| var(k).is_some())
+    let from_env_only = [
+        "OCI_CLI_USER",
+        "OCI_CLI_TENANCY",
+        "OCI_CLI_FINGERPRINT",
+        "OCI_CLI_KEY_FILE",
+    ]
+    .iter()
+    .all(|k| var(k).is_some())
         && region_override.is_some();
-    let (config_file, get): (Option<PathBuf>, Box<dyn Fn(&str) -> Option<String>>) = if from_env_only {
+    let (config_file, get): (Option<PathBuf>, Lookup) = if from_env_only {
         (None, Box::new(|_| None))
     } else {
         let path = config_path(opts.config_file.as_deref(), env);
@@ -115,12 +130,19 @@ pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
             )));
         }
         let n = name.clone();
-        (Some(path), Box::new(move |k| parsed.get(&n, k).map(str::to_owned)))
+        (
+            Some(path),
+            Box::new(move |k| parsed.get(&n, k).map(str::to_owned)),
+        )
     };
     let take = |env_key: &str, key: &str| var(env_key).or_else(|| get(key));
-    let take_path = |env_key: &str, key: &str| path_var(env_key).or_else(|| get(key).map(|p| expand_user(&p, env)));
+    let take_path = |env_key: &str, key: &str| {
+        path_var(env_key).or_else(|| get(key).map(|p| expand_user(&p, env)))
+    };
     Ok(Profile {
-        region: region_override.or_else(|| get("region")).or_else(|| var("OCI_REGION")),
+        region: region_override
+            .or_else(|| get("region"))
+            .or_else(|| var("OCI_REGION")),
         tenancy: take("OCI_CLI_TENANCY", "tenancy"),
         user: take("OCI_CLI_USER", "user"),
         fingerprint: take("OCI_CLI_FINGERPRINT", "fingerprint"),
@@ -146,7 +168,8 @@ pub fn read_config(path: &Path) -> Result<ini::Ini> {
     })?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::Config(format!("config file {} is not UTF-8 text", path.display())))?;
-    ini::parse(&text).map_err(|e| Error::Config(format!("cannot parse config file {}: {e}", path.display())))
+    ini::parse(&text)
+        .map_err(|e| Error::Config(format!("cannot parse config file {}: {e}", path.display())))
 }
 
 #[cfg(test)]
@@ -163,9 +186,12 @@ mod tests {
     #[test]
     fn default_inheritance_and_overrides() {
         let d = tempfile::tempdir().unwrap();
-        let env = env_with(d.path(), "[DEFAULT]\nregion=us-ashburn-1\n[p]\nkey_file=~/k.pem\nsecurity_token_file=~/t\n")
-            .with("OCI_CLI_PROFILE", "p")
-            .with("OCI_CLI_PASSPHRASE", "pw");
+        let env = env_with(
+            d.path(),
+            "[DEFAULT]\nregion=us-ashburn-1\n[p]\nkey_file=~/k.pem\nsecurity_token_file=~/t\n",
+        )
+        .with("OCI_CLI_PROFILE", "p")
+        .with("OCI_CLI_PASSPHRASE", "pw");
         let p = resolve(&Options::default(), &env).unwrap();
         assert_eq!(p.name, "p");
         assert_eq!(p.region.as_deref(), Some("us-ashburn-1"));
@@ -173,35 +199,56 @@ mod tests {
         assert_eq!(p.key_file.unwrap(), d.path().join("k.pem"));
         assert_eq!(p.pass_phrase.unwrap().expose(), "pw");
 
-        let opts = Options { profile: Some("p".into()), region: Some("eu-frankfurt-1".into()), ..Default::default() };
+        let opts = Options {
+            profile: Some("p".into()),
+            region: Some("eu-frankfurt-1".into()),
+            ..Default::default()
+        };
         let env = env.with("OCI_CLI_REGION", "ignored");
-        assert_eq!(resolve(&opts, &env).unwrap().region.as_deref(), Some("eu-frankfurt-1"));
+        assert_eq!(
+            resolve(&opts, &env).unwrap().region.as_deref(),
+            Some("eu-frankfurt-1")
+        );
     }
 
     #[test]
     fn rc_default_profile() {
         let d = tempfile::tempdir().unwrap();
         let env = env_with(d.path(), "[rcp]\nregion=r\n");
-        std::fs::write(d.path().join(".oci/oci_cli_rc"), "[OCI_CLI_SETTINGS]\ndefault_profile = rcp\n").unwrap();
+        std::fs::write(
+            d.path().join(".oci/oci_cli_rc"),
+            "[OCI_CLI_SETTINGS]\ndefault_profile = rcp\n",
+        )
+        .unwrap();
         assert_eq!(resolve(&Options::default(), &env).unwrap().name, "rcp");
     }
 
     #[test]
     fn config_fallbacks() {
         let d = tempfile::tempdir().unwrap();
-        let env = FakeEnv::new(d.path(), jiff::Timestamp::UNIX_EPOCH).with("OCI_CONFIG_FILE", "/x/cfg");
+        let env =
+            FakeEnv::new(d.path(), jiff::Timestamp::UNIX_EPOCH).with("OCI_CONFIG_FILE", "/x/cfg");
         assert_eq!(config_path(None, &env), PathBuf::from("/x/cfg"));
         let env = env.with("OCI_CLI_CONFIG_FILE", "/y/cfg");
         assert_eq!(config_path(None, &env), PathBuf::from("/y/cfg"));
-        assert_eq!(config_path(Some(Path::new("/z")), &env), PathBuf::from("/z"));
-        assert_eq!(config_path(Some(Path::new(DEFAULT_CONFIG)), &env), PathBuf::from("/y/cfg"));
+        assert_eq!(
+            config_path(Some(Path::new("/z")), &env),
+            PathBuf::from("/z")
+        );
+        assert_eq!(
+            config_path(Some(Path::new(DEFAULT_CONFIG)), &env),
+            PathBuf::from("/y/cfg")
+        );
     }
 
     #[test]
     fn missing_profile_is_a_config_error() {
         let d = tempfile::tempdir().unwrap();
         let env = env_with(d.path(), "[a]\n");
-        let opts = Options { profile: Some("A".into()), ..Default::default() };
+        let opts = Options {
+            profile: Some("A".into()),
+            ..Default::default()
+        };
         let e = resolve(&opts, &env).unwrap_err();
         assert_eq!(e.exit_code(), 3);
         assert!(e.to_string().contains("profile 'A' not found"), "{e}");

@@ -1,4 +1,4 @@
-//! The oci_cli_rc file: only `[OCI_CLI_SETTINGS] default_profile` matters here.
+//! The `oci_cli_rc` file: only `[OCI_CLI_SETTINGS] default_profile` matters here.
 
 use std::path::{Path, PathBuf};
 
@@ -33,9 +33,20 @@ pub fn default_profile(flag: Option<&Path>, env: &dyn Env) -> Result<Option<Stri
     let Some(path) = locate(flag, env) else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Error::Config(format!("cannot read the oci_cli_rc file {}: {e}", path.display())))?;
-    let parsed = ini::parse(&text)
-        .map_err(|e| Error::Config(format!("cannot parse the oci_cli_rc file {}: {e}", path.display())))?;
-    Ok(parsed.get("OCI_CLI_SETTINGS", "default_profile").filter(|v| !v.is_empty()).map(str::to_owned))
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::Config(format!(
+            "cannot read the oci_cli_rc file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let parsed = ini::parse(&text).map_err(|e| {
+        Error::Config(format!(
+            "cannot parse the oci_cli_rc file {}: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(parsed
+        .get("OCI_CLI_SETTINGS", "default_profile")
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned))
 }

@@ -9,10 +9,13 @@ use md5::{Digest as _, Md5};
 use super::KeyError;
 
 fn hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// OpenSSL's `EVP_BytesToKey` with MD5 and one iteration.
@@ -39,7 +42,10 @@ where
     let dec = cbc::Decryptor::<C>::new_from_slices(key, iv)
         .map_err(|_| KeyError::Malformed("bad DEK-Info IV length".into()))?;
     let mut buf = data.to_vec();
-    let n = dec.decrypt_padded::<Pkcs7>(&mut buf).map_err(|_| KeyError::PassphraseWrong)?.len();
+    let n = dec
+        .decrypt_padded::<Pkcs7>(&mut buf)
+        .map_err(|_| KeyError::PassphraseWrong)?
+        .len();
     buf.truncate(n);
     Ok(buf)
 }
@@ -49,7 +55,8 @@ pub fn decrypt(dek_info: &str, pass: &[u8], data: &[u8]) -> Result<Vec<u8>, KeyE
     let (cipher, iv_hex) = dek_info
         .split_once(',')
         .ok_or_else(|| KeyError::Malformed("DEK-Info without an IV".into()))?;
-    let iv = hex(iv_hex.trim()).ok_or_else(|| KeyError::Malformed("DEK-Info IV is not hex".into()))?;
+    let iv =
+        hex(iv_hex.trim()).ok_or_else(|| KeyError::Malformed("DEK-Info IV is not hex".into()))?;
     if iv.len() < 8 {
         return Err(KeyError::Malformed("DEK-Info IV too short".into()));
     }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::View;
 
 #[derive(Serialize)]
-struct Session<'a> {
+struct Payload<'a> {
     version: u8,
     auth: &'a str,
     profile: &'a str,
@@ -27,8 +27,8 @@ struct Session<'a> {
     valid: Option<bool>,
 }
 
-fn session<'a>(v: &'a View<'a>, valid: Option<bool>) -> Session<'a> {
-    Session {
+fn session<'a>(v: &'a View<'a>, valid: Option<bool>) -> Payload<'a> {
+    Payload {
         version: 1,
         auth: v.auth,
         profile: v.profile,

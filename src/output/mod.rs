@@ -33,7 +33,8 @@ impl View<'_> {
     /// Whole seconds left before `expires_at` (negative once past).
     #[must_use]
     pub fn expires_in_seconds(&self) -> Option<i64> {
-        self.expires_at.map(|e| e.as_second() - self.now.as_second())
+        self.expires_at
+            .map(|e| e.as_second() - self.now.as_second())
     }
 }
 

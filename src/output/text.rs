@@ -19,11 +19,21 @@ pub fn render(v: &View<'_>, valid: Option<bool>) -> String {
         ("issued_at", ts(v.issued_at)),
         ("expires_at", ts(v.expires_at)),
         ("session_expires_at", ts(v.session_expires_at)),
-        ("expires_in_seconds", v.expires_in_seconds().map_or_else(|| "-".to_owned(), |s| s.to_string())),
+        (
+            "expires_in_seconds",
+            v.expires_in_seconds()
+                .map_or_else(|| "-".to_owned(), |s| s.to_string()),
+        ),
         ("refreshed", v.refreshed.to_string()),
     ];
     if let Some(valid) = valid {
         rows.push(("valid", valid.to_string()));
     }
-    rows.iter().map(|(k, val)| format!("{k}: {val}\n")).collect()
+    rows.iter().fold(String::new(), |mut s, (k, val)| {
+        s.push_str(k);
+        s.push_str(": ");
+        s.push_str(val);
+        s.push('\n');
+        s
+    })
 }

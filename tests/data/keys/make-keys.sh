@@ -13,3 +13,4 @@ openssl rsa -traditional -des3 -passout pass:test-pass -in pkcs1.pem -out legacy
 openssl rsa -in pkcs1.pem -pubout -out public.pem
 openssl rsa -in pkcs1.pem -pubout -outform DER | openssl md5 -c | sed 's/^.*= //' > fingerprint.txt
 openssl ecparam -name prime256v1 -genkey -noout -out ec.pem
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.pem

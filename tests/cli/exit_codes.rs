@@ -1,0 +1,87 @@
+//! The exit-code matrix for configuration and usage errors (faults.rs covers 4 and 5).
+
+use crate::support::*;
+
+#[test]
+fn usage_errors_exit_2() {
+    let t = TestEnv::new();
+    let o = t.run(&["get", "--no-such-flag"]);
+    assert_eq!(code(&o), 2);
+    assert!(o.stdout.is_empty());
+    assert_eq!(code(&t.run(&["get", "--refresh-window", "soon"])), 2);
+    assert_eq!(code(&t.run(&["--output", "yaml"])), 2);
+}
+
+#[test]
+fn configuration_errors_exit_3_with_one_line() {
+    let t = TestEnv::new();
+    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "config file");
+    std::fs::write(t.config_path(), "[p]\nuser=a\nuser=b\n").unwrap();
+    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "appears twice");
+    std::fs::write(t.config_path(), "\u{feff}[p]\n").unwrap();
+    assert_fails(
+        &t.run(&["get", "--profile", "p"]),
+        3,
+        "before the first [section]",
+    );
+    std::fs::write(t.config_path(), "[p]\nregion=r\n").unwrap();
+    assert_fails(
+        &t.run(&["get", "--profile", "P"]),
+        3,
+        "profile 'P' not found",
+    );
+    assert_fails(
+        &t.run(&["get", "--profile", "p"]),
+        3,
+        "neither security_token_file nor a complete API key",
+    );
+    assert_fails(
+        &t.run(&["validate", "--profile", "p"]),
+        3,
+        "no security_token_file",
+    );
+}
+
+#[test]
+fn token_file_errors_exit_3() {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 3600));
+    std::fs::write(t.token_path("p"), "not-a-jwt").unwrap();
+    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "does not hold a JWT");
+    std::fs::write(t.token_path("p"), "").unwrap();
+    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "empty");
+    std::fs::remove_file(t.token_path("p")).unwrap();
+    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "not found");
+}
+
+#[test]
+fn a_refresh_without_region_or_with_a_plain_http_endpoint_exits_3() {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 10));
+    let text = std::fs::read_to_string(t.config_path())
+        .unwrap()
+        .replace("region=us-ashburn-1\n", "");
+    std::fs::write(t.config_path(), text).unwrap();
+    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "has no region");
+    let o = t.run(&[
+        "get",
+        "--profile",
+        "p",
+        "--auth-endpoint",
+        "http://127.0.0.1:9",
+    ]);
+    assert_fails(&o, 3, "not an https:// URL");
+}
+
+#[test]
+fn version_and_help() {
+    let t = TestEnv::new();
+    let o = t.run(&["--version"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stdout(&o),
+        format!("oci-token {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let o = t.run(&["--help"]);
+    assert!(stdout(&o).contains("Exit codes:"));
+}

@@ -1,0 +1,386 @@
+//! A loopback HTTPS stand-in for the OCI auth service. It speaks the refresh protocol and
+//! verifies every request: the RSA-SHA256 signature with the public key in the `jwk` of the
+//! token named by `keyId`, the signed header list, the body digest and length, the date
+//! (within 5 minutes), and that `currentToken` is the keyId's token.
+
+use std::collections::VecDeque;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use rsa::sha2::{Digest as _, Sha256};
+use rsa::signature::Verifier as _;
+
+use super::jwt;
+
+/// How the next refresh is answered.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// 200 with a new token valid for `ttl` seconds (capped by `sess_exp`).
+    Ok,
+    /// This status and body.
+    Status(u16, String),
+    /// 200 with a body that is not JSON.
+    Garbage,
+    /// 200 with a new token whose `exp` equals the old one (a `--no-browser` session).
+    NoExtend,
+    /// Hold the connection this long, then close it without answering.
+    Stall(Duration),
+}
+
+/// What one request looked like and whether it verified.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub verified: Result<(), String>,
+    pub via_proxy: bool,
+}
+
+impl Record {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+struct State {
+    script: VecDeque<Reply>,
+    default: Reply,
+    ttl: i64,
+    delay: Duration,
+    records: Vec<Record>,
+}
+
+pub struct FakeAuth {
+    pub url: String,
+    pub port: u16,
+    pub ca_path: PathBuf,
+
+    state: Arc<Mutex<State>>,
+    _dir: tempfile::TempDir,
+}
+
+static JTI: AtomicU64 = AtomicU64::new(1);
+
+impl FakeAuth {
+    pub fn start() -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().unwrap();
+        // A CA made for this run, and a leaf for localhost / 127.0.0.1 signed by it.
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "oci-token test CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let leaf_params =
+            rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+                .unwrap();
+        let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
+        let ca_pem = ca.pem();
+        let ca_path = dir.path().join("ca.pem");
+        std::fs::write(&ca_path, &ca_pem).unwrap();
+
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![leaf.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+            )
+            .unwrap();
+        let config = Arc::new(config);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State {
+            script: VecDeque::new(),
+            default: Reply::Ok,
+            ttl: 3600,
+            delay: Duration::ZERO,
+            records: Vec::new(),
+        }));
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let (config, st) = (config.clone(), st.clone());
+                std::thread::spawn(move || {
+                    let _ = serve(stream, config, &st);
+                });
+            }
+        });
+        FakeAuth {
+            url: format!("https://localhost:{port}"),
+            port,
+            ca_path,
+            state,
+            _dir: dir,
+        }
+    }
+
+    /// Answers every refresh this way from now on.
+    pub fn always(&self, r: Reply) {
+        self.state.lock().unwrap().default = r;
+    }
+    /// Answers the next refreshes this way, in order, then as `always` says.
+    pub fn then(&self, r: Reply) {
+        self.state.lock().unwrap().script.push_back(r);
+    }
+    /// Waits this long before answering (to make concurrent callers overlap).
+    pub fn delay(&self, d: Duration) {
+        self.state.lock().unwrap().delay = d;
+    }
+    pub fn records(&self) -> Vec<Record> {
+        self.state.lock().unwrap().records.clone()
+    }
+    pub fn count(&self) -> usize {
+        self.state.lock().unwrap().records.len()
+    }
+    /// Panics unless every request so far verified.
+    pub fn assert_all_verified(&self) {
+        for r in self.records() {
+            assert!(
+                r.verified.is_ok(),
+                "request failed verification: {:?}",
+                r.verified
+            );
+        }
+    }
+}
+
+fn serve(
+    tcp: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    st: &Mutex<State>,
+) -> std::io::Result<()> {
+    tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
+    // A CONNECT tunnel from the test proxy announces itself with one marker byte first.
+    let mut peek = [0u8; 1];
+    let via_proxy = tcp.peek(&mut peek)? == 1 && peek[0] == b'P';
+    let mut tcp = tcp;
+    if via_proxy {
+        tcp.read_exact(&mut peek)?;
+    }
+    let conn = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    let mut reader = BufReader::new(&mut tls);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_owned();
+    let target = parts.next().unwrap_or("").to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 {
+            break;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body)?;
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let verified = verify(&method, &target, &headers, &body);
+    let record = Record {
+        method,
+        target,
+        headers,
+        body: body.clone(),
+        verified: verified.clone(),
+        via_proxy,
+    };
+    let (reply, ttl, delay) = {
+        let mut s = st.lock().unwrap();
+        s.records.push(record);
+        let r = s.script.pop_front().unwrap_or_else(|| s.default.clone());
+        (r, s.ttl, s.delay)
+    };
+    std::thread::sleep(delay);
+    let (status, out) = match (&verified, reply) {
+        (Err(why), _) => (
+            401,
+            serde_json::json!({"code": "NotAuthenticated", "message": why}).to_string(),
+        ),
+        (Ok(()), Reply::Stall(d)) => {
+            std::thread::sleep(d);
+            return Ok(());
+        }
+        (Ok(()), Reply::Status(s, b)) => (s, b),
+        (Ok(()), Reply::Garbage) => (200, "<html>not json</html>".to_owned()),
+        (Ok(()), r @ (Reply::Ok | Reply::NoExtend)) => {
+            let old = current_token(&body).unwrap_or_default();
+            let c = jwt::claims(&old);
+            let now = super::now();
+            let sess_exp = c["sess_exp"]
+                .as_str()
+                .and_then(oci_token::token::parse_date)
+                .map(jiff::Timestamp::as_second);
+            let exp = match r {
+                Reply::NoExtend => c["exp"].as_i64().unwrap_or(now),
+                _ => sess_exp.map_or(now + ttl, |s| s.min(now + ttl)),
+            };
+            let jwk: serde_json::Value =
+                serde_json::from_str(c["jwk"].as_str().unwrap_or("{}")).unwrap_or_default();
+            let new = jwt::mint(&jwt::Claims {
+                iat: now,
+                exp,
+                sess_exp,
+                n: jwk["n"].as_str().unwrap_or("").to_owned(),
+                e: jwk["e"].as_str().unwrap_or("").to_owned(),
+                jti: format!("refreshed-{}", JTI.fetch_add(1, Ordering::SeqCst)),
+            });
+            (200, serde_json::json!({"token": new}).to_string())
+        }
+    };
+    let resp = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nopc-request-id: FAKE{:028}\r\nConnection: close\r\n\r\n{out}",
+        out.len(),
+        JTI.load(Ordering::SeqCst)
+    );
+    tls.write_all(resp.as_bytes())?;
+    tls.flush()?;
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
+    Ok(())
+}
+
+fn current_token(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v["currentToken"].as_str().map(str::to_owned)
+}
+
+/// Verifies an OCI-signed refresh request.
+pub fn verify(
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &str,
+) -> Result<(), String> {
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.as_str())
+    };
+    let auth = get("authorization").ok_or("no authorization header")?;
+    let params = auth
+        .strip_prefix("Signature ")
+        .ok_or("authorization is not a Signature")?;
+    let mut p = std::collections::HashMap::new();
+    for part in split_params(params) {
+        let (k, v) = part.split_once('=').ok_or("bad authorization parameter")?;
+        p.insert(k.to_owned(), v.trim_matches('"').to_owned());
+    }
+    if p.get("algorithm").map(String::as_str) != Some("rsa-sha256")
+        || p.get("version").map(String::as_str) != Some("1")
+    {
+        return Err("algorithm/version".into());
+    }
+    let list = p.get("headers").ok_or("no headers parameter")?;
+    if method == "POST"
+        && list != "date (request-target) host content-length content-type x-content-sha256"
+    {
+        return Err(format!("wrong signed header list: {list}"));
+    }
+    let key_id = p.get("keyId").ok_or("no keyId")?;
+    let token = key_id
+        .strip_prefix("ST$")
+        .ok_or("keyId is not a session token")?;
+    if current_token(body).as_deref() != Some(token) {
+        return Err("currentToken differs from the keyId token".into());
+    }
+    if body != format!("{{\"currentToken\": \"{token}\"}}") {
+        return Err("body is not the oci CLI's JSON".into());
+    }
+    let mut lines = Vec::new();
+    for h in list.split(' ') {
+        if h == "(request-target)" {
+            lines.push(format!(
+                "(request-target): {} {target}",
+                method.to_ascii_lowercase()
+            ));
+        } else {
+            lines.push(format!(
+                "{h}: {}",
+                get(h).ok_or_else(|| format!("signed header {h} missing"))?
+            ));
+        }
+    }
+    let signing_string = lines.join("\n");
+    let digest = STANDARD.encode(Sha256::digest(body.as_bytes()));
+    if get("x-content-sha256") != Some(digest.as_str()) {
+        return Err("x-content-sha256 does not match the body".into());
+    }
+    if get("content-length") != Some(body.len().to_string().as_str()) {
+        return Err("content-length does not match the body".into());
+    }
+    let date = get("date").ok_or("no date")?;
+    let t = jiff::fmt::rfc2822::parse(date)
+        .map_err(|_| format!("bad date {date}"))?
+        .timestamp()
+        .as_second();
+    if (t - super::now()).abs() > 300 {
+        return Err("date is more than 5 minutes off".into());
+    }
+    let claims = jwt::claims(token);
+    let jwk: serde_json::Value =
+        serde_json::from_str(claims["jwk"].as_str().ok_or("token has no jwk")?)
+            .map_err(|e| e.to_string())?;
+    let n = URL_SAFE_NO_PAD
+        .decode(jwk["n"].as_str().unwrap_or(""))
+        .map_err(|e| e.to_string())?;
+    let e = URL_SAFE_NO_PAD
+        .decode(jwk["e"].as_str().unwrap_or(""))
+        .map_err(|e| e.to_string())?;
+    let public = rsa::PublicKey::new(
+        rsa::BoxedUint::from_be_slice_vartime(&n),
+        rsa::BoxedUint::from_be_slice_vartime(&e),
+    )
+    .map_err(|e| e.to_string())?;
+    let sig = STANDARD
+        .decode(p.get("signature").ok_or("no signature")?)
+        .map_err(|e| e.to_string())?;
+    let sig = rsa::pkcs1v15::Signature::try_from(sig.as_slice()).map_err(|e| e.to_string())?;
+    rsa::pkcs1v15::VerifyingKey::<Sha256>::new(public)
+        .verify(signing_string.as_bytes(), &sig)
+        .map_err(|_| "signature does not verify with the token's jwk".to_owned())
+}
+
+/// Splits `a="x,y",b="z"` at commas outside quotes.
+fn split_params(s: &str) -> Vec<&str> {
+    let (mut out, mut start, mut quoted) = (Vec::new(), 0, false);
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}

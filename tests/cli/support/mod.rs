@@ -1,0 +1,224 @@
+//! Test harness: a temporary OCI home, session minting, the real binary, a fake auth service.
+
+pub mod fake_auth;
+pub mod jwt;
+pub mod proxy;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_fs::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_oci-token");
+
+/// The session key fixture (PKCS#8) and another, unrelated key.
+pub fn key_pem() -> String {
+    std::fs::read_to_string(data("keys/pkcs8.pem")).unwrap()
+}
+pub fn other_key_pem() -> String {
+    std::fs::read_to_string(data("keys/other.pem")).unwrap()
+}
+
+pub fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// What a test session looks like.
+#[derive(Clone, Debug)]
+pub struct SessionSpec {
+    pub profile: String,
+    /// Seconds from now.
+    pub exp_in: i64,
+    pub sess_exp_in: Option<i64>,
+    pub region: String,
+    /// Append `OCI_API_KEY` after the PEM, as the oci CLI does.
+    pub key_label: bool,
+}
+
+impl SessionSpec {
+    pub fn new(profile: &str, exp_in: i64) -> Self {
+        SessionSpec {
+            profile: profile.into(),
+            exp_in,
+            sess_exp_in: Some(20 * 3600),
+            region: "us-ashburn-1".into(),
+            key_label: true,
+        }
+    }
+}
+
+/// A temporary home with `~/.oci`, and a way to run the binary in it with a clean environment.
+pub struct TestEnv {
+    pub home: TempDir,
+    pub vars: Vec<(String, String)>,
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        let home = TempDir::new().unwrap();
+        std::fs::create_dir_all(home.path().join(".oci")).unwrap();
+        TestEnv {
+            home,
+            vars: Vec::new(),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.home.path().join(rel)
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path(".oci/config")
+    }
+
+    pub fn env(mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.vars
+            .push((k.into(), v.as_ref().to_string_lossy().into_owned()));
+        self
+    }
+
+    pub fn set_env(&mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) {
+        self.vars
+            .push((k.into(), v.as_ref().to_string_lossy().into_owned()));
+    }
+
+    /// Appends raw text to `~/.oci/config`.
+    pub fn append_config(&self, text: &str) {
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.config_path())
+            .unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    }
+
+    /// Writes a session laid out as `oci session authenticate` leaves it; returns the token.
+    pub fn session(&self, spec: &SessionSpec) -> String {
+        self.session_with_key(spec, &key_pem())
+    }
+
+    pub fn session_with_key(&self, spec: &SessionSpec, key: &str) -> String {
+        let dir = self.path(&format!(".oci/sessions/{}", spec.profile));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key_path = dir.join("oci_api_key.pem");
+        let mut key_text = key.to_owned();
+        if spec.key_label {
+            key_text.push_str("OCI_API_KEY");
+        }
+        std::fs::write(&key_path, key_text).unwrap();
+        let n = now();
+        let token = jwt::mint(&jwt::Claims::for_key(
+            key,
+            n,
+            n + spec.exp_in,
+            spec.sess_exp_in.map(|s| n + s),
+        ));
+        std::fs::write(dir.join("token"), &token).unwrap();
+        let fp = std::fs::read_to_string(data("keys/fingerprint.txt")).unwrap();
+        self.append_config(&format!(
+            "[{p}]\nfingerprint={fp}\nkey_file={k}\ntenancy={t}\nregion={r}\nsecurity_token_file={tf}\n\n",
+            p = spec.profile,
+            fp = fp.trim(),
+            k = key_path.display(),
+            t = jwt::TENANCY,
+            r = spec.region,
+            tf = dir.join("token").display(),
+        ));
+        token
+    }
+
+    pub fn token_path(&self, profile: &str) -> PathBuf {
+        self.path(&format!(".oci/sessions/{profile}/token"))
+    }
+
+    pub fn read_token(&self, profile: &str) -> String {
+        std::fs::read_to_string(self.token_path(profile)).unwrap()
+    }
+
+    /// The real binary with an empty environment but HOME, PATH and the test's variables.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::new(BIN);
+        c.env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c.timeout(std::time::Duration::from_secs(60));
+        c
+    }
+
+    /// The same, as a std Command (for spawning many at once).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(BIN);
+        c.env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    /// Points refreshes at `auth` and trusts its CA.
+    pub fn use_auth(mut self, auth: &fake_auth::FakeAuth) -> Self {
+        self.set_env("OCI_TOKEN_AUTH_ENDPOINT", &auth.url);
+        self.set_env("OCI_CLI_CERT_BUNDLE", &auth.ca_path);
+        self
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            stdout(o),
+            stderr(o)
+        )
+    })
+}
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// Asserts the exit code, one stderr line mentioning `needle`, and nothing on stdout.
+pub fn assert_fails(o: &Output, exit: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(code(o), exit, "exit code; stderr: {err}");
+    assert!(
+        o.stdout.is_empty(),
+        "stdout must be empty on failure: {}",
+        stdout(o)
+    );
+    assert!(
+        err.contains(needle),
+        "stderr should mention {needle:?}: {err}"
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line on stderr: {err}"
+    );
+    assert!(err.starts_with("oci-token: "), "prefixed: {err}");
+    assert!(!err.contains("eyJ"), "no token in errors: {err}");
+}
