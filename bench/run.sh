@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmarks of BENCHMARKS.md. Usage: bench/run.sh [--gate]
+# Needs: target/release/oci-token and target/release/examples/fake_auth (cargo build --release
+# --locked --bins --examples), valgrind, GNU time; hyperfine and the oci CLI (OCI_CLI_BIN or
+# `oci` on PATH) for the wall-time comparison. With --gate, exits 1 when an instruction or
+# memory budget is exceeded (wall-time ratios only inform: this is a noisy 2-core host).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$root/target/release/oci-token
+fake=$root/target/release/examples/fake_auth
+gate=${1:-}
+work=$(mktemp -d)
+cleanup() { [ -n "${fake_pid:-}" ] && kill "$fake_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+python3 "$root/bench/make-home.py" "$work/home"
+export HOME=$work/home OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING=True
+"$fake" 600 >"$work/fake.txt" 2>"$work/fake.err" &
+fake_pid=$!
+for _ in $(seq 50); do [ -s "$work/fake.txt" ] && break; sleep 0.1; done
+read -r url ca <"$work/fake.txt"
+export OCI_TOKEN_AUTH_ENDPOINT=$url OCI_CLI_CERT_BUNDLE=$ca
+
+instr() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'; }
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n1; }
+
+get_ir=$(instr "$bin" get --profile bench)
+get_rss=$(rss "$bin" get --profile bench)
+refresh_ir=$(instr "$bin" refresh --profile bench)
+refresh_rss=$(rss "$bin" refresh --profile bench)
+
+fail=0
+check() { # name value budget unit
+  local verdict=ok
+  if [ "$2" -gt "$3" ]; then verdict=OVER; fail=1; fi
+  printf '%-34s %12s %-5s budget %12s  %s\n' "$1" "$2" "$4" "$3" "$verdict"
+}
+echo "== oci-token benchmarks ($(date -u +%FT%TZ), $(nproc) cores)"
+check "get, valid token (callgrind)" "$get_ir" 2000000 instr
+check "refresh vs local fake (callgrind)" "$refresh_ir" 60000000 instr
+check "get peak RSS" "$get_rss" 10240 KiB
+check "refresh peak RSS" "$refresh_rss" 10240 KiB
+
+oci=${OCI_CLI_BIN:-$(command -v oci || true)}
+if command -v hyperfine >/dev/null && [ -n "$oci" ]; then
+  hyperfine -N --warmup 3 --runs 30 --export-json "$work/get.json" \
+    "$bin get --profile bench" \
+    "$oci session validate --local --auth security_token --profile bench" >/dev/null
+  python3 - "$work/get.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+a, b = r[0]["median"], r[1]["median"]
+print(f"{'get vs oci session validate --local':34} {a*1e3:9.2f} ms vs {b*1e3:7.1f} ms median: {b/a:6.0f}x faster (target >= 200x)")
+PY
+else
+  echo "wall time: skipped (needs hyperfine and the oci CLI)"
+fi
+if [ "$gate" = "--gate" ] && [ "$fail" -ne 0 ]; then
+  echo "benchmark budget exceeded" >&2
+  exit 1
+fi
