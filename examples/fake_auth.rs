@@ -12,14 +12,27 @@ mod jwt;
 
 #[allow(clippy::cast_possible_wrap)]
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 fn main() {
-    let secs: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(600);
+    let secs: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
     let auth = fake_auth::FakeAuth::start();
     println!("{} {}", auth.url, auth.ca_path.display());
     std::thread::sleep(std::time::Duration::from_secs(secs));
-    let bad = auth.records().iter().filter(|r| r.verified.is_err()).count();
-    eprintln!("fake_auth: {} requests, {bad} failed verification", auth.count());
+    let bad = auth
+        .records()
+        .iter()
+        .filter(|r| r.verified.is_err())
+        .count();
+    eprintln!(
+        "fake_auth: {} requests, {bad} failed verification",
+        auth.count()
+    );
 }

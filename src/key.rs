@@ -8,7 +8,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use md5::{Digest as _, Md5};
 use rsa::PrivateKey;
 use rsa::pkcs1::DecodeRsaPrivateKey as _;
-use rsa::pkcs8::{DecodePrivateKey as _, EncodePublicKey as _};
+use rsa::pkcs8::DecodePrivateKey as _;
 use rsa::traits::PublicKeyParts as _;
 
 use crate::secret::Secret;
@@ -77,18 +77,86 @@ fn parse_pem(text: &str) -> Result<Pem<'_>, KeyError> {
     })
 }
 
+/// A loaded private key. Signing uses ring (fast, constant-time) for the key sizes it
+/// accepts (2048 bits and up, which OCI requires); smaller keys, such as the 1024-bit test
+/// key of the OCI signing documentation, fall back to the pure-Rust `rsa` crate. Both give
+/// the same deterministic RSASSA-PKCS1-v1_5 signature.
+pub struct SigningKey {
+    backend: Backend,
+    n: Vec<u8>,
+    e: Vec<u8>,
+}
+
+enum Backend {
+    Ring(Box<ring::signature::RsaKeyPair>),
+    Rsa(Box<PrivateKey>),
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(REDACTED)")
+    }
+}
+
+impl SigningKey {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 over `data`.
+    #[must_use]
+    pub fn sign_sha256(&self, data: &[u8]) -> Vec<u8> {
+        match &self.backend {
+            Backend::Ring(kp) => {
+                let mut sig = vec![0u8; kp.public().modulus_len()];
+                let rng = ring::rand::SystemRandom::new();
+                match kp.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, data, &mut sig) {
+                    Ok(()) => sig,
+                    Err(_) => Vec::new(),
+                }
+            }
+            Backend::Rsa(k) => {
+                use rsa::pkcs1v15::Pkcs1v15Sign;
+                use rsa::sha2::{Digest as _, Sha256};
+                let digest = Sha256::digest(data);
+                k.sign_with_rng(
+                    &mut getrandom::SysRng,
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &digest,
+                )
+                .or_else(|_| k.sign(Pkcs1v15Sign::new::<Sha256>(), &digest))
+                .unwrap_or_default()
+            }
+        }
+    }
+
+    /// The modulus, unsigned big-endian without leading zeros.
+    #[must_use]
+    pub fn n(&self) -> &[u8] {
+        &self.n
+    }
+
+    /// The public exponent, unsigned big-endian without leading zeros.
+    #[must_use]
+    pub fn e(&self) -> &[u8] {
+        &self.e
+    }
+}
+
+/// Which DER form a decoded key is in.
+enum Der {
+    Pkcs1(Vec<u8>),
+    Pkcs8(Vec<u8>),
+}
+
 /// Loads an RSA private key from PEM text. A passphrase given for an unencrypted key is
 /// ignored, as the Python SDK does.
-pub fn load(text: &str, passphrase: Option<&Secret<String>>) -> Result<PrivateKey, KeyError> {
+pub fn load(text: &str, passphrase: Option<&Secret<String>>) -> Result<SigningKey, KeyError> {
     let pem = parse_pem(text)?;
     let pass = passphrase.map(|p| p.expose().as_bytes());
-    match pem.label {
+    let (der, encrypted) = match pem.label {
         "RSA PRIVATE KEY" => {
             let encrypted = pem
                 .headers
                 .iter()
                 .any(|(k, v)| *k == "Proc-Type" && v.contains("ENCRYPTED"));
-            let der = if encrypted {
+            if encrypted {
                 let dek = pem
                     .headers
                     .iter()
@@ -98,19 +166,12 @@ pub fn load(text: &str, passphrase: Option<&Secret<String>>) -> Result<PrivateKe
                         KeyError::Malformed("Proc-Type ENCRYPTED without DEK-Info".into())
                     })?;
                 let pass = pass.ok_or(KeyError::PassphraseMissing)?;
-                legacy_pem::decrypt(dek, pass, &pem.der)?
+                (Der::Pkcs1(legacy_pem::decrypt(dek, pass, &pem.der)?), true)
             } else {
-                pem.der
-            };
-            PrivateKey::from_pkcs1_der(&der).map_err(|_| {
-                if encrypted {
-                    KeyError::PassphraseWrong
-                } else {
-                    KeyError::Malformed("not a PKCS#1 RSA key".into())
-                }
-            })
+                (Der::Pkcs1(pem.der), false)
+            }
         }
-        "PRIVATE KEY" => PrivateKey::from_pkcs8_der(&pem.der).map_err(|e| pkcs8_error(&e)),
+        "PRIVATE KEY" => (Der::Pkcs8(pem.der), false),
         "ENCRYPTED PRIVATE KEY" => {
             let pass = pass.ok_or(KeyError::PassphraseMissing)?;
             if !contains(&pem.der, PBES2_OID) {
@@ -118,19 +179,141 @@ pub fn load(text: &str, passphrase: Option<&Secret<String>>) -> Result<PrivateKe
                     "PBES1/PKCS#12 key encryption; convert the key with `openssl pkcs8 -topk8 -v2 aes-256-cbc`".into(),
                 ));
             }
-            PrivateKey::from_pkcs8_encrypted_der(&pem.der, pass).map_err(|e| match e {
+            let info = rsa::pkcs8::EncryptedPrivateKeyInfoRef::try_from(pem.der.as_slice())
+                .map_err(|_| KeyError::Malformed("not an encrypted PKCS#8 key".into()))?;
+            let doc = info.decrypt(pass).map_err(|e| match e {
                 rsa::pkcs8::Error::EncryptedPrivateKey(rsa::pkcs8::pkcs5::Error::UnsupportedAlgorithm { .. }) => {
                     KeyError::Unsupported(
                         "this PBES2 cipher or PRF; convert the key with `openssl pkcs8 -topk8 -v2 aes-256-cbc`".into(),
                     )
                 }
                 _ => KeyError::PassphraseWrong,
-            })
+            })?;
+            (Der::Pkcs8(doc.as_bytes().to_vec()), true)
         }
-        other => Err(KeyError::Unsupported(format!(
-            "'{other}' (OCI keys are RSA)"
-        ))),
+        other => {
+            return Err(KeyError::Unsupported(format!(
+                "'{other}' (OCI keys are RSA)"
+            )));
+        }
+    };
+    from_der(&der).map_err(|e| {
+        if encrypted {
+            KeyError::PassphraseWrong
+        } else {
+            e
+        }
+    })
+}
+
+fn from_der(der: &Der) -> Result<SigningKey, KeyError> {
+    let ring_key = match der {
+        Der::Pkcs1(d) => ring::signature::RsaKeyPair::from_der(d),
+        Der::Pkcs8(d) => ring::signature::RsaKeyPair::from_pkcs8(d),
+    };
+    if let Ok(kp) = ring_key
+        && let Some((n, e)) = parse_rsa_public_key(kp.public().as_ref())
+    {
+        return Ok(SigningKey {
+            n: strip_zeros(n).to_vec(),
+            e: strip_zeros(e).to_vec(),
+            backend: Backend::Ring(Box::new(kp)),
+        });
     }
+    let k = match der {
+        Der::Pkcs1(d) => PrivateKey::from_pkcs1_der(d)
+            .map_err(|_| KeyError::Malformed("not a PKCS#1 RSA key".into()))?,
+        Der::Pkcs8(d) => PrivateKey::from_pkcs8_der(d).map_err(|e| pkcs8_error(&e))?,
+    };
+    Ok(SigningKey {
+        n: strip_zeros(&k.n_bytes()).to_vec(),
+        e: strip_zeros(&k.e_bytes()).to_vec(),
+        backend: Backend::Rsa(Box::new(k)),
+    })
+}
+
+fn strip_zeros(b: &[u8]) -> &[u8] {
+    let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    &b[i..]
+}
+
+/// One DER TLV: (tag, value, rest).
+fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 || rest.len() < count {
+            return None;
+        }
+        let len = rest[..count]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, &rest[count..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` → (n, e).
+fn parse_rsa_public_key(der: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (0x30, body, _) = tlv(der)? else {
+        return None;
+    };
+    let (0x02, n, rest) = tlv(body)? else {
+        return None;
+    };
+    let (0x02, e, _) = tlv(rest)? else {
+        return None;
+    };
+    Some((n, e))
+}
+
+fn der_len(len: usize, out: &mut Vec<u8>) {
+    if len < 0x80 {
+        out.push(u8::try_from(len).unwrap_or(0));
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | u8::try_from(bytes.len()).unwrap_or(0));
+        out.extend_from_slice(&bytes);
+    }
+}
+
+fn der(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    der_len(body.len(), &mut out);
+    out.extend_from_slice(body);
+    out
+}
+
+fn der_uint(v: &[u8]) -> Vec<u8> {
+    let v = strip_zeros(v);
+    let mut body = Vec::with_capacity(v.len() + 1);
+    if v.first().is_none_or(|b| b & 0x80 != 0) {
+        body.push(0);
+    }
+    body.extend_from_slice(v);
+    der(0x02, &body)
+}
+
+/// The DER `SubjectPublicKeyInfo` of the key's public half (rsaEncryption, NULL parameters).
+#[must_use]
+pub fn public_der(key: &SigningKey) -> Vec<u8> {
+    const RSA_ALGORITHM: &[u8] = &[
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+    ];
+    let mut rsa_public = der_uint(&key.n);
+    rsa_public.extend_from_slice(&der_uint(&key.e));
+    let mut bits = vec![0u8];
+    bits.extend_from_slice(&der(0x30, &rsa_public));
+    let mut spki = RSA_ALGORITHM.to_vec();
+    spki.extend_from_slice(&der(0x03, &bits));
+    der(0x30, &spki)
 }
 
 /// DER of the PBES2 OID 1.2.840.113549.1.5.13.
@@ -151,18 +334,9 @@ fn pkcs8_error(e: &rsa::pkcs8::Error) -> KeyError {
     }
 }
 
-/// The DER `SubjectPublicKeyInfo` of the key's public half.
-#[must_use]
-pub fn public_der(key: &PrivateKey) -> Vec<u8> {
-    key.to_public_key()
-        .to_public_key_der()
-        .map(|d| d.as_bytes().to_vec())
-        .unwrap_or_default()
-}
-
 /// The OCI fingerprint: MD5 of the DER `SubjectPublicKeyInfo`, lower-case hex pairs joined by `:`.
 #[must_use]
-pub fn fingerprint(key: &PrivateKey) -> String {
+pub fn fingerprint(key: &SigningKey) -> String {
     let digest = Md5::digest(public_der(key));
     let hex = crate::http::hex(&digest, false);
     let pairs: Vec<&str> = (0..hex.len()).step_by(2).map(|i| &hex[i..i + 2]).collect();
@@ -172,16 +346,10 @@ pub fn fingerprint(key: &PrivateKey) -> String {
 /// Whether the key's public half is the one a token's `jwk` names (`n` and `e`,
 /// base64url, compared as unsigned big-endian integers).
 #[must_use]
-pub fn matches_jwk(key: &PrivateKey, n_b64: &str, e_b64: &str) -> bool {
-    fn strip(b: &[u8]) -> &[u8] {
-        let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
-        &b[i..]
-    }
+pub fn matches_jwk(key: &SigningKey, n_b64: &str, e_b64: &str) -> bool {
     let decode = |s: &str| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok();
     match (decode(n_b64), decode(e_b64)) {
-        (Some(n), Some(e)) => {
-            strip(&n) == strip(&key.n_bytes()) && strip(&e) == strip(&key.e_bytes())
-        }
+        (Some(n), Some(e)) => strip_zeros(&n) == key.n() && strip_zeros(&e) == key.e(),
         _ => false,
     }
 }
@@ -205,7 +373,34 @@ mod tests {
     fn pkcs1_and_pkcs8_are_the_same_key() {
         let a = load(PKCS1, None).unwrap();
         let b = load(PKCS8, None).unwrap();
-        assert_eq!(a.n_bytes(), b.n_bytes());
+        assert_eq!(a.n(), b.n());
+        assert!(
+            matches!(a.backend, Backend::Ring(_)),
+            "2048-bit keys sign with ring"
+        );
+    }
+
+    #[test]
+    fn ring_and_rsa_backends_sign_identically() {
+        let ring_key = load(PKCS1, None).unwrap();
+        let pem = parse_pem(PKCS1).unwrap();
+        let k = PrivateKey::from_pkcs1_der(&pem.der).unwrap();
+        let rsa_key = SigningKey {
+            n: ring_key.n.clone(),
+            e: ring_key.e.clone(),
+            backend: Backend::Rsa(Box::new(k)),
+        };
+        let msg = b"date: Thu, 05 Jan 2014 21:31:40 GMT";
+        assert_eq!(ring_key.sign_sha256(msg), rsa_key.sign_sha256(msg));
+        assert_eq!(ring_key.sign_sha256(msg).len(), 256);
+    }
+
+    #[test]
+    fn spki_matches_openssl() {
+        let k = load(PKCS1, None).unwrap();
+        let pem = include_str!("../tests/data/keys/public.pem");
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        assert_eq!(public_der(&k), STANDARD.decode(body).unwrap());
     }
 
     #[test]

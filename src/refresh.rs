@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use rsa::PrivateKey;
+use crate::key::SigningKey;
 
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -40,7 +40,7 @@ enum Attempt {
 pub fn refresh(
     settings: &Settings,
     url: &str,
-    key: &PrivateKey,
+    key: &SigningKey,
     token: &Secret<String>,
     profile: &str,
     env: &dyn Env,

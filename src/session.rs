@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::key::SigningKey;
 use jiff::{SignedDuration, Timestamp};
-use rsa::PrivateKey;
 
 use crate::cli::Global;
 use crate::config::{self, Profile};
@@ -99,7 +99,7 @@ fn require_key_file(p: &Profile) -> Result<&Path> {
 
 /// Loads the profile's private key (never prompting) and, when `claims` carry a `jwk`,
 /// checks that the token belongs to this key.
-pub fn load_key(p: &Profile, claims: Option<&Claims>) -> Result<PrivateKey> {
+pub fn load_key(p: &Profile, claims: Option<&Claims>) -> Result<SigningKey> {
     let path = require_key_file(p)?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::Config(format!("cannot read key_file {}: {e}", path.display())))?;

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rsa::PrivateKey;
-use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::sha2::{Digest as _, Sha256};
+
+use crate::key::SigningKey;
 
 /// `x-content-sha256` of an empty body.
 pub const EMPTY_BODY_SHA256: &str = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
@@ -97,24 +97,15 @@ pub fn authorization(header_list: &str, key_id: &str, signature_b64: &str) -> St
     )
 }
 
-/// RSASSA-PKCS1-v1_5 / SHA-256 over `data`, standard base64 (with RSA blinding).
+/// RSASSA-PKCS1-v1_5 / SHA-256 over `data`, standard base64.
 #[must_use]
-pub fn rsa_sha256(key: &PrivateKey, data: &[u8]) -> String {
-    let digest = Sha256::digest(data);
-    let sig = key
-        .sign_with_rng(
-            &mut getrandom::SysRng,
-            Pkcs1v15Sign::new::<Sha256>(),
-            &digest,
-        )
-        .or_else(|_| key.sign(Pkcs1v15Sign::new::<Sha256>(), &digest))
-        .unwrap_or_default();
-    STANDARD.encode(sig)
+pub fn rsa_sha256(key: &SigningKey, data: &[u8]) -> String {
+    STANDARD.encode(key.sign_sha256(data))
 }
 
 /// Signs `req` with `key` under `key_id` (`ST$<token>` or `tenancy/user/fingerprint`).
 #[must_use]
-pub fn sign(key: &PrivateKey, key_id: &str, req: &Request<'_>) -> Signed {
+pub fn sign(key: &SigningKey, key_id: &str, req: &Request<'_>) -> Signed {
     let (mut headers, list, signing_string) = signing_string(req);
     let signature = rsa_sha256(key, signing_string.as_bytes());
     headers.push(("authorization", authorization(list, key_id, &signature)));

@@ -2,7 +2,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rsa::traits::PublicKeyParts as _;
 
 pub const TENANCY: &str =
     "ocid1.tenancy.oc1..aaaaaaaatdeygxjtnnr2ghd744rofltlpdlvadoflyu45ildt6vsrv6vzzvj";
@@ -26,8 +25,8 @@ impl Claims {
             iat,
             exp,
             sess_exp,
-            n: URL_SAFE_NO_PAD.encode(k.n_bytes()),
-            e: URL_SAFE_NO_PAD.encode(k.e_bytes()),
+            n: URL_SAFE_NO_PAD.encode(k.n()),
+            e: URL_SAFE_NO_PAD.encode(k.e()),
             jti: format!("jti-{iat}-{exp}"),
         }
     }
