@@ -1,7 +1,12 @@
 //! The test suite's fake OCI auth service as a standalone process, for benchmarks and manual
 //! runs: `cargo run --release --example fake_auth -- [SECONDS]` prints `URL CA_PATH` on one
 //! line, then answers (and verifies) refresh requests until SECONDS have passed (default 600).
-#![allow(clippy::unwrap_used, clippy::disallowed_methods, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::disallowed_methods,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 #[path = "../tests/cli/support/fake_auth.rs"]
 #[allow(dead_code)]
