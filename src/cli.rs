@@ -69,6 +69,8 @@ pub enum Command {
     Validate,
     /// Refresh the session now, whatever the remaining time, and print it as `get` does
     Refresh(LockArgs),
+    /// kubectl exec credential plugin: print an ExecCredential with an OKE token signed locally
+    Kube(KubeArgs),
     /// Generate the man page or shell completions on stdout
     #[command(hide = true)]
     Generate {
@@ -97,6 +99,15 @@ impl Default for GetArgs {
             lock: LockArgs::default(),
         }
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KubeArgs {
+    /// The OKE cluster OCID
+    #[arg(long, value_name = "OCID")]
+    pub cluster_id: String,
+    #[command(flatten)]
+    pub refresh: GetArgs,
 }
 
 #[derive(Debug, Clone, Args)]

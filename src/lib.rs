@@ -9,6 +9,8 @@ pub mod env;
 pub mod error;
 pub mod http;
 pub mod key;
+pub mod kube;
+pub mod oke;
 pub mod output;
 pub mod refresh;
 pub mod region;
@@ -42,6 +44,7 @@ pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
             lock.lock_timeout,
         )?,
         Some(Command::Validate) => session::validate(&ctx)?,
+        Some(Command::Kube(args)) => kube::kube(&ctx, args)?,
         Some(Command::Generate { what }) => generate(what)?,
     }
     Ok(ExitCode::SUCCESS)

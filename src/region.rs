@@ -39,48 +39,63 @@ pub struct Sources {
     pub default_realm: Option<String>,
 }
 
-/// `https://<service>.<region>.<domain>` (with `infix`, e.g. `oci.` for identity, before the
-/// domain); a region containing a dot is taken as the whole domain.
-#[must_use]
-pub fn endpoint(service: &str, infix: &str, region: &str, sources: &Sources) -> String {
-    let region = region.trim().to_lowercase();
-    let table: Table = serde_json::from_str(TABLE).unwrap_or(Table {
+fn table() -> Table {
+    serde_json::from_str(TABLE).unwrap_or(Table {
         realms: std::collections::BTreeMap::default(),
         regions: vec![],
-    });
-    let mut extra: Vec<Metadata> = Vec::new();
-    if let Some(text) = &sources.regions_config
-        && let Ok(list) = serde_json::from_str::<Vec<Metadata>>(text)
+    })
+}
+
+/// The regions `regions-config.json` and `OCI_REGION_METADATA` add, in lookup order.
+fn extra(sources: &Sources) -> Vec<Metadata> {
+    let mut out: Vec<Metadata> = Vec::new();
+    if let Some(list) = sources
+        .regions_config
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<Vec<Metadata>>(t).ok())
     {
-        extra.extend(list);
+        out.extend(list);
     }
-    if let Some(text) = &sources.region_metadata
-        && let Ok(one) = serde_json::from_str::<Metadata>(text)
+    if let Some(one) = sources
+        .region_metadata
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<Metadata>(t).ok())
     {
-        extra.push(one);
+        out.push(one);
     }
-    let id = table
-        .regions
+    out
+}
+
+/// The region id for a region id or short key (`IAD` → `us-ashburn-1`), lower-cased;
+/// unknown names (and dotted domains) are returned lower-cased.
+#[must_use]
+pub fn region_id(region: &str, sources: &Sources) -> String {
+    let r = region.trim().to_lowercase();
+    if let Some(x) = table().regions.iter().find(|x| x.key == r) {
+        return x.region.clone();
+    }
+    extra(sources)
         .iter()
-        .find(|r| r.key == region)
-        .map(|r| r.region.clone())
-        .or_else(|| {
-            extra
-                .iter()
-                .find(|m| m.region_key.to_lowercase() == region)
-                .map(|m| m.region_identifier.to_lowercase())
-        })
-        .unwrap_or(region);
+        .find(|m| m.region_key.to_lowercase() == r)
+        .map_or(r, |m| m.region_identifier.to_lowercase())
+}
+
+/// `https://<service>.<region>.<infix><domain>` (`infix` is e.g. `oci.` for identity); a
+/// region containing a dot is taken as the whole domain.
+#[must_use]
+pub fn endpoint(service: &str, infix: &str, region: &str, sources: &Sources) -> String {
+    let id = region_id(region, sources);
     if id.contains('.') {
         return format!("https://{service}.{id}");
     }
-    let domain = table
+    let t = table();
+    let domain = t
         .regions
         .iter()
         .find(|r| r.region == id)
-        .and_then(|r| table.realms.get(&r.realm).cloned())
+        .and_then(|r| t.realms.get(&r.realm).cloned())
         .or_else(|| {
-            extra
+            extra(sources)
                 .iter()
                 .find(|m| m.region_identifier.to_lowercase() == id)
                 .map(|m| m.realm_domain_component.to_lowercase())
@@ -88,21 +103,6 @@ pub fn endpoint(service: &str, infix: &str, region: &str, sources: &Sources) -> 
         .or_else(|| sources.default_realm.clone())
         .unwrap_or_else(|| "oraclecloud.com".to_owned());
     format!("https://{service}.{id}.{infix}{domain}")
-}
-
-/// Whether `region` names a known region (id or short key) or a domain.
-#[must_use]
-pub fn is_known(region: &str, sources: &Sources) -> bool {
-    let r = region.trim().to_lowercase();
-    if r.contains('.') {
-        return true;
-    }
-    let table: Option<Table> = serde_json::from_str(TABLE).ok();
-    table.is_some_and(|t| t.regions.iter().any(|x| x.region == r || x.key == r))
-        || [&sources.regions_config, &sources.region_metadata]
-            .into_iter()
-            .flatten()
-            .any(|t| t.to_lowercase().contains(&format!("\"{r}\"")))
 }
 
 #[cfg(test)]
@@ -137,6 +137,14 @@ mod tests {
             endpoint("identity", "oci.", "fra", &s),
             "https://identity.eu-frankfurt-1.oci.oraclecloud.com"
         );
+    }
+
+    #[test]
+    fn region_ids() {
+        let s = Sources::default();
+        assert_eq!(region_id("IAD", &s), "us-ashburn-1");
+        assert_eq!(region_id("us-phoenix-1", &s), "us-phoenix-1");
+        assert_eq!(region_id("Xx-New-1", &s), "xx-new-1");
     }
 
     #[test]
@@ -188,7 +196,7 @@ mod tests {
 
     #[test]
     fn every_table_region_resolves_in_its_realm() {
-        let t: Table = serde_json::from_str(TABLE).unwrap();
+        let t = table();
         assert_eq!(t.regions.len(), 85);
         for r in &t.regions {
             let want = format!("https://auth.{}.{}", r.region, t.realms[&r.realm]);

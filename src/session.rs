@@ -348,7 +348,7 @@ pub fn view<'a>(p: &'a Profile, s: Option<&'a Session>, now: Timestamp) -> View<
 }
 
 /// An API-key profile needs what the Python SDK requires of one.
-fn check_api_key_profile(p: &Profile) -> Result<()> {
+pub fn check_api_key_profile(p: &Profile) -> Result<()> {
     let missing: Vec<&str> = [
         ("user", p.user.is_none()),
         ("tenancy", p.tenancy.is_none()),
@@ -443,6 +443,7 @@ pub fn validate(ctx: &Ctx<'_>) -> Result<()> {
     Err(Error::needs_login(&p.name, &why))
 }
 
-fn emit(s: &str) -> Result<()> {
+/// Writes the payload to stdout (the one writer), mapping I/O errors.
+pub fn emit(s: &str) -> Result<()> {
     output::emit(s).map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))
 }

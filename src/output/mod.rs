@@ -1,5 +1,6 @@
 //! Renderers (pure, one per format) and `emit`, the only stdout writer.
 
+pub mod exec_credential;
 pub mod json;
 pub mod text;
 

@@ -121,3 +121,40 @@ fn python_and_go_orders_carry_the_same_signature() {
 fn empty_body_digest() {
     assert_eq!(sign::body_sha256(b""), sign::EMPTY_BODY_SHA256);
 }
+
+#[test]
+fn oke_tokens_byte_exact() {
+    let v = vectors();
+    let key =
+        oci_token::key::load(v["key"]["private_key_pkcs8_pem"].as_str().unwrap(), None).unwrap();
+    let date = v["date"].as_str().unwrap();
+    let mut seen = 0;
+    for t in v["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t.get("token_url").is_some())
+    {
+        let id = t["id"].as_str().unwrap();
+        let url = oci_token::oke::cluster_url(
+            t["region"].as_str().unwrap(),
+            t["cluster_id"].as_str().unwrap(),
+        );
+        assert_eq!(url, t["url"].as_str().unwrap(), "{id}");
+        let key_id = t["key_id"].as_str().unwrap();
+        assert_eq!(
+            oci_token::oke::token_url(&key, key_id, &url, date),
+            t["token_url"].as_str().unwrap(),
+            "{id}"
+        );
+        let token = oci_token::oke::token(&key, key_id, &url, date);
+        assert_eq!(token, t["token"].as_str().unwrap(), "{id}");
+        assert_eq!(
+            token.len() as u64,
+            t["token_length"].as_u64().unwrap(),
+            "{id}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 2, "OKE and OKE-ST");
+}
