@@ -37,7 +37,7 @@ fn check_cluster_id(id: &str) -> Result<()> {
     }
 }
 
-/// Prints the ExecCredential for `args.cluster_id`.
+/// Prints the `ExecCredential` for `args.cluster_id`.
 pub fn kube(ctx: &Ctx<'_>, args: &KubeArgs) -> Result<()> {
     check_cluster_id(&args.cluster_id)?;
     let api_version = requested_version(ctx.env.var("KUBERNETES_EXEC_INFO").as_deref())?;
