@@ -71,6 +71,8 @@ pub enum Command {
     Refresh(LockArgs),
     /// kubectl exec credential plugin: print an ExecCredential with an OKE token signed locally
     Kube(KubeArgs),
+    /// Switch the users of a kubeconfig from `oci ce cluster generate-token` to `oci-token kube`
+    Kubeconfig(KubeconfigArgs),
     /// Generate the man page or shell completions on stdout
     #[command(hide = true)]
     Generate {
@@ -108,6 +110,19 @@ pub struct KubeArgs {
     pub cluster_id: String,
     #[command(flatten)]
     pub refresh: GetArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KubeconfigArgs {
+    /// The kubeconfig [default: first entry of KUBECONFIG, else ~/.kube/config]
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Print the converted kubeconfig instead of writing it
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The command the kubeconfig runs (an absolute path for a kuberc allowlist)
+    #[arg(long, value_name = "PATH", default_value = "oci-token")]
+    pub command: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod key;
 pub mod kube;
+pub mod kubeconfig;
 pub mod oke;
 pub mod output;
 pub mod refresh;
@@ -45,6 +46,9 @@ pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
         )?,
         Some(Command::Validate) => session::validate(&ctx)?,
         Some(Command::Kube(args)) => kube::kube(&ctx, args)?,
+        Some(Command::Kubeconfig(a)) => {
+            kubeconfig::run(a.file.clone(), a.dry_run, &a.command, env)?;
+        }
         Some(Command::Generate { what }) => generate(what)?,
     }
     Ok(ExitCode::SUCCESS)

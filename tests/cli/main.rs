@@ -19,6 +19,7 @@ mod get;
 mod ini_corpus;
 mod interop;
 mod keys;
+mod kubectl;
 mod man;
 mod refresh;
 mod vectors;

@@ -336,14 +336,33 @@ pub fn verify(
     if get("content-length") != Some(body.len().to_string().as_str()) {
         return Err("content-length does not match the body".into());
     }
-    let date = get("date").ok_or("no date")?;
-    let t = jiff::fmt::rfc2822::parse(date)
-        .map_err(|_| format!("bad date {date}"))?
-        .timestamp()
-        .as_second();
-    if (t - super::now()).abs() > 300 {
-        return Err("date is more than 5 minutes off".into());
+    date_is_fresh(get("date").ok_or("no date")?)?;
+    check_signature(&p, &signing_string)
+}
+
+/// Parses `Signature k="v",…` into its parameters.
+pub fn auth_params(auth: &str) -> Result<std::collections::HashMap<String, String>, String> {
+    let params = auth
+        .strip_prefix("Signature ")
+        .ok_or("authorization is not a Signature")?;
+    let mut p = std::collections::HashMap::new();
+    for part in split_params(params) {
+        let (k, v) = part.split_once('=').ok_or("bad authorization parameter")?;
+        p.insert(k.to_owned(), v.trim_matches('"').to_owned());
     }
+    Ok(p)
+}
+
+/// Verifies `signature` over `signing_string` with the public key of the `jwk` in the token
+/// that `keyId` (`ST$<token>`) names.
+pub fn check_signature(
+    p: &std::collections::HashMap<String, String>,
+    signing_string: &str,
+) -> Result<(), String> {
+    let token = p
+        .get("keyId")
+        .and_then(|k| k.strip_prefix("ST$"))
+        .ok_or("keyId is not a session token")?;
     let claims = jwt::claims(token);
     let jwk: serde_json::Value =
         serde_json::from_str(claims["jwk"].as_str().ok_or("token has no jwk")?)
@@ -366,6 +385,18 @@ pub fn verify(
     rsa::pkcs1v15::VerifyingKey::<Sha256>::new(public)
         .verify(signing_string.as_bytes(), &sig)
         .map_err(|_| "signature does not verify with the token's jwk".to_owned())
+}
+
+/// Whether an RFC 9110 date is within 5 minutes of now.
+pub fn date_is_fresh(date: &str) -> Result<(), String> {
+    let t = jiff::fmt::rfc2822::parse(date)
+        .map_err(|_| format!("bad date {date}"))?
+        .timestamp()
+        .as_second();
+    if (t - super::now()).abs() > 300 {
+        return Err("date is more than 5 minutes off".into());
+    }
+    Ok(())
 }
 
 /// Splits `a="x,y",b="z"` at commas outside quotes.

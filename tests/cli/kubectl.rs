@@ -1,0 +1,347 @@
+//! `oci-token kube` and `oci-token kubeconfig`, end to end with the real kubectl against a
+//! stand-in API server that verifies every OKE token's signature.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use crate::support::fake_k8s::FakeK8s;
+use crate::support::*;
+
+const CLUSTER: &str = "ocid1.cluster.oc1.iad.aaaaaaaaexample";
+
+fn kubectl() -> Option<std::path::PathBuf> {
+    let found = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "kubectl is missing under CI: .ci/run must install it"
+        );
+        eprintln!("skipped: kubectl is not installed");
+    }
+    found
+}
+
+/// Runs kubectl with the test's HOME and a PATH on which `oci-token` is found.
+fn run_kubectl(t: &TestEnv, kubeconfig: &std::path::Path, args: &[&str]) -> Output {
+    let bin = kubectl().unwrap();
+    let path = format!(
+        "{}:{}",
+        crate::support::fake_k8s::path_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut c = Command::new(bin);
+    c.env_clear()
+        .env("HOME", t.home.path())
+        .env("PATH", path)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args);
+    for (k, v) in &t.vars {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn exec_block(api: &str, command: &str, extra: &str) -> String {
+    format!(
+        "      apiVersion: client.authentication.k8s.io/{api}\n      command: {command}\n      args:\n      - kube\n      - --cluster-id\n      - {CLUSTER}\n      - --region\n      - us-ashburn-1\n      - --profile\n      - p\n{extra}"
+    )
+}
+
+#[test]
+fn kube_prints_a_v1beta1_exec_credential_by_default_and_v1_when_asked() {
+    let t = TestEnv::new();
+    let token = t.session(&SessionSpec::new("p", 3600));
+    let o = t.run(&["kube", "--profile", "p", "--cluster-id", CLUSTER]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["apiVersion"], "client.authentication.k8s.io/v1beta1");
+    assert_eq!(v["kind"], "ExecCredential");
+    let bearer = v["status"]["token"].as_str().unwrap();
+    crate::support::fake_k8s::verify_token(bearer, CLUSTER, "us-ashburn-1").unwrap();
+    assert!(
+        crate::support::fake_k8s::verify_token(
+            bearer,
+            "ocid1.cluster.oc1.iad.other",
+            "us-ashburn-1"
+        )
+        .is_err(),
+        "the verifier must reject another cluster"
+    );
+    // The session token is inside, as keyId ST$<token>.
+    let url = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE, bearer).unwrap(),
+    )
+    .unwrap();
+    assert!(url.contains(&oci_token::oke::quote_plus(&format!("ST${token}"))));
+    let exp: jiff::Timestamp = v["status"]["expirationTimestamp"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let left = exp.as_second() - now();
+    assert!((230..=240).contains(&left), "about 4 minutes: {left}");
+
+    let t = t.env(
+        "KUBERNETES_EXEC_INFO",
+        r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}"#,
+    );
+    let o = t.run(&[
+        "kube",
+        "--profile",
+        "p",
+        "--cluster-id",
+        CLUSTER,
+        "--region",
+        "IAD",
+    ]);
+    assert_eq!(json(&o)["apiVersion"], "client.authentication.k8s.io/v1");
+    crate::support::fake_k8s::verify_token(
+        json(&o)["status"]["token"].as_str().unwrap(),
+        CLUSTER,
+        "us-ashburn-1",
+    )
+    .unwrap();
+}
+
+#[test]
+fn kube_expiry_never_outlives_the_session_token() {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 120));
+    let o = t.run(&[
+        "kube",
+        "--profile",
+        "p",
+        "--cluster-id",
+        CLUSTER,
+        "--refresh-window",
+        "1m",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let exp: jiff::Timestamp = json(&o)["status"]["expirationTimestamp"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let left = exp.as_second() - now();
+    assert!((110..=120).contains(&left), "capped by the session: {left}");
+}
+
+#[test]
+fn kube_fails_with_one_line_and_nothing_on_stdout() {
+    let t = TestEnv::new();
+    let mut spec = SessionSpec::new("p", -7200);
+    spec.sess_exp_in = Some(-60);
+    t.session(&spec);
+    assert_fails(
+        &t.run(&["kube", "--profile", "p", "--cluster-id", CLUSTER]),
+        4,
+        "profile 'p'",
+    );
+    assert_fails(
+        &t.run(&["kube", "--profile", "p", "--cluster-id", "../etc"]),
+        3,
+        "not a cluster OCID",
+    );
+    let t = t.env(
+        "KUBERNETES_EXEC_INFO",
+        r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1"}"#,
+    );
+    assert_fails(
+        &t.run(&["kube", "--profile", "q", "--cluster-id", CLUSTER]),
+        3,
+        "v1alpha1",
+    );
+}
+
+#[test]
+fn kubectl_accepts_v1_and_v1beta1_kubeconfigs() {
+    if kubectl().is_none() {
+        return;
+    }
+    let k8s = FakeK8s::start(CLUSTER, "us-ashburn-1");
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 3600));
+    for (api, extra) in [("v1", "      interactiveMode: Never\n"), ("v1beta1", "")] {
+        let cfg = t.path(&format!("kubeconfig-{api}"));
+        std::fs::write(&cfg, k8s.kubeconfig(&exec_block(api, "oci-token", extra))).unwrap();
+        let o = run_kubectl(&t, &cfg, &["get", "--raw", "/api/v1/namespaces"]);
+        assert_eq!(code(&o), 0, "{api}: {}{}", stdout(&o), stderr(&o));
+        assert!(
+            stdout(&o).contains(&format!("verified-{CLUSTER}")),
+            "{api}: {}",
+            stdout(&o)
+        );
+    }
+    assert!(k8s.rejected().is_empty(), "rejected: {:?}", k8s.rejected());
+    assert!(
+        k8s.verified() >= 2,
+        "every kubectl request carried a verified token"
+    );
+}
+
+#[test]
+fn kubectl_with_a_kubeconfig_converted_by_oci_token() {
+    if kubectl().is_none() {
+        return;
+    }
+    let k8s = FakeK8s::start(CLUSTER, "us-ashburn-1");
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 3600));
+    // What `oci ce cluster create-kubeconfig --with-auth-context` writes for a session user.
+    let original = k8s.kubeconfig(&format!(
+        "      apiVersion: client.authentication.k8s.io/v1beta1\n      args:\n      - ce\n      - cluster\n      - generate-token\n      - --cluster-id\n      - {CLUSTER}\n      - --region\n      - us-ashburn-1\n      - --auth\n      - security_token\n      - --profile\n      - p\n      command: oci\n      env: []\n"
+    ));
+    let cfg = t.path(".kube/config");
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    std::fs::write(&cfg, &original).unwrap();
+
+    let o = t.run(&["kubeconfig", "--dry-run"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("command: oci-token"));
+    assert_eq!(
+        std::fs::read_to_string(&cfg).unwrap(),
+        original,
+        "--dry-run writes nothing"
+    );
+
+    let o = t.run(&["kubeconfig", "--command", BIN]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("1 user(s)"), "{}", stderr(&o));
+    let converted = std::fs::read_to_string(&cfg).unwrap();
+    let (before, after) = (
+        original.split("    exec:\n").next().unwrap(),
+        converted.split("    exec:\n").next().unwrap(),
+    );
+    assert_eq!(
+        before, after,
+        "everything before the exec block is byte-identical"
+    );
+
+    let view = run_kubectl(
+        &t,
+        &cfg,
+        &[
+            "config",
+            "view",
+            "-o",
+            "jsonpath={.users[0].user.exec.interactiveMode} {.users[0].user.exec.apiVersion} {.users[0].user.exec.args}",
+        ],
+    );
+    assert_eq!(
+        stdout(&view),
+        format!(
+            "Never client.authentication.k8s.io/v1 [\"kube\",\"--cluster-id\",\"{CLUSTER}\",\"--region\",\"us-ashburn-1\",\"--profile\",\"p\"]"
+        )
+    );
+    let o = run_kubectl(&t, &cfg, &["get", "--raw", "/api/v1/namespaces"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(k8s.rejected().is_empty(), "rejected: {:?}", k8s.rejected());
+    assert!(k8s.verified() >= 1);
+
+    // A second run finds nothing to convert and leaves the file alone.
+    let o = t.run(&["kubeconfig"]);
+    assert!(stderr(&o).contains("nothing changed"));
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), converted);
+}
+
+#[test]
+fn kubectl_is_refused_for_another_cluster() {
+    if kubectl().is_none() {
+        return;
+    }
+    let k8s = FakeK8s::start("ocid1.cluster.oc1.iad.theotherone", "us-ashburn-1");
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 3600));
+    let cfg = t.path("kubeconfig");
+    std::fs::write(
+        &cfg,
+        k8s.kubeconfig(&exec_block(
+            "v1",
+            "oci-token",
+            "      interactiveMode: Never\n",
+        )),
+    )
+    .unwrap();
+    let o = run_kubectl(&t, &cfg, &["get", "--raw", "/api/v1/namespaces"]);
+    assert_ne!(code(&o), 0);
+    assert_eq!(k8s.verified(), 0);
+    assert!(!k8s.rejected().is_empty());
+}
+
+#[test]
+fn an_ended_session_fails_fast_even_on_a_terminal() {
+    if kubectl().is_none() {
+        return;
+    }
+    let k8s = FakeK8s::start(CLUSTER, "us-ashburn-1");
+    let t = TestEnv::new();
+    let mut spec = SessionSpec::new("p", -7200);
+    spec.sess_exp_in = Some(-60);
+    t.session(&spec);
+    // v1beta1 without interactiveMode: kubectl hands the terminal to the plugin (IfAvailable).
+    let cfg = t.path("kubeconfig");
+    std::fs::write(
+        &cfg,
+        k8s.kubeconfig(&exec_block("v1beta1", "oci-token", "")),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        crate::support::fake_k8s::path_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let inner = format!(
+        "{} --kubeconfig {} get --raw /api/v1/namespaces",
+        kubectl().unwrap().display(),
+        cfg.display()
+    );
+    let start = Instant::now();
+    // `script` runs kubectl on a pseudo-terminal; stdin stays open and is never written.
+    let mut child = Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .env_clear()
+        .env("HOME", t.home.path())
+        .env("PATH", path)
+        .env("TERM", "dumb")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _stdin = child.stdin.take();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("kubectl hung on the terminal");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let o = child.wait_with_output().unwrap();
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert_ne!(code(&o), 0, "{all}");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        all.contains("oci-token: profile 'p': the session ended"),
+        "{all}"
+    );
+    assert!(
+        all.contains("oci session authenticate --profile-name p"),
+        "{all}"
+    );
+    assert_eq!(
+        k8s.seen.lock().unwrap().len(),
+        0,
+        "no request reached the API server"
+    );
+}
