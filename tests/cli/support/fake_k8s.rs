@@ -16,8 +16,6 @@ use super::fake_auth;
 pub struct FakeK8s {
     pub server: String,
     pub ca_b64: String,
-    pub cluster_id: String,
-    pub region: String,
     /// Every request: the verification result.
     pub seen: Arc<Mutex<Vec<Result<(), String>>>>,
     _dir: tempfile::TempDir,
@@ -174,8 +172,6 @@ impl FakeK8s {
         FakeK8s {
             server: format!("https://127.0.0.1:{port}"),
             ca_b64: STANDARD.encode(ca.pem()),
-            cluster_id: cluster_id.to_owned(),
-            region: region.to_owned(),
             seen,
             _dir: dir,
         }
