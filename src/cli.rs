@@ -71,6 +71,10 @@ pub enum Command {
     Refresh(LockArgs),
     /// kubectl exec credential plugin: print an ExecCredential with an OKE token signed locally
     Kube(KubeArgs),
+    /// A short prompt segment such as `oci:PROFILE 42m`; read-only, never fails
+    Prompt(PromptArgs),
+    /// Export lines (OCI_CLI_PROFILE, OCI_CLI_AUTH, OCI_CLI_CONFIG_FILE, OCI_TOKEN_EXPIRES_AT) for eval
+    Env(EnvArgs),
     /// Switch the users of a kubeconfig from `oci ce cluster generate-token` to `oci-token kube`
     Kubeconfig(KubeconfigArgs),
     /// Generate the man page or shell completions on stdout
@@ -123,6 +127,31 @@ pub struct KubeconfigArgs {
     /// The command the kubeconfig runs (an absolute path for a kuberc allowlist)
     #[arg(long, value_name = "PATH", default_value = "oci-token")]
     pub command: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PromptArgs {
+    /// Placeholders: {profile}, {region}, {remaining} (42m, 1h05m, 30s or expired), {expires_at}
+    #[arg(long, value_name = "FMT", default_value = crate::prompt::DEFAULT_FORMAT)]
+    pub format: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EnvArgs {
+    /// Shell syntax [default: from $SHELL, else sh]
+    #[arg(long, value_enum)]
+    pub shell: Option<EnvShell>,
+    #[command(flatten)]
+    pub refresh: GetArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnvShell {
+    Sh,
+    Bash,
+    Zsh,
+    Fish,
+    Pwsh,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -13,6 +13,7 @@ pub mod kube;
 pub mod kubeconfig;
 pub mod oke;
 pub mod output;
+pub mod prompt;
 pub mod refresh;
 pub mod region;
 pub mod secret;
@@ -46,6 +47,11 @@ pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
         )?,
         Some(Command::Validate) => session::validate(&ctx)?,
         Some(Command::Kube(args)) => kube::kube(&ctx, args)?,
+        Some(Command::Prompt(args)) => {
+            // Prompts must not break: whatever happens, exit 0.
+            let _ = output::emit(&prompt::segment(&ctx, &args.format));
+        }
+        Some(Command::Env(args)) => env_cmd(&ctx, args)?,
         Some(Command::Kubeconfig(a)) => {
             kubeconfig::run(a.file.clone(), a.dry_run, &a.command, env)?;
         }
@@ -60,6 +66,29 @@ fn get(ctx: &Ctx<'_>, args: &GetArgs) -> Result<()> {
         min_valid: args.min_valid,
     };
     session::get(ctx, mode, args.lock.lock_timeout)
+}
+
+fn env_cmd(ctx: &Ctx<'_>, args: &cli::EnvArgs) -> Result<()> {
+    let p = ctx.profile()?;
+    let shell = args
+        .shell
+        .unwrap_or_else(|| prompt::default_shell(ctx.env.var("SHELL").as_deref()));
+    let expires = if p.security_token_file.is_some() {
+        let g = &args.refresh;
+        let mode = Mode::IfNeeded {
+            window: g.refresh_window,
+            min_valid: g.min_valid,
+        };
+        Some(
+            session::ensure(ctx, &p, mode, g.lock.lock_timeout)?
+                .claims
+                .exp,
+        )
+    } else {
+        session::check_api_key_profile(&p)?;
+        None
+    };
+    session::emit(&prompt::env_lines(shell, &p, expires))
 }
 
 fn generate(what: &Generate) -> Result<()> {

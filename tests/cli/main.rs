@@ -22,4 +22,5 @@ mod keys;
 mod kubectl;
 mod man;
 mod refresh;
+mod shells;
 mod vectors;

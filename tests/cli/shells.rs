@@ -1,0 +1,257 @@
+//! `prompt`, `env` and the snippets in integrations/shell/, run by the real shells.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::support::*;
+
+/// 45.5 minutes: the segment reads `45m` for the first 30 seconds of the test.
+const EXP_IN: i64 = 45 * 60 + 30;
+
+fn snippet(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("integrations/shell")
+        .join(name)
+}
+
+fn shell(t: &TestEnv, program: &str) -> Option<Command> {
+    let found = ["/usr/bin", "/bin", "/usr/local/bin"]
+        .iter()
+        .map(|d| PathBuf::from(d).join(program))
+        .find(|p| p.exists());
+    let Some(path) = found else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is missing under CI: .ci/run must install it"
+        );
+        eprintln!("skipped: {program} is not installed");
+        return None;
+    };
+    let mut c = Command::new(path);
+    c.env_clear()
+        .env("HOME", t.home.path())
+        .env(
+            "PATH",
+            format!(
+                "{}:/usr/bin:/bin",
+                crate::support::fake_k8s::path_dir().display()
+            ),
+        )
+        .env("OCI_CLI_PROFILE", "p")
+        .env("TERM", "dumb");
+    Some(c)
+}
+
+fn session_env() -> TestEnv {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", EXP_IN));
+    t
+}
+
+fn out(c: &mut Command) -> String {
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn prompt_segment_and_placeholders() {
+    let t = session_env().env("OCI_CLI_PROFILE", "p");
+    let o = t.run(&["prompt"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(stdout(&o), "oci:p 45m");
+    assert!(o.stderr.is_empty());
+    let o = t.run(&[
+        "prompt",
+        "--format",
+        "{profile}@{region} {remaining} {expires_at}",
+    ]);
+    let exp = jiff::Timestamp::from_second(now() + EXP_IN).unwrap();
+    let got = stdout(&o);
+    assert!(got.starts_with("p@us-ashburn-1 45m 20"), "{got}");
+    let shown: jiff::Timestamp = got.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((shown.as_second() - exp.as_second()).abs() <= 2);
+}
+
+#[test]
+fn prompt_never_breaks() {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("old", -10));
+    assert_eq!(
+        stdout(&t.run(&["prompt", "--profile", "old"])),
+        "oci:old expired"
+    );
+    for args in [
+        &["prompt", "--profile", "missing"][..],
+        &["prompt", "--config-file", "/nonexistent"],
+    ] {
+        let o = t.run(args);
+        assert_eq!(code(&o), 0, "{args:?}");
+        assert!(
+            o.stdout.is_empty() && o.stderr.is_empty(),
+            "{args:?}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+    }
+    std::fs::write(t.config_path(), "garbage without a section\n").unwrap();
+    let o = t.run(&["prompt"]);
+    assert_eq!(code(&o), 0);
+    assert!(o.stdout.is_empty());
+    // An API-key profile has no session: nothing.
+    std::fs::write(
+        t.config_path(),
+        "[api]\nuser=u\ntenancy=t\nfingerprint=f\nkey_file=/k\nregion=r\n",
+    )
+    .unwrap();
+    assert!(t.run(&["prompt", "--profile", "api"]).stdout.is_empty());
+}
+
+#[test]
+fn bash_ps1() {
+    let t = session_env();
+    let Some(mut c) = shell(&t, "bash") else {
+        return;
+    };
+    let script = format!(
+        "PS1='> '; source {}; eval \"$PROMPT_COMMAND\"; printf '%s' \"${{PS1@P}}\"",
+        snippet("oci-token.bash").display()
+    );
+    assert_eq!(
+        out(c.args(["--norc", "--noprofile", "-c", &script])),
+        "[oci:p 45m] > "
+    );
+}
+
+#[test]
+fn bash_zero_exec_variant_reads_the_environment() {
+    let t = session_env();
+    let Some(mut c) = shell(&t, "bash") else {
+        return;
+    };
+    let script = format!(
+        "source {}; eval \"$(oci-token env --shell bash)\"; __oci_token_prompt_from_env; printf '%s' \"$OCI_TOKEN_PS1\"",
+        snippet("oci-token.bash").display()
+    );
+    assert_eq!(
+        out(c.args(["--norc", "--noprofile", "-c", &script])),
+        "oci:p 45m"
+    );
+}
+
+#[test]
+fn zsh_rprompt() {
+    let t = session_env();
+    let Some(mut c) = shell(&t, "zsh") else {
+        return;
+    };
+    let script = format!(
+        "source {}; for f in $precmd_functions; do $f; done; print -rnP -- \"$RPROMPT\"",
+        snippet("oci-token.zsh").display()
+    );
+    assert_eq!(out(c.args(["-f", "-c", &script])), "oci:p 45m");
+}
+
+#[test]
+fn fish_right_prompt() {
+    let t = session_env();
+    let Some(mut c) = shell(&t, "fish") else {
+        return;
+    };
+    let script = format!(
+        "source {}; fish_right_prompt",
+        snippet("oci-token.fish").display()
+    );
+    assert_eq!(out(c.args(["--no-config", "-c", &script])), "oci:p 45m");
+}
+
+#[test]
+fn powerlevel10k_segment() {
+    let t = session_env();
+    let Some(mut c) = shell(&t, "zsh") else {
+        return;
+    };
+    // p10k's own `p10k segment` is replaced by a function that records its arguments.
+    let script = format!(
+        "function p10k {{ print -r -- \"$*\" }}; source {}; prompt_oci_token; print -r -- $POWERLEVEL9K_OCI_TOKEN_SHOW_ON_COMMAND",
+        snippet("p10k-oci-token.zsh").display()
+    );
+    let got = out(c.args(["-f", "-c", &script]));
+    assert_eq!(
+        got,
+        "segment -f 208 -i ☁ -t p 45m\noci|oci-token|kubectl|k9s|helm|terraform|tofu\n"
+    );
+}
+
+#[test]
+fn starship_custom_module_command() {
+    let t = session_env();
+    let toml = std::fs::read_to_string(snippet("starship.toml")).unwrap();
+    let command = toml
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("command = \"")
+                .and_then(|r| r.strip_suffix('"'))
+        })
+        .unwrap();
+    assert!(toml.contains("shell = [\"sh\"]"));
+    // starship pipes the command into the shell's stdin.
+    let Some(mut c) = shell(&t, "sh") else { return };
+    let mut child = c
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), command.as_bytes()).unwrap();
+    drop(child.stdin.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&o), "p 45m");
+}
+
+#[test]
+fn env_lines_evaluate_in_every_shell() {
+    let t = session_env();
+    let exp =
+        jiff::Timestamp::from_second(jwt::claims(&t.read_token("p"))["exp"].as_i64().unwrap())
+            .unwrap();
+    let want = format!(
+        "p|security_token|{}|{}|{}",
+        t.config_path().display(),
+        exp,
+        exp.as_second()
+    );
+    let show = "\"$OCI_CLI_PROFILE|$OCI_CLI_AUTH|$OCI_CLI_CONFIG_FILE|$OCI_TOKEN_EXPIRES_AT|$OCI_TOKEN_EXPIRES_EPOCH\"";
+    for (sh, args, script) in [
+        (
+            "bash",
+            vec!["--norc", "--noprofile", "-c"],
+            format!("eval \"$(oci-token env --shell bash)\"; printf '%s' {show}"),
+        ),
+        (
+            "zsh",
+            vec!["-f", "-c"],
+            format!("eval \"$(oci-token env --shell zsh)\"; printf '%s' {show}"),
+        ),
+        (
+            "sh",
+            vec!["-c"],
+            format!("eval \"$(oci-token env --shell sh)\"; printf '%s' {show}"),
+        ),
+        (
+            "fish",
+            vec!["--no-config", "-c"],
+            format!("oci-token env --shell fish | source; printf '%s' {show}"),
+        ),
+    ] {
+        let Some(mut c) = shell(&t, sh) else { continue };
+        c.env_remove("OCI_CLI_PROFILE").env("OCI_CLI_PROFILE", "p");
+        assert_eq!(out(c.args(&args).arg(&script)), want, "{sh}");
+    }
+    let o = t.run(&["env", "--profile", "p", "--shell", "pwsh"]);
+    assert!(
+        stdout(&o)
+            .starts_with("$Env:OCI_CLI_PROFILE = 'p'\n$Env:OCI_CLI_AUTH = 'security_token'\n"),
+        "{}",
+        stdout(&o)
+    );
+}
