@@ -89,19 +89,16 @@ pub fn env_lines(shell: EnvShell, p: &Profile, expires: Option<Timestamp>) -> St
         Some(c) => out.push_str(&set(shell, "OCI_CLI_CONFIG_FILE", &c.display().to_string())),
         None => out.push_str(&unset(shell, "OCI_CLI_CONFIG_FILE")),
     }
-    match expires {
-        Some(e) => {
-            out.push_str(&set(shell, "OCI_TOKEN_EXPIRES_AT", &e.to_string()));
-            out.push_str(&set(
-                shell,
-                "OCI_TOKEN_EXPIRES_EPOCH",
-                &e.as_second().to_string(),
-            ));
-        }
-        None => {
-            out.push_str(&unset(shell, "OCI_TOKEN_EXPIRES_AT"));
-            out.push_str(&unset(shell, "OCI_TOKEN_EXPIRES_EPOCH"));
-        }
+    if let Some(e) = expires {
+        out.push_str(&set(shell, "OCI_TOKEN_EXPIRES_AT", &e.to_string()));
+        out.push_str(&set(
+            shell,
+            "OCI_TOKEN_EXPIRES_EPOCH",
+            &e.as_second().to_string(),
+        ));
+    } else {
+        out.push_str(&unset(shell, "OCI_TOKEN_EXPIRES_AT"));
+        out.push_str(&unset(shell, "OCI_TOKEN_EXPIRES_EPOCH"));
     }
     out
 }
