@@ -50,6 +50,7 @@ pub fn kube(ctx: &Ctx<'_>, args: &KubeArgs) -> Result<()> {
             min_valid: g.min_valid,
         };
         let s = session::ensure(ctx, &p, mode, g.lock.lock_timeout)?;
+        s.warn();
         let key = session::load_key(&p, Some(&s.claims))?;
         (
             Secret::new(format!("ST${}", s.token.expose())),

@@ -79,11 +79,9 @@ fn env_cmd(ctx: &Ctx<'_>, args: &cli::EnvArgs) -> Result<()> {
             window: g.refresh_window,
             min_valid: g.min_valid,
         };
-        Some(
-            session::ensure(ctx, &p, mode, g.lock.lock_timeout)?
-                .claims
-                .exp,
-        )
+        let s = session::ensure(ctx, &p, mode, g.lock.lock_timeout)?;
+        s.warn();
+        Some(s.claims.exp)
     } else {
         session::check_api_key_profile(&p)?;
         None

@@ -42,6 +42,37 @@ pub struct Session {
     pub token: Secret<String>,
     pub claims: Claims,
     pub refreshed: bool,
+    /// Set when a refresh was wanted but the current token is served instead.
+    pub warning: Option<Warning>,
+}
+
+/// Why `ensure` served the current token although it wanted a new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// The refresh failed (network, service, lock, key); the token is still good for `min_valid`.
+    RefreshFailed(String),
+    /// The service answered but did not move `exp`: the session cannot be extended.
+    NotExtended(String),
+}
+
+impl Session {
+    fn new(token_path: PathBuf, token: Secret<String>, claims: Claims) -> Self {
+        Session {
+            token_path,
+            token,
+            claims,
+            refreshed: false,
+            warning: None,
+        }
+    }
+
+    /// Prints the warning, if any, as one stderr line.
+    pub fn warn(&self) {
+        match &self.warning {
+            Some(Warning::RefreshFailed(w) | Warning::NotExtended(w)) => output::warn(w),
+            None => {}
+        }
+    }
 }
 
 /// The token file of a session profile, or a configuration error.
@@ -177,34 +208,26 @@ pub fn ensure(
         )
     };
     match decide(&claims) {
-        Decision::Fresh => {
-            return Ok(Session {
-                token_path: path,
-                token,
-                claims,
-                refreshed: false,
-            });
-        }
+        Decision::Fresh => return Ok(Session::new(path, token, claims)),
         Decision::NeedsLogin => return Err(ended(&claims)),
         Decision::RefreshOptional | Decision::RefreshRequired => {}
     }
     // A proactive refresh may fail: the current token is still good for `min_valid`.
-    let optional = |c: &Claims| c.exp.duration_since(ctx.env.now()) >= mode.min_valid();
+    let optional = |c: &Claims| {
+        !matches!(mode, Mode::Force { .. })
+            && c.exp.duration_since(ctx.env.now()) >= mode.min_valid()
+    };
     let fallback = |e: Error, token: Secret<String>, claims: Claims| -> Result<Session> {
-        if optional(&claims) && !matches!(mode, Mode::Force { .. }) {
-            output::warn(&format!(
-                "{e} (the current token is still valid until {})",
-                expiry_text(claims.exp)
-            ));
-            Ok(Session {
-                token_path: path.clone(),
-                token,
-                claims,
-                refreshed: false,
-            })
-        } else {
-            Err(e)
+        if !optional(&claims) {
+            return Err(e);
         }
+        let text = format!(
+            "{e} (the current token is still valid until {})",
+            expiry_text(claims.exp)
+        );
+        let mut s = Session::new(path.clone(), token, claims);
+        s.warning = Some(Warning::RefreshFailed(text));
+        Ok(s)
     };
     let timeout = Duration::from_secs(lock_timeout.as_secs().max(0).unsigned_abs());
     let _lock = match store::lock(&path, timeout) {
@@ -214,22 +237,14 @@ pub fn ensure(
     // Another process may have refreshed while we waited.
     let (token, claims) = read_token(&path, &p.name)?;
     match decide(&claims) {
-        Decision::Fresh => {
-            return Ok(Session {
-                token_path: path,
-                token,
-                claims,
-                refreshed: false,
-            });
-        }
+        Decision::Fresh => return Ok(Session::new(path, token, claims)),
         Decision::NeedsLogin => return Err(ended(&claims)),
         Decision::RefreshOptional | Decision::RefreshRequired => {}
     }
-    let fresh = match refresh_once(ctx, p, &token, &claims) {
+    let (new_token, new_claims) = match refresh_once(ctx, p, &token, &claims) {
         Ok(t) => t,
         Err(e) => return fallback(e, token, claims),
     };
-    let (new_token, new_claims) = fresh;
     if new_claims.exp <= claims.exp {
         // Sessions from `--no-browser` (GenerateUpst) cannot be extended: never loop on them.
         let e = Error::needs_login(
@@ -239,16 +254,13 @@ pub fn ensure(
                 expiry_text(claims.exp)
             ),
         );
-        if optional(&claims) {
-            output::warn(&e.to_string());
-            return Ok(Session {
-                token_path: path,
-                token,
-                claims,
-                refreshed: false,
-            });
+        let still_valid = claims.exp.duration_since(ctx.env.now()) >= mode.min_valid();
+        if !still_valid {
+            return Err(e);
         }
-        return Err(e);
+        let mut s = Session::new(path, token, claims);
+        s.warning = Some(Warning::NotExtended(e.to_string()));
+        return Ok(s);
     }
     store::write_atomic(&path, new_token.expose().as_bytes()).map_err(|e| {
         Error::Other(format!(
@@ -256,12 +268,9 @@ pub fn ensure(
             path.display()
         ))
     })?;
-    Ok(Session {
-        token_path: path,
-        token: new_token,
-        claims: new_claims,
-        refreshed: true,
-    })
+    let mut s = Session::new(path, new_token, new_claims);
+    s.refreshed = true;
+    Ok(s)
 }
 
 /// The network step: load the key, sign, send, check the reply is a token.
@@ -389,6 +398,7 @@ pub fn get(ctx: &Ctx<'_>, mode: Mode, lock_timeout: SignedDuration) -> Result<()
     }
     require_key_file(&p)?;
     let s = ensure(ctx, &p, mode, lock_timeout)?;
+    s.warn();
     if let Mode::Force { .. } = mode
         && s.refreshed
     {
@@ -410,12 +420,7 @@ pub fn validate(ctx: &Ctx<'_>) -> Result<()> {
     let now = ctx.env.now();
     let session_over = claims.sess_exp.is_some_and(|s| now >= s);
     let valid = now < claims.exp && !session_over;
-    let s = Session {
-        token_path: path,
-        token,
-        claims,
-        refreshed: false,
-    };
+    let s = Session::new(path, token, claims);
     let v = view(&p, Some(&s), now);
     match ctx.global.output {
         Some(crate::cli::Format::Json) => emit(&output::json::render_validate(&v, valid))?,
