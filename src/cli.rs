@@ -75,6 +75,10 @@ pub enum Command {
     Prompt(PromptArgs),
     /// Export lines (OCI_CLI_PROFILE, OCI_CLI_AUTH, OCI_CLI_CONFIG_FILE, OCI_TOKEN_EXPIRES_AT) for eval
     Env(EnvArgs),
+    /// Program for Terraform's `external` data source: query JSON on stdin, flat map of strings out
+    Terraform(TerraformArgs),
+    /// Run a command with a fresh session, refreshing the token file in the background while it runs
+    Exec(ExecArgs),
     /// Switch the users of a kubeconfig from `oci ce cluster generate-token` to `oci-token kube`
     Kubeconfig(KubeconfigArgs),
     /// Generate the man page or shell completions on stdout
@@ -152,6 +156,21 @@ pub enum EnvShell {
     Zsh,
     Fish,
     Pwsh,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TerraformArgs {
+    #[command(flatten)]
+    pub refresh: GetArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub refresh: GetArgs,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 
-pub trait Env {
+pub trait Env: Sync {
     /// An environment variable, if it is set (empty values count as set).
     fn var_os(&self, name: &str) -> Option<OsString>;
     /// The user's home directory.

@@ -15,6 +15,9 @@ pub enum Error {
     /// Exit 5: the service, the network or the lock failed; retry.
     #[error("{0}")]
     Service(String),
+    /// `exec` could not start its command: 127 not found, 126 not runnable (as shells do).
+    #[error("{1}")]
+    Spawn(u8, String),
     /// Exit 1: anything else (an I/O failure such as a full disk, or a bug).
     #[error("{0}")]
     Other(String),
@@ -28,6 +31,7 @@ impl Error {
             Error::Config(_) => 3,
             Error::NeedsLogin(_) => 4,
             Error::Service(_) => 5,
+            Error::Spawn(code, _) => *code,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod env;
 pub mod error;
+pub mod exec;
 pub mod http;
 pub mod key;
 pub mod kube;
@@ -19,7 +20,9 @@ pub mod region;
 pub mod secret;
 pub mod session;
 pub mod sign;
+pub mod spawn;
 pub mod store;
+pub mod terraform;
 pub mod token;
 
 use std::process::ExitCode;
@@ -52,6 +55,8 @@ pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
             let _ = output::emit(&prompt::segment(&ctx, &args.format));
         }
         Some(Command::Env(args)) => env_cmd(&ctx, args)?,
+        Some(Command::Terraform(args)) => terraform::run(&ctx, args)?,
+        Some(Command::Exec(args)) => return exec::run(&ctx, args).map(ExitCode::from),
         Some(Command::Kubeconfig(a)) => {
             kubeconfig::run(a.file.clone(), a.dry_run, &a.command, env)?;
         }

@@ -23,4 +23,5 @@ mod kubectl;
 mod man;
 mod refresh;
 mod shells;
+mod terraform;
 mod vectors;

@@ -137,6 +137,10 @@ impl FakeAuth {
     pub fn then(&self, r: Reply) {
         self.state.lock().unwrap().script.push_back(r);
     }
+    /// Lifetime of the tokens it issues (capped by `sess_exp`).
+    pub fn ttl(&self, secs: i64) {
+        self.state.lock().unwrap().ttl = secs;
+    }
     /// Waits this long before answering (to make concurrent callers overlap).
     pub fn delay(&self, d: Duration) {
         self.state.lock().unwrap().delay = d;

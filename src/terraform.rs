@@ -1,0 +1,191 @@
+//! `oci-token terraform`: the program of a Terraform `external` data source.
+//!
+//! Reads the query (a JSON object of strings) on stdin, makes sure the session is fresh, and
+//! prints one flat JSON object of strings. It never prints the session token: data source
+//! results are stored in the Terraform state (the OCI provider reads the token file itself).
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal as _, Read as _};
+use std::time::Duration;
+
+use jiff::SignedDuration;
+
+use crate::cli::{Global, TerraformArgs};
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::session::{self, Ctx, Mode};
+use crate::{oke, region, sign};
+
+/// Keys the query may hold.
+pub const QUERY_KEYS: [&str; 5] = [
+    "profile",
+    "config_file",
+    "min_valid",
+    "cluster_id",
+    "region",
+];
+
+/// How long to wait for Terraform to write the query.
+const STDIN_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Parses and checks the query object.
+pub fn parse_query(text: &str) -> Result<BTreeMap<String, String>> {
+    if text.trim().is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let q: BTreeMap<String, String> = serde_json::from_str(text).map_err(|e| {
+        Error::Config(format!("the query on stdin is not a JSON object of strings ({e}); Terraform's `external` data source sends one"))
+    })?;
+    if let Some(bad) = q.keys().find(|k| !QUERY_KEYS.contains(&k.as_str())) {
+        return Err(Error::Config(format!(
+            "unknown query key '{bad}'; oci-token terraform takes {}",
+            QUERY_KEYS.join(", ")
+        )));
+    }
+    Ok(q)
+}
+
+/// Reads stdin with a deadline; a terminal counts as an empty query.
+fn read_stdin() -> Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(String::new());
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = String::new();
+        let r = std::io::stdin()
+            .lock()
+            .take(1 << 20)
+            .read_to_string(&mut buf)
+            .map(|_| buf);
+        let _ = tx.send(r);
+    });
+    match rx.recv_timeout(STDIN_DEADLINE) {
+        Ok(Ok(text)) => Ok(text),
+        Ok(Err(e)) => Err(Error::Config(format!(
+            "cannot read the query on stdin: {e}"
+        ))),
+        Err(_) => Err(Error::Config(format!(
+            "no query on stdin after {}s (Terraform's external data source writes one and closes stdin)",
+            STDIN_DEADLINE.as_secs()
+        ))),
+    }
+}
+
+/// `oci-token terraform`.
+pub fn run(ctx: &Ctx<'_>, args: &TerraformArgs) -> Result<()> {
+    let q = parse_query(&read_stdin()?)?;
+    let mut global: Global = ctx.global.clone();
+    if let Some(p) = q.get("profile") {
+        global.profile = Some(p.clone());
+    }
+    if let Some(c) = q.get("config_file") {
+        global.config_file = Some(c.into());
+    }
+    if let Some(r) = q.get("region") {
+        global.region = Some(r.clone());
+    }
+    let min_valid = match q.get("min_valid") {
+        Some(m) => crate::cli::parse_duration(m)
+            .map_err(|e| Error::Config(format!("query min_valid: {e}")))?,
+        None => args.refresh.min_valid,
+    };
+    let ctx = Ctx {
+        global: &global,
+        env: ctx.env,
+    };
+    let p = ctx.profile()?;
+    let mut out: BTreeMap<&str, String> = BTreeMap::new();
+    let text = |o: Option<&str>| o.unwrap_or_default().to_owned();
+    out.insert("profile", p.name.clone());
+    out.insert("auth", p.auth().to_owned());
+    out.insert(
+        "config_file",
+        p.config_file
+            .as_ref()
+            .map(|c| c.display().to_string())
+            .unwrap_or_default(),
+    );
+    out.insert("region", text(p.region.as_deref()));
+    out.insert("fingerprint", text(p.fingerprint.as_deref()));
+    out.insert(
+        "key_file",
+        p.key_file
+            .as_ref()
+            .map(|k| k.display().to_string())
+            .unwrap_or_default(),
+    );
+    let window = args.refresh.refresh_window.max(min_valid);
+    let (key_id, claims) = if p.security_token_file.is_some() {
+        let s = session::ensure(
+            &ctx,
+            &p,
+            Mode::IfNeeded { window, min_valid },
+            args.refresh.lock.lock_timeout,
+        )?;
+        s.warn();
+        out.insert(
+            "tenancy",
+            text(p.tenancy.as_deref().or(s.claims.tenant.as_deref())),
+        );
+        out.insert("user", text(p.user.as_deref().or(s.claims.sub.as_deref())));
+        out.insert("token_file", s.token_path.display().to_string());
+        out.insert("expires_at", s.claims.exp.to_string());
+        (
+            Secret::new(format!("ST${}", s.token.expose())),
+            Some(s.claims),
+        )
+    } else {
+        session::check_api_key_profile(&p)?;
+        out.insert("tenancy", text(p.tenancy.as_deref()));
+        out.insert("user", text(p.user.as_deref()));
+        out.insert("token_file", String::new());
+        out.insert("expires_at", String::new());
+        let id = format!(
+            "{}/{}/{}",
+            text(p.tenancy.as_deref()),
+            text(p.user.as_deref()),
+            text(p.fingerprint.as_deref())
+        );
+        (Secret::new(id), None)
+    };
+    if let Some(cluster) = q.get("cluster_id") {
+        let key = session::load_key(&p, claims.as_ref())?;
+        let region = region::region_id(p.require_region()?, &session::region_sources(ctx.env));
+        let now = ctx.env.now();
+        let url = oke::cluster_url(&region, cluster);
+        // The OKE token's contract includes it; it is valid for minutes, not hours.
+        out.insert(
+            "oke_token",
+            oke::token(&key, key_id.expose(), &url, &sign::http_date(now)),
+        );
+        let mut exp = now + SignedDuration::from_secs(oke::TOKEN_LIFETIME_SECS);
+        if let Some(c) = &claims {
+            exp = exp.min(c.exp);
+        }
+        out.insert(
+            "oke_token_expires_at",
+            jiff::Timestamp::from_second(exp.as_second())
+                .unwrap_or(exp)
+                .to_string(),
+        );
+    }
+    let mut s = serde_json::to_string(&out).map_err(|e| Error::Other(e.to_string()))?;
+    s.push('\n');
+    session::emit(&s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries() {
+        assert!(parse_query("").unwrap().is_empty());
+        assert_eq!(parse_query(r#"{"profile":"p"}"#).unwrap()["profile"], "p");
+        assert_eq!(parse_query(r#"{"profil":"p"}"#).unwrap_err().exit_code(), 3);
+        assert_eq!(parse_query(r#"{"profile":1}"#).unwrap_err().exit_code(), 3);
+        assert!(parse_query("[]").is_err());
+    }
+}
