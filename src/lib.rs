@@ -150,6 +150,9 @@ The session cannot be refreshed and needs a new login: past sess_exp, a 401 from
 .TP
 \fB5\fR
 Service, network or lock\-timeout failure: DNS, connect, TLS, proxy, timeout, 5xx, an unusable reply, the lock not taken in time.
+.TP
+\fBexec\fR, \fBprompt\fR, \fBvalidate\fR
+exec exits with its command's status (128+N for a signal N; 127 not found; 126 not runnable); prompt always exits 0; validate exits 4 when the session is not valid.
 .SH ENVIRONMENT
 .TP
 \fBOCI_CLI_CONFIG_FILE\fR, \fBOCI_CONFIG_FILE\fR
@@ -166,6 +169,15 @@ Extra region definition; domain of unknown regions.
 .TP
 \fBOCI_TOKEN_AUTH_ENDPOINT\fR
 Base URL of the auth service.
+.TP
+\fBOCI_TOKEN_HTTP_TIMEOUT\fR
+Total time of a refresh, all attempts (default and maximum 30s).
+.TP
+\fBKUBERNETES_EXEC_INFO\fR
+Set by kubectl for kube: the ExecCredential apiVersion to answer in.
+.TP
+\fBKUBECONFIG\fR
+The kubeconfig kubeconfig edits (first entry), else ~/.kube/config.
 .TP
 \fBOCI_CLI_CERT_BUNDLE\fR, \fBREQUESTS_CA_BUNDLE\fR
 CA bundle replacing the built\-in roots.
