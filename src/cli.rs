@@ -79,6 +79,8 @@ pub enum Command {
     Terraform(TerraformArgs),
     /// Run a command with a fresh session, refreshing the token file in the background while it runs
     Exec(ExecArgs),
+    /// Log in: a browser login (or --no-browser: GenerateUpst) that writes a session profile
+    Login(LoginArgs),
     /// Switch the users of a kubeconfig from `oci ce cluster generate-token` to `oci-token kube`
     Kubeconfig(KubeconfigArgs),
     /// Generate the man page or shell completions on stdout
@@ -171,6 +173,64 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Clone, Args)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct LoginArgs {
+    /// The profile to create or replace [default: DEFAULT if the config does not exist yet]
+    #[arg(long, value_name = "NAME")]
+    pub profile_name: Option<String>,
+    /// Tenancy name, passed to the login page
+    #[arg(long, value_name = "NAME")]
+    pub tenancy_name: Option<String>,
+    /// Identity provider, passed to the login page
+    #[arg(long, value_name = "NAME")]
+    pub identity_provider_name: Option<String>,
+    /// Config file to write [default: --config-file, OCI_CLI_CONFIG_FILE, else ~/.oci/config]
+    #[arg(long, value_name = "FILE")]
+    pub config_location: Option<PathBuf>,
+    /// Directory of the session directories [default: ~/.oci/sessions]
+    #[arg(long, value_name = "DIR")]
+    pub token_location: Option<PathBuf>,
+    /// Loopback port the login page returns to
+    #[arg(long, default_value_t = 8181)]
+    pub port: u16,
+    /// Print the URL only; do not start a browser
+    #[arg(long)]
+    pub no_open: bool,
+    /// How long to wait for the browser
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: jiff::SignedDuration,
+    /// Base URL of the login service [default: https://login.<region>.<domain>]
+    #[arg(long, value_name = "URL")]
+    pub login_endpoint: Option<String>,
+    /// No browser: GenerateUpst, signed with the active profile's API key (or session)
+    #[arg(long)]
+    pub no_browser: bool,
+    /// With --no-browser: what signs the request
+    #[arg(long, value_enum, default_value_t = LoginAuth::ApiKey)]
+    pub auth: LoginAuth,
+    /// With --no-browser: the session's length, 5 to 60
+    #[arg(
+        long,
+        value_name = "MINUTES",
+        default_value_t = 60,
+        allow_negative_numbers = true
+    )]
+    pub session_expiration_in_minutes: i64,
+    /// With --no-browser: send this public key instead of generating a pair
+    #[arg(long, value_name = "FILE")]
+    pub public_key_file_path: Option<PathBuf>,
+    /// With --public-key-file-path: the private key path to record in the profile
+    #[arg(long, value_name = "FILE")]
+    pub private_key_file_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LoginAuth {
+    ApiKey,
+    SecurityToken,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -15,6 +15,9 @@ pub enum Error {
     /// Exit 5: the service, the network or the lock failed; retry.
     #[error("{0}")]
     Service(String),
+    /// Exit 2: the command line is wrong in a way clap cannot see.
+    #[error("{0}")]
+    Usage(String),
     /// `exec` could not start its command: 127 not found, 126 not runnable (as shells do).
     #[error("{1}")]
     Spawn(u8, String),
@@ -28,6 +31,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Other(_) => 1,
+            Error::Usage(_) => 2,
             Error::Config(_) => 3,
             Error::NeedsLogin(_) => 4,
             Error::Service(_) => 5,

@@ -10,8 +10,10 @@ pub mod error;
 pub mod exec;
 pub mod http;
 pub mod key;
+pub mod keygen;
 pub mod kube;
 pub mod kubeconfig;
+pub mod login;
 pub mod oke;
 pub mod output;
 pub mod prompt;
@@ -56,6 +58,7 @@ pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
         }
         Some(Command::Env(args)) => env_cmd(&ctx, args)?,
         Some(Command::Terraform(args)) => terraform::run(&ctx, args)?,
+        Some(Command::Login(args)) => login::run(&ctx, args)?,
         Some(Command::Exec(args)) => return exec::run(&ctx, args).map(ExitCode::from),
         Some(Command::Kubeconfig(a)) => {
             kubeconfig::run(a.file.clone(), a.dry_run, &a.command, env)?;

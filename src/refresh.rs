@@ -36,6 +36,19 @@ enum Attempt {
     Fail(Error),
 }
 
+/// One signed `POST` whose reply carries a `token`: the refresh, and `GenerateUpst`.
+pub struct Call<'a> {
+    pub url: &'a str,
+    pub key: &'a SigningKey,
+    /// `ST$<token>` or `tenancy/user/fingerprint`.
+    pub key_id: &'a str,
+    pub body: &'a str,
+    /// Starts error messages, e.g. `refreshing profile 'p'`.
+    pub what: &'a str,
+    /// The error for a 401.
+    pub on_401: &'a dyn Fn(String) -> Error,
+}
+
 /// Refreshes `token` at `url`. Returns the new token text.
 pub fn refresh(
     settings: &Settings,
@@ -46,12 +59,43 @@ pub fn refresh(
     env: &dyn Env,
     total: Duration,
 ) -> Result<Secret<String>> {
+    let body = body(token.expose());
+    let key_id = format!("ST${}", token.expose());
+    let what = format!("refreshing profile '{profile}'");
+    let on_401 = |detail: String| {
+        Error::needs_login(
+            profile,
+            &format!("the auth service refused the refresh ({detail})"),
+        )
+    };
+    post_for_token(
+        settings,
+        &Call {
+            url,
+            key,
+            key_id: &key_id,
+            body: &body,
+            what: &what,
+            on_401: &on_401,
+        },
+        env,
+        total,
+    )
+}
+
+/// Sends `call`, signed, with bounded retries on 5xx, 429, unusable replies and connection
+/// errors (none on other 4xx), within `total` (at most 30 s). Returns the reply's `token`.
+pub fn post_for_token(
+    settings: &Settings,
+    call: &Call<'_>,
+    env: &dyn Env,
+    total: Duration,
+) -> Result<Secret<String>> {
+    let url = call.url;
     let (host, target) = sign::split_url(url)
         .filter(|_| url.starts_with("https://"))
         .ok_or_else(|| Error::Config(format!("the auth endpoint {url} is not an https:// URL")))?;
     let deadline = Deadline::after(total.min(http::TOTAL_DEADLINE));
-    let body = body(token.expose());
-    let key_id = format!("ST${}", token.expose());
     let mut last = String::new();
     for attempt in 0..ATTEMPTS {
         if attempt > 0 {
@@ -69,7 +113,7 @@ pub fn refresh(
             if settings.cert_bundle.is_some() && e.0.contains("CA bundle") {
                 Error::Config(e.0)
             } else {
-                Error::Service(format!("refreshing profile '{profile}' failed: {}", e.0))
+                Error::Service(format!("{} failed: {}", call.what, e.0))
             }
         })?;
         let date = sign::http_date(env.now());
@@ -78,29 +122,25 @@ pub fn refresh(
             target,
             host,
             date: &date,
-            body: Some((body.as_bytes(), "application/json")),
+            body: Some((call.body.as_bytes(), "application/json")),
         };
-        let mut headers = sign::sign(key, &key_id, &req).headers;
+        let mut headers = sign::sign(call.key, call.key_id, &req).headers;
         headers.push(("opc-request-id", http::request_id()));
-        match attempt_once(&client, url, &headers, body.as_bytes(), profile) {
+        match attempt_once(&client, call, &headers) {
             Attempt::Done(t) => return Ok(t),
             Attempt::Fail(e) => return Err(e),
             Attempt::Retry(why) => last = why,
         }
     }
     Err(Error::Service(format!(
-        "refreshing profile '{profile}' at {url} failed: {last}; check the network, proxy and CA bundle, then try again"
+        "{} at {url} failed: {last}; check the network, proxy and CA bundle, then try again",
+        call.what
     )))
 }
 
-fn attempt_once(
-    client: &Client,
-    url: &str,
-    headers: &[(&str, String)],
-    body: &[u8],
-    profile: &str,
-) -> Attempt {
-    let reply = match client.post(url, headers, body) {
+fn attempt_once(client: &Client, call: &Call<'_>, headers: &[(&str, String)]) -> Attempt {
+    let url = call.url;
+    let reply = match client.post(url, headers, call.body.as_bytes()) {
         Ok(r) => r,
         Err(e) => return Attempt::Retry(e.0),
     };
@@ -117,19 +157,17 @@ fn attempt_once(
             Some(t) if !t.is_empty() => Attempt::Done(Secret::new(t)),
             _ => Attempt::Retry(format!("the reply from {url} has no token{rid}")),
         },
-        401 => Attempt::Fail(Error::needs_login(
-            profile,
-            &format!(
-                "the auth service refused the refresh (401{}){rid}",
-                service_detail(&reply.body)
-            ),
-        )),
+        401 => Attempt::Fail((call.on_401)(format!(
+            "401{}{rid}",
+            service_detail(&reply.body)
+        ))),
         s if s >= 500 || s == 429 => Attempt::Retry(format!(
             "the auth service answered {s}{}{rid}",
             service_detail(&reply.body)
         )),
         s => Attempt::Fail(Error::Service(format!(
-            "refreshing profile '{profile}' at {url} failed: the auth service answered {s}{}{rid}",
+            "{} at {url} failed: the auth service answered {s}{}{rid}",
+            call.what,
             service_detail(&reply.body)
         ))),
     }

@@ -105,6 +105,15 @@ pub fn endpoint(service: &str, infix: &str, region: &str, sources: &Sources) -> 
     format!("https://{service}.{id}.{infix}{domain}")
 }
 
+/// Whether `region_id` (already mapped from a short key) is in the table or the extra sources.
+#[must_use]
+pub fn is_known(region_id: &str, sources: &Sources) -> bool {
+    table().regions.iter().any(|r| r.region == region_id)
+        || extra(sources)
+            .iter()
+            .any(|m| m.region_identifier.to_lowercase() == region_id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! The only place that starts processes: the `exec` child.
+//! The only place that starts processes: the `exec` child and the login browser.
 
 use std::ffi::OsString;
 use std::process::{Child, Command};
@@ -16,4 +16,15 @@ pub fn child(
         cmd.env(k, v);
     }
     cmd.spawn()
+}
+
+/// Starts `program` detached from our stdio (a browser); does not wait for it.
+pub fn detached(program: &str, args: &[String]) -> std::io::Result<()> {
+    #[allow(clippy::disallowed_methods)] // the one place that starts processes
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    cmd.spawn().map(|_| ())
 }

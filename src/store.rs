@@ -70,6 +70,20 @@ pub fn lock(token: &Path, timeout: Duration) -> Result<Lock> {
     }
 }
 
+/// Creates `dir` (and its parents) if missing; a directory this creates gets mode 0700.
+pub fn create_private_dir(dir: &Path) -> crate::error::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir).map_err(|e| {
+        crate::error::Error::Other(format!("cannot create directory {}: {e}", dir.display()))
+    })
+}
+
 /// Replaces `path` atomically: a 0600 temp file in the same directory, written, synced,
 /// renamed over the target, then the directory synced. Readers see the old or the new
 /// content, never a part; on any error the target is untouched.

@@ -92,6 +92,8 @@ impl Section {
 pub struct Ini {
     pub defaults: Section,
     pub sections: Vec<Section>,
+    /// Every section header as (0-based line number, name), in file order (`[DEFAULT]` too).
+    pub headers: Vec<(usize, String)>,
 }
 
 pub const DEFAULT_SECTION: &str = "DEFAULT";
@@ -176,6 +178,7 @@ pub fn parse(text: &str) -> Result<Ini, IniError> {
             entries: Vec::new(),
         },
         sections: Vec::new(),
+        headers: Vec::new(),
     };
     // Raw value lines per slot, joined at the end.
     let mut default_lines: Vec<Vec<String>> = Vec::new();
@@ -207,6 +210,7 @@ pub fn parse(text: &str) -> Result<Ini, IniError> {
         indent_level = cur_indent;
         if let Some(name) = section_header(stripped) {
             opt = None;
+            ini.headers.push((idx, name.to_owned()));
             if name == DEFAULT_SECTION {
                 cur = Some(None);
             } else if ini.sections.iter().any(|s| s.name == name) {

@@ -1,5 +1,6 @@
 //! `~/.oci/config` and `oci_cli_rc`, resolved as the oci CLI resolves them.
 
+pub mod edit;
 pub mod ini;
 pub mod profile;
 pub mod rc;

@@ -1,0 +1,205 @@
+//! Getting a session: `login` (browser), `login --no-browser` (`GenerateUpst`), and the files
+//! and profile both write, laid out as `oci session authenticate` leaves them.
+//!
+//! These are the only commands that talk to a person, and only when asked to log in.
+
+pub mod browser;
+pub mod no_browser;
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::LoginArgs;
+use crate::config::{self, edit};
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::keygen::{self, NewKey};
+use crate::session::Ctx;
+use crate::{key, region, session, token};
+
+/// The oci CLI's profile-name rule: `^[A-Za-z0-9._\-@]+$`, not `.` or `..`.
+pub fn check_profile_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "'{name}' is not a valid profile name (letters, digits, '.', '_', '-', '@'; not '.' or '..')"
+        )))
+    }
+}
+
+/// Where the config goes: `--config-location`, else `--config-file` / `OCI_CLI_CONFIG_FILE`,
+/// else `~/.oci/config`.
+#[must_use]
+pub fn config_location(flag: Option<&Path>, ctx: &Ctx<'_>) -> PathBuf {
+    if let Some(p) = flag {
+        return config::expand_user(&p.to_string_lossy(), ctx.env);
+    }
+    ctx.global
+        .config_file
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned())
+        .or_else(|| ctx.env.var("OCI_CLI_CONFIG_FILE"))
+        .map_or_else(
+            || config::home_path(ctx.env, ".oci/config"),
+            |p| config::expand_user(&p, ctx.env),
+        )
+}
+
+/// The sessions directory: `--token-location`, else `~/.oci/sessions`.
+#[must_use]
+pub fn token_location(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
+    flag.map_or_else(
+        || config::home_path(env, ".oci/sessions"),
+        |p| config::expand_user(&p.to_string_lossy(), env),
+    )
+}
+
+/// A region id that the table, `regions-config.json`, `OCI_REGION_METADATA` or a dotted
+/// domain vouches for.
+pub fn known_region(r: &str, env: &dyn Env) -> Result<String> {
+    let sources = session::region_sources(env);
+    let id = region::region_id(r, &sources);
+    if id.contains('.') || region::is_known(&id, &sources) {
+        Ok(id)
+    } else {
+        Err(Error::Config(format!(
+            "'{r}' is not a known OCI region (e.g. us-ashburn-1 or iad)"
+        )))
+    }
+}
+
+/// What a new session consists of.
+pub struct NewSession<'a> {
+    pub profile: &'a str,
+    pub region: &'a str,
+    pub token: &'a str,
+    /// The generated pair, or `None` when the user's own public key was sent.
+    pub key: Option<&'a NewKey>,
+    /// The `key_file` to record when `key` is `None`.
+    pub key_file: Option<PathBuf>,
+    /// The fingerprint to record when `key` is `None`.
+    pub fingerprint: Option<String>,
+}
+
+/// Checks the token against the key, writes `<token-location>/<PROFILE>/{oci_api_key.pem,
+/// oci_api_key_public.pem, token}` (0600, directory 0700) and the profile (replacing an
+/// old one of that name, keeping every other byte of the config). Returns the token path.
+pub fn persist(s: &NewSession<'_>, config_path: &Path, token_dir: &Path) -> Result<PathBuf> {
+    let claims = token::decode(s.token).map_err(|e| {
+        Error::Service(format!(
+            "the login service returned no usable token ({e}); nothing was written"
+        ))
+    })?;
+    if let Some(k) = s.key {
+        let matches = claims
+            .jwk
+            .as_ref()
+            .is_some_and(|j| key::matches_jwk(&k.key, &j.n, &j.e));
+        if !matches {
+            return Err(Error::Service(
+                "the login service returned a token for a different key; nothing was written"
+                    .into(),
+            ));
+        }
+    }
+    let dir = token_dir.join(s.profile);
+    crate::store::create_private_dir(&dir)?;
+    let (key_file, fingerprint) = match s.key {
+        Some(k) => {
+            let (private, _public) = keygen::write_pair(&dir, "oci_api_key", k)?;
+            (private, key::fingerprint(&k.key))
+        }
+        None => (
+            s.key_file
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("Update_private_key_path")),
+            s.fingerprint.clone().unwrap_or_default(),
+        ),
+    };
+    let token_path = dir.join("token");
+    crate::store::write_atomic(&token_path, s.token.as_bytes())
+        .map_err(|e| Error::Other(format!("cannot write {}: {e}", token_path.display())))?;
+    let entries = [
+        ("fingerprint", fingerprint),
+        ("key_file", key_file.display().to_string()),
+        ("tenancy", claims.tenant.clone().unwrap_or_default()),
+        ("region", s.region.to_owned()),
+        ("security_token_file", token_path.display().to_string()),
+    ];
+    edit::upsert_profile(config_path, s.profile, &entries, true)?;
+    Ok(token_path)
+}
+
+/// `oci-token login [--no-browser]`.
+pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
+    if args.no_browser {
+        no_browser::run(ctx, args)
+    } else {
+        browser::run(ctx, args)
+    }
+}
+
+/// The profile a login creates: `--profile-name`, else `DEFAULT` when the config does not
+/// exist yet (as the oci CLI); otherwise it must be named.
+pub fn profile_name(args: &LoginArgs, config_path: &Path) -> Result<String> {
+    let name = match &args.profile_name {
+        Some(n) => n.clone(),
+        None if !config_path.exists() => "DEFAULT".to_owned(),
+        None => {
+            return Err(Error::Config(format!(
+                "{} exists: name the profile to create with --profile-name",
+                config_path.display()
+            )));
+        }
+    };
+    check_profile_name(&name)?;
+    Ok(name)
+}
+
+/// The region: `--region` / `OCI_CLI_REGION`, else the region the profile already has.
+pub fn login_region(ctx: &Ctx<'_>, config_path: &Path, profile: &str) -> Result<String> {
+    let from_config = || {
+        config::profile::read_config(config_path)
+            .ok()
+            .and_then(|ini| ini.get(profile, "region").map(str::to_owned))
+    };
+    let r = ctx
+        .global
+        .region
+        .clone()
+        .or_else(|| ctx.env.var("OCI_CLI_REGION"))
+        .or_else(from_config)
+        .ok_or_else(|| {
+            Error::Config("no region: pass --region (for example us-ashburn-1 or iad)".into())
+        })?;
+    known_region(&r, ctx.env)
+}
+
+/// Says where things went, on stderr.
+pub fn report(config_path: &Path, profile: &str) {
+    crate::output::note(&format!(
+        "Config written to: {}\nTry it: oci-token get --profile {profile}    (or: oci iam region list --profile {profile} --auth security_token)",
+        config_path.display()
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_names() {
+        for ok in ["DEFAULT", "my-session", "a.b_c@d"] {
+            assert!(check_profile_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", ".", "..", "a/b", "a b", "../x", "é"] {
+            assert!(check_profile_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! `oci-token login --no-browser`: `GenerateUpst`, signed with the active profile's API key
+//! (or, with `--auth security_token`, its current session), for a session of 5 to 60
+//! minutes that cannot be extended.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use md5::{Digest as _, Md5};
+
+use crate::cli::{LoginArgs, LoginAuth};
+use crate::error::{Error, Result};
+use crate::key::SigningKey;
+use crate::keygen;
+use crate::secret::Secret;
+use crate::session::{self, Ctx, Mode};
+use crate::{http, output, refresh, region};
+
+use super::{
+    NewSession, config_location, known_region, persist, profile_name, report, token_location,
+};
+
+/// The oci CLI's bounds and texts for `--session-expiration-in-minutes`.
+pub fn check_minutes(m: i64) -> Result<()> {
+    if m > 60 {
+        return Err(Error::Usage(
+            "Session expiration cannot be longer than 60 minutes".into(),
+        ));
+    }
+    if m < 5 {
+        return Err(Error::Usage(
+            "Session expiration cannot be shorter than 5 minutes".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The request body, as the oci CLI sends it (the minutes as a JSON string).
+#[must_use]
+pub fn body(public_pem: &str, minutes: i64) -> String {
+    format!(
+        "{{\"publicKey\": {}, \"sessionExpirationInMinutes\": \"{minutes}\"}}",
+        serde_json::Value::String(public_pem.to_owned())
+    )
+}
+
+/// The fingerprint of an SPKI PEM public key.
+fn public_fingerprint(pem: &str) -> Option<String> {
+    let b64: String = pem
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN PUBLIC KEY-----"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    let der = STANDARD.decode(b64.trim()).ok()?;
+    let hex = http::hex(&Md5::digest(der), false);
+    Some(
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| &hex[i..i + 2])
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
+}
+
+/// What signs `GenerateUpst`: the active profile's API key, or its session.
+fn signing_key(
+    ctx: &Ctx<'_>,
+    args: &LoginArgs,
+    signer: &crate::config::Profile,
+) -> Result<(Secret<String>, SigningKey)> {
+    if args.auth == LoginAuth::ApiKey {
+        session::check_api_key_profile(signer)?;
+        let id = format!(
+            "{}/{}/{}",
+            signer.tenancy.as_deref().unwrap_or_default(),
+            signer.user.as_deref().unwrap_or_default(),
+            signer.fingerprint.as_deref().unwrap_or_default()
+        );
+        return Ok((Secret::new(id), session::load_key(signer, None)?));
+    }
+    let d = crate::cli::GetArgs::default();
+    let mode = Mode::IfNeeded {
+        window: d.refresh_window,
+        min_valid: d.min_valid,
+    };
+    let s = session::ensure(ctx, signer, mode, d.lock.lock_timeout)?;
+    s.warn();
+    let k = session::load_key(signer, Some(&s.claims))?;
+    Ok((Secret::new(format!("ST${}", s.token.expose())), k))
+}
+
+/// The public key to send: the user's (`--public-key-file-path`, with its fingerprint) or a
+/// fresh pair's.
+fn public_key(args: &LoginArgs) -> Result<(Option<keygen::NewKey>, String, Option<String>)> {
+    let Some(path) = &args.public_key_file_path else {
+        let k = keygen::generate(None)?;
+        let pem = k.public_pem.clone();
+        return Ok((Some(k), pem, None));
+    };
+    let mut pem = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("cannot read public key {}: {e}", path.display())))?;
+    if !pem.ends_with('\n') {
+        pem.push('\n');
+    }
+    let fp = public_fingerprint(&pem)
+        .ok_or_else(|| Error::Config(format!("{} is not a PEM public key", path.display())))?;
+    Ok((None, pem, Some(fp)))
+}
+
+/// `oci-token login --no-browser`.
+pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
+    check_minutes(args.session_expiration_in_minutes)?;
+    let config_path = config_location(args.config_location.as_deref(), ctx);
+    let profile = profile_name(args, &config_path)?;
+    let token_dir = token_location(args.token_location.as_deref(), ctx.env);
+    let signer = ctx.profile()?;
+    let region = match ctx
+        .global
+        .region
+        .clone()
+        .or_else(|| ctx.env.var("OCI_CLI_REGION"))
+    {
+        Some(r) => known_region(&r, ctx.env)?,
+        None => known_region(signer.require_region()?, ctx.env)?,
+    };
+    let (key_id, key) = signing_key(ctx, args, &signer)?;
+    let (new_key, public_pem, fingerprint) = public_key(args)?;
+    let base = match ctx
+        .global
+        .auth_endpoint
+        .clone()
+        .or_else(|| ctx.env.var("OCI_TOKEN_AUTH_ENDPOINT"))
+    {
+        Some(b) => b,
+        None => region::endpoint("auth", "", &region, &session::region_sources(ctx.env)),
+    };
+    let url = format!(
+        "{}/v1/token/upst/actions/GenerateUpst",
+        base.trim_end_matches('/')
+    );
+    let body = body(&public_pem, args.session_expiration_in_minutes);
+    let what = format!("creating a session with profile '{}'", signer.name);
+    let signer_name = signer.name.clone();
+    let api_key = matches!(args.auth, LoginAuth::ApiKey);
+    let on_401 = move |detail: String| {
+        if api_key {
+            Error::Config(format!(
+                "the auth service refused the API key of profile '{signer_name}' ({detail}); check user, tenancy, fingerprint and that the public key is uploaded"
+            ))
+        } else {
+            Error::needs_login(
+                &signer_name,
+                &format!("the auth service refused the session ({detail})"),
+            )
+        }
+    };
+    let settings = http::Settings::from_env(ctx.global.cert_bundle.clone(), ctx.env);
+    let call = refresh::Call {
+        url: &url,
+        key: &key,
+        key_id: key_id.expose(),
+        body: &body,
+        what: &what,
+        on_401: &on_401,
+    };
+    let token = refresh::post_for_token(&settings, &call, ctx.env, http::TOTAL_DEADLINE)?;
+    persist(
+        &NewSession {
+            profile: &profile,
+            region: &region,
+            token: token.expose(),
+            key: new_key.as_ref(),
+            key_file: args.private_key_file_path.clone(),
+            fingerprint,
+        },
+        &config_path,
+        &token_dir,
+    )?;
+    output::note(&format!(
+        "Session created for {} minutes (sessions made this way cannot be extended).",
+        args.session_expiration_in_minutes
+    ));
+    report(&config_path, &profile);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minutes_bounds_and_texts() {
+        assert!(check_minutes(5).is_ok() && check_minutes(60).is_ok());
+        assert_eq!(
+            check_minutes(61).unwrap_err().to_string(),
+            "Session expiration cannot be longer than 60 minutes"
+        );
+        assert_eq!(
+            check_minutes(4).unwrap_err().to_string(),
+            "Session expiration cannot be shorter than 5 minutes"
+        );
+        assert_eq!(check_minutes(4).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn body_shape() {
+        assert_eq!(
+            body(
+                "-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n",
+                60
+            ),
+            r#"{"publicKey": "-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n", "sessionExpirationInMinutes": "60"}"#
+        );
+    }
+
+    #[test]
+    fn fingerprint_of_a_public_pem() {
+        let pem = include_str!("../../tests/data/keys/public.pem");
+        let fp = include_str!("../../tests/data/keys/fingerprint.txt");
+        assert_eq!(public_fingerprint(pem).unwrap(), fp.trim());
+    }
+}
