@@ -229,7 +229,9 @@ pub struct LoginArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LoginAuth {
+    #[value(name = "api_key")]
     ApiKey,
+    #[value(name = "security_token")]
     SecurityToken,
 }
 

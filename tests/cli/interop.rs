@@ -8,7 +8,7 @@ use crate::support::fake_auth::FakeAuth;
 use crate::support::*;
 
 /// The `oci` executable: `OCI_CLI_BIN`, else `oci` on PATH. Under CI it must exist.
-fn oci() -> Option<PathBuf> {
+pub fn oci() -> Option<PathBuf> {
     let found = std::env::var_os("OCI_CLI_BIN")
         .map(PathBuf::from)
         .filter(|p| p.exists())
@@ -31,7 +31,7 @@ fn oci() -> Option<PathBuf> {
     found
 }
 
-fn oci_cmd(bin: &PathBuf, t: &TestEnv) -> Command {
+pub fn oci_cmd(bin: &PathBuf, t: &TestEnv) -> Command {
     let mut c = Command::new(bin);
     c.env_clear()
         .env("HOME", t.home.path())

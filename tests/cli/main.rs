@@ -20,6 +20,7 @@ mod ini_corpus;
 mod interop;
 mod keys;
 mod kubectl;
+mod login;
 mod man;
 mod refresh;
 mod shells;

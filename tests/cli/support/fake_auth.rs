@@ -59,6 +59,7 @@ struct State {
     ttl: i64,
     delay: Duration,
     records: Vec<Record>,
+    api_keys: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
 }
 
 pub struct FakeAuth {
@@ -109,6 +110,7 @@ impl FakeAuth {
             ttl: 3600,
             delay: Duration::ZERO,
             records: Vec::new(),
+            api_keys: std::collections::HashMap::new(),
         }));
         let st = state.clone();
         std::thread::spawn(move || {
@@ -137,6 +139,15 @@ impl FakeAuth {
     pub fn then(&self, r: Reply) {
         self.state.lock().unwrap().script.push_back(r);
     }
+    /// Accepts `GenerateUpst` requests signed by this PEM key under `key_id`.
+    pub fn register_api_key(&self, key_id: &str, pem: &str) {
+        let k = oci_token::key::load(pem, None).unwrap();
+        self.state
+            .lock()
+            .unwrap()
+            .api_keys
+            .insert(key_id.to_owned(), (k.n().to_vec(), k.e().to_vec()));
+    }
     /// Lifetime of the tokens it issues (capped by `sess_exp`).
     pub fn ttl(&self, secs: i64) {
         self.state.lock().unwrap().ttl = secs;
@@ -163,6 +174,32 @@ impl FakeAuth {
     }
 }
 
+/// The reply to a verified (or refused) `GenerateUpst`: a token for the key it sent.
+fn upst_reply(checked: Result<(String, i64), String>) -> (u16, String) {
+    match checked {
+        Err(why) => (
+            401,
+            serde_json::json!({"code": "NotAuthenticated", "message": why}).to_string(),
+        ),
+        Ok((pem, minutes)) => {
+            use rsa::pkcs8::DecodePublicKey as _;
+            use rsa::traits::PublicKeyParts as _;
+            let k = rsa::PublicKey::from_public_key_pem(&pem).unwrap();
+            let now = super::now();
+            let token = jwt::mint(&jwt::Claims {
+                iat: now,
+                exp: now + minutes * 60,
+                sess_exp: Some(now + minutes * 60),
+                n: URL_SAFE_NO_PAD.encode(k.n_bytes()),
+                e: URL_SAFE_NO_PAD.encode(k.e_bytes()),
+                jti: format!("upst-{}", JTI.fetch_add(1, Ordering::SeqCst)),
+            });
+            (200, serde_json::json!({"token": token}).to_string())
+        }
+    }
+}
+
+#[allow(clippy::too_many_lines)] // one request, read, verified and answered in order
 fn serve(
     tcp: TcpStream,
     config: Arc<rustls::ServerConfig>,
@@ -206,6 +243,26 @@ fn serve(
     let mut body = vec![0u8; len];
     reader.read_exact(&mut body)?;
     let body = String::from_utf8_lossy(&body).into_owned();
+    if target == "/v1/token/upst/actions/GenerateUpst" {
+        let api_keys = st.lock().unwrap().api_keys.clone();
+        let checked = verify_upst(&target, &headers, &body, &api_keys);
+        st.lock().unwrap().records.push(Record {
+            method,
+            target,
+            headers,
+            body: body.clone(),
+            verified: checked.clone().map(|_| ()),
+            via_proxy,
+        });
+        let (status, out) = upst_reply(checked);
+        let resp = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{out}",
+            out.len()
+        );
+        tls.write_all(resp.as_bytes())?;
+        tls.flush()?;
+        return Ok(());
+    }
     let verified = verify(&method, &target, &headers, &body);
     let record = Record {
         method,
@@ -275,28 +332,21 @@ fn current_token(body: &str) -> Option<String> {
     v["currentToken"].as_str().map(str::to_owned)
 }
 
-/// Verifies an OCI-signed refresh request.
-pub fn verify(
+/// Checks what every signed POST must satisfy (header list, digest, length, date) and
+/// returns the Authorization parameters and the rebuilt signing string.
+fn verify_common(
     method: &str,
     target: &str,
     headers: &[(String, String)],
     body: &str,
-) -> Result<(), String> {
+) -> Result<(std::collections::HashMap<String, String>, String), String> {
     let get = |n: &str| {
         headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(n))
             .map(|(_, v)| v.as_str())
     };
-    let auth = get("authorization").ok_or("no authorization header")?;
-    let params = auth
-        .strip_prefix("Signature ")
-        .ok_or("authorization is not a Signature")?;
-    let mut p = std::collections::HashMap::new();
-    for part in split_params(params) {
-        let (k, v) = part.split_once('=').ok_or("bad authorization parameter")?;
-        p.insert(k.to_owned(), v.trim_matches('"').to_owned());
-    }
+    let p = auth_params(get("authorization").ok_or("no authorization header")?)?;
     if p.get("algorithm").map(String::as_str) != Some("rsa-sha256")
         || p.get("version").map(String::as_str) != Some("1")
     {
@@ -307,16 +357,6 @@ pub fn verify(
         && list != "date (request-target) host content-length content-type x-content-sha256"
     {
         return Err(format!("wrong signed header list: {list}"));
-    }
-    let key_id = p.get("keyId").ok_or("no keyId")?;
-    let token = key_id
-        .strip_prefix("ST$")
-        .ok_or("keyId is not a session token")?;
-    if current_token(body).as_deref() != Some(token) {
-        return Err("currentToken differs from the keyId token".into());
-    }
-    if body != format!("{{\"currentToken\": \"{token}\"}}") {
-        return Err("body is not the oci CLI's JSON".into());
     }
     let mut lines = Vec::new();
     for h in list.split(' ') {
@@ -332,7 +372,6 @@ pub fn verify(
             ));
         }
     }
-    let signing_string = lines.join("\n");
     let digest = STANDARD.encode(Sha256::digest(body.as_bytes()));
     if get("x-content-sha256") != Some(digest.as_str()) {
         return Err("x-content-sha256 does not match the body".into());
@@ -341,7 +380,83 @@ pub fn verify(
         return Err("content-length does not match the body".into());
     }
     date_is_fresh(get("date").ok_or("no date")?)?;
+    Ok((p, lines.join("\n")))
+}
+
+/// Verifies an OCI-signed refresh request.
+pub fn verify(
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &str,
+) -> Result<(), String> {
+    let (p, signing_string) = verify_common(method, target, headers, body)?;
+    let token = p
+        .get("keyId")
+        .and_then(|k| k.strip_prefix("ST$"))
+        .ok_or("keyId is not a session token")?;
+    if current_token(body).as_deref() != Some(token) {
+        return Err("currentToken differs from the keyId token".into());
+    }
+    if body != format!("{{\"currentToken\": \"{token}\"}}") {
+        return Err("body is not the oci CLI's JSON".into());
+    }
     check_signature(&p, &signing_string)
+}
+
+/// Verifies a `GenerateUpst` request, signed with a registered API key or a session, and
+/// returns the public key PEM and minutes it asks for.
+fn verify_upst(
+    target: &str,
+    headers: &[(String, String)],
+    body: &str,
+    api_keys: &std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
+) -> Result<(String, i64), String> {
+    let (p, signing_string) = verify_common("POST", target, headers, body)?;
+    let key_id = p.get("keyId").ok_or("no keyId")?;
+    if key_id.starts_with("ST$") {
+        check_signature(&p, &signing_string)?;
+    } else {
+        let (n, e) = api_keys
+            .get(key_id)
+            .ok_or_else(|| format!("unknown API keyId {key_id}"))?;
+        verify_with(
+            n,
+            e,
+            p.get("signature").ok_or("no signature")?,
+            &signing_string,
+        )?;
+    }
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let pem = v["publicKey"].as_str().ok_or("no publicKey")?.to_owned();
+    let minutes: i64 = v["sessionExpirationInMinutes"]
+        .as_str()
+        .ok_or("sessionExpirationInMinutes is not a string")?
+        .parse()
+        .map_err(|_| "sessionExpirationInMinutes is not a number")?;
+    if !(5..=60).contains(&minutes) {
+        return Err("sessionExpirationInMinutes out of range".into());
+    }
+    Ok((pem, minutes))
+}
+
+/// RSA-SHA256 verification with a public key given as big-endian `n` and `e`.
+fn verify_with(
+    n: &[u8],
+    e: &[u8],
+    signature_b64: &str,
+    signing_string: &str,
+) -> Result<(), String> {
+    let public = rsa::PublicKey::new(
+        rsa::BoxedUint::from_be_slice_vartime(n),
+        rsa::BoxedUint::from_be_slice_vartime(e),
+    )
+    .map_err(|e| e.to_string())?;
+    let sig = STANDARD.decode(signature_b64).map_err(|e| e.to_string())?;
+    let sig = rsa::pkcs1v15::Signature::try_from(sig.as_slice()).map_err(|e| e.to_string())?;
+    rsa::pkcs1v15::VerifyingKey::<Sha256>::new(public)
+        .verify(signing_string.as_bytes(), &sig)
+        .map_err(|_| "signature does not verify".to_owned())
 }
 
 /// Parses `Signature k="v",…` into its parameters.
@@ -377,18 +492,13 @@ pub fn check_signature(
     let e = URL_SAFE_NO_PAD
         .decode(jwk["e"].as_str().unwrap_or(""))
         .map_err(|e| e.to_string())?;
-    let public = rsa::PublicKey::new(
-        rsa::BoxedUint::from_be_slice_vartime(&n),
-        rsa::BoxedUint::from_be_slice_vartime(&e),
+    verify_with(
+        &n,
+        &e,
+        p.get("signature").ok_or("no signature")?,
+        signing_string,
     )
-    .map_err(|e| e.to_string())?;
-    let sig = STANDARD
-        .decode(p.get("signature").ok_or("no signature")?)
-        .map_err(|e| e.to_string())?;
-    let sig = rsa::pkcs1v15::Signature::try_from(sig.as_slice()).map_err(|e| e.to_string())?;
-    rsa::pkcs1v15::VerifyingKey::<Sha256>::new(public)
-        .verify(signing_string.as_bytes(), &sig)
-        .map_err(|_| "signature does not verify with the token's jwk".to_owned())
+    .map_err(|_| "signature does not verify with the token's jwk".to_owned())
 }
 
 /// Whether an RFC 9110 date is within 5 minutes of now.

@@ -2,6 +2,7 @@
 
 pub mod fake_auth;
 pub mod fake_k8s;
+pub mod fake_login;
 pub mod jwt;
 pub mod proxy;
 

@@ -1,0 +1,469 @@
+//! `login` end to end: a real headless Chromium, a stand-in login service, oci-token's
+//! loopback listener; and `login --no-browser` against the verifying fake auth service.
+
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::support::fake_auth::FakeAuth;
+use crate::support::fake_login::FakeLogin;
+use crate::support::*;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn mode(p: &std::path::Path) -> u32 {
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// `$BROWSER` for the tests: tests/data/fake_browser.py, which follows the redirect and posts
+/// the fragment back as the hand-back page's script does. (Headless Chromium is not used:
+/// starting it in this sandbox ends the whole session; see the closing note.)
+struct Browser {
+    command: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Browser {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("browser.log");
+        Browser {
+            command: format!("python3 {}", data("fake_browser.py").display()),
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn wait_log(&self, lines: usize) -> String {
+        let start = Instant::now();
+        loop {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if text.lines().count() >= lines || start.elapsed() > Duration::from_secs(10) {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+const EXISTING: &str = "# my settings, kept byte for byte\n[DEFAULT]\nregion = eu-frankfurt-1 ; not a comment\n\n[work]\nuser=ocid1.user.oc1..w\n  continued\n";
+
+#[test]
+fn browser_login_end_to_end() {
+    let login = FakeLogin::start(None);
+    let browser = Browser::new();
+    let t = TestEnv::new()
+        .env("BROWSER", &browser.command)
+        .env("FAKE_BROWSER_LOG", &browser.log);
+    std::fs::write(t.config_path(), EXISTING).unwrap();
+    let port = free_port();
+    let o = t
+        .cmd()
+        .args([
+            "login",
+            "--profile-name",
+            "web",
+            "--region",
+            "iad",
+            "--login-endpoint",
+            &login.url,
+        ])
+        .args(["--port", &port.to_string(), "--timeout", "60s"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    assert_eq!(
+        browser.wait_log(2),
+        "page True\ntoken 200\n",
+        "the hand-back page was served and answered"
+    );
+    // The login request carried the oci CLI's parameters in its order.
+    let reqs = login.requests.lock().unwrap().clone();
+    assert_eq!(reqs.len(), 1);
+    let names: Vec<&str> = reqs[0].iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "action",
+            "client_id",
+            "response_type",
+            "nonce",
+            "scope",
+            "public_key",
+            "redirect_uri"
+        ]
+    );
+    assert_eq!(reqs[0][2].1, "token id_token");
+    assert_eq!(reqs[0][6].1, format!("http://localhost:{port}"));
+    // The listener accepted the token once and is gone.
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no second callback"
+    );
+    // Files as the oci CLI lays them out.
+    let dir = t.path(".oci/sessions/web");
+    assert_eq!(mode(&dir), 0o700);
+    for f in ["oci_api_key.pem", "oci_api_key_public.pem", "token"] {
+        assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+    }
+    let key = std::fs::read_to_string(dir.join("oci_api_key.pem")).unwrap();
+    assert!(key.starts_with("-----BEGIN PRIVATE KEY-----") && key.ends_with("-----\nOCI_API_KEY"));
+    assert!(
+        !std::fs::read_to_string(dir.join("token"))
+            .unwrap()
+            .ends_with('\n')
+    );
+    let config = std::fs::read_to_string(t.config_path()).unwrap();
+    assert!(
+        config.starts_with(EXISTING),
+        "every other byte is kept:\n{config}"
+    );
+    assert!(config.contains("\n[web]\nfingerprint="), "{config}");
+    assert!(config.contains(&format!(
+        "region=us-ashburn-1\nsecurity_token_file={}\n",
+        dir.join("token").display()
+    )));
+    // The session works with oci-token …
+    let o = t.run(&["get", "--profile", "web"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        json(&o)["token"].as_str().unwrap(),
+        std::fs::read_to_string(dir.join("token")).unwrap()
+    );
+    assert_eq!(
+        code(&t.run(&["validate", "--profile", "web"])),
+        0,
+        "the token's jwk is the new key"
+    );
+    // … and with the real oci CLI.
+    if let Some(oci) = crate::interop::oci() {
+        let o = crate::interop::oci_cmd(&oci, &t)
+            .args([
+                "session",
+                "validate",
+                "--local",
+                "--auth",
+                "security_token",
+                "--profile",
+                "web",
+                "--config-file",
+            ])
+            .arg(t.config_path())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    }
+}
+
+#[test]
+fn a_token_for_another_key_writes_nothing() {
+    let login = FakeLogin::start(Some(other_key_pem()));
+    let browser = Browser::new();
+    let t = TestEnv::new()
+        .env("BROWSER", &browser.command)
+        .env("FAKE_BROWSER_LOG", &browser.log);
+    std::fs::write(t.config_path(), EXISTING).unwrap();
+    let port = free_port();
+    let o = t
+        .cmd()
+        .args([
+            "login",
+            "--profile-name",
+            "web",
+            "--region",
+            "us-ashburn-1",
+            "--login-endpoint",
+            &login.url,
+        ])
+        .args(["--port", &port.to_string(), "--timeout", "60s"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let last = stderr(&o).lines().last().unwrap_or_default().to_owned();
+    assert!(
+        last.starts_with("oci-token: ") && last.contains("different key"),
+        "{last}"
+    );
+    assert!(!t.path(".oci/sessions/web").exists());
+    assert_eq!(std::fs::read_to_string(t.config_path()).unwrap(), EXISTING);
+}
+
+#[test]
+fn port_in_use_and_timeout() {
+    let t = TestEnv::new();
+    let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let o = t.run(&[
+        "login",
+        "--no-open",
+        "--profile-name",
+        "x",
+        "--region",
+        "iad",
+        "--port",
+        &port,
+    ]);
+    assert_fails(&o, 5, "already in use");
+    drop(busy);
+    let start = Instant::now();
+    let o = t.run(&[
+        "login",
+        "--no-open",
+        "--profile-name",
+        "x",
+        "--region",
+        "iad",
+        "--port",
+        &port,
+        "--timeout",
+        "2s",
+    ]);
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert!(
+        stderr(&o).contains("/v1/oauth2/authorize?action=login&client_id=iaas_console"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    assert!(stderr(&o).contains("no login came back within 2s"));
+    assert!(!t.config_path().exists() && !t.path(".oci/sessions").exists());
+    assert_fails(
+        &t.run(&["login", "--no-open", "--profile-name", "x"]),
+        3,
+        "--region",
+    );
+    assert_fails(
+        &t.run(&[
+            "login",
+            "--no-open",
+            "--profile-name",
+            "../x",
+            "--region",
+            "iad",
+        ]),
+        3,
+        "not a valid profile name",
+    );
+    assert_fails(
+        &t.run(&[
+            "login",
+            "--no-open",
+            "--profile-name",
+            "x",
+            "--region",
+            "mars-1",
+        ]),
+        3,
+        "not a known OCI region",
+    );
+}
+
+#[test]
+fn the_listener_is_loopback_only_and_takes_one_callback() {
+    let t = TestEnv::new();
+    let port = free_port();
+    let child = t
+        .std_cmd()
+        .args([
+            "login",
+            "--no-open",
+            "--profile-name",
+            "x",
+            "--region",
+            "iad",
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "20s",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the listener never came up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Not reachable from a non-loopback address of this machine.
+    let host_ips = std::process::Command::new("hostname")
+        .arg("-I")
+        .output()
+        .map(|o| stdout(&o))
+        .unwrap_or_default();
+    match host_ips
+        .split_whitespace()
+        .find(|ip| !ip.starts_with("127.") && !ip.contains(':'))
+    {
+        Some(ip) => assert!(TcpStream::connect((ip, port)).is_err(), "listening on {ip}"),
+        None => eprintln!(
+            "note: no non-loopback IPv4 address here; only the loopback binding was checked"
+        ),
+    }
+    // The hand-back page is served; a bogus token ends the login; nothing is written.
+    let page = http_get(port, "/");
+    assert!(
+        page.contains("200 OK") && page.contains("XMLHttpRequest"),
+        "{page}"
+    );
+    let answer = http_get(
+        port,
+        "/token?security_token=not-a-jwt&token_type=security_token",
+    );
+    assert!(answer.contains("200 OK"));
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no usable token"), "{}", stderr(&o));
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no second callback"
+    );
+    assert!(!t.config_path().exists());
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+fn api_key_profile(t: &TestEnv, auth: &FakeAuth) {
+    let key = data("keys/pkcs8.pem");
+    let fp = std::fs::read_to_string(data("keys/fingerprint.txt")).unwrap();
+    t.append_config(&format!(
+        "[api]\nuser={u}\nfingerprint={fp}\nkey_file={k}\ntenancy={ten}\nregion=us-ashburn-1\n\n",
+        u = jwt::USER,
+        fp = fp.trim(),
+        k = key.display(),
+        ten = jwt::TENANCY
+    ));
+    auth.register_api_key(
+        &format!("{}/{}/{}", jwt::TENANCY, jwt::USER, fp.trim()),
+        &key_pem(),
+    );
+}
+
+#[test]
+fn no_browser_login_with_an_api_key() {
+    let auth = FakeAuth::start();
+    let t = TestEnv::new().use_auth(&auth);
+    api_key_profile(&t, &auth);
+    let o = t.run(&[
+        "login",
+        "--no-browser",
+        "--profile",
+        "api",
+        "--profile-name",
+        "nb",
+        "--session-expiration-in-minutes",
+        "30",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    auth.assert_all_verified();
+    let r = &auth.records()[0];
+    assert_eq!(r.target, "/v1/token/upst/actions/GenerateUpst");
+    assert!(r.header("authorization").unwrap().contains(&format!(
+        "keyId=\"{}/{}/",
+        jwt::TENANCY,
+        jwt::USER
+    )));
+    assert!(
+        r.body
+            .starts_with("{\"publicKey\": \"-----BEGIN PUBLIC KEY-----\\n"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .ends_with("-----END PUBLIC KEY-----\\n\", \"sessionExpirationInMinutes\": \"30\"}"),
+        "{}",
+        r.body
+    );
+    let o = t.run(&["get", "--profile", "nb"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let left = json(&o)["expires_in_seconds"].as_i64().unwrap();
+    assert!((1700..=1800).contains(&left), "{left}");
+    assert_eq!(code(&t.run(&["validate", "--profile", "nb"])), 0);
+    // Bounds, with the oci CLI's texts.
+    let o = t.run(&[
+        "login",
+        "--no-browser",
+        "--profile",
+        "api",
+        "--profile-name",
+        "x",
+        "--session-expiration-in-minutes",
+        "61",
+    ]);
+    assert_fails(&o, 2, "Session expiration cannot be longer than 60 minutes");
+    let o = t.run(&[
+        "login",
+        "--no-browser",
+        "--profile",
+        "api",
+        "--profile-name",
+        "x",
+        "--session-expiration-in-minutes",
+        "4",
+    ]);
+    assert_fails(&o, 2, "Session expiration cannot be shorter than 5 minutes");
+}
+
+#[test]
+fn no_browser_login_signed_by_a_session_and_with_the_users_public_key() {
+    let auth = FakeAuth::start();
+    let t = TestEnv::new().use_auth(&auth);
+    t.session(&SessionSpec::new("p", 3600));
+    let o = t.run(&[
+        "login",
+        "--no-browser",
+        "--auth",
+        "security_token",
+        "--profile",
+        "p",
+        "--profile-name",
+        "nb2",
+        "--public-key-file-path",
+        data("keys/public.pem").to_str().unwrap(),
+        "--private-key-file-path",
+        data("keys/pkcs8.pem").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    auth.assert_all_verified();
+    assert!(
+        auth.records()[0]
+            .header("authorization")
+            .unwrap()
+            .contains("keyId=\"ST$")
+    );
+    let cfg = std::fs::read_to_string(t.config_path()).unwrap();
+    assert!(
+        cfg.contains(&format!("key_file={}\n", data("keys/pkcs8.pem").display())),
+        "{cfg}"
+    );
+    let fp = std::fs::read_to_string(data("keys/fingerprint.txt")).unwrap();
+    assert!(
+        cfg.contains(&format!("[nb2]\nfingerprint={}\n", fp.trim())),
+        "{cfg}"
+    );
+    assert!(
+        !t.path(".oci/sessions/nb2/oci_api_key.pem").exists(),
+        "the private key stays the user's"
+    );
+    assert_eq!(code(&t.run(&["validate", "--profile", "nb2"])), 0);
+}
