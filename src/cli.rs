@@ -81,6 +81,14 @@ pub enum Command {
     Exec(ExecArgs),
     /// Log in: a browser login (or --no-browser: GenerateUpst) that writes a session profile
     Login(LoginArgs),
+    /// Generate an API signing key pair and write an API-key profile (oci setup config, non-interactive)
+    SetupKey(SetupKeyArgs),
+    /// Export the session of the active profile as a zip (the format of oci session export)
+    Export(ExportArgs),
+    /// Import a session archive (from oci-token or oci session export)
+    Import(ImportArgs),
+    /// Remove the active session profile and its session directory
+    Terminate(TerminateArgs),
     /// Switch the users of a kubeconfig from `oci ce cluster generate-token` to `oci-token kube`
     Kubeconfig(KubeconfigArgs),
     /// Generate the man page or shell completions on stdout
@@ -234,6 +242,63 @@ pub enum LoginAuth {
     #[value(name = "security_token")]
     SecurityToken,
 }
+
+#[derive(Debug, Clone, Args)]
+pub struct SetupKeyArgs {
+    /// User OCID
+    #[arg(long, value_name = "OCID")]
+    pub user: String,
+    /// Tenancy OCID
+    #[arg(long, value_name = "OCID")]
+    pub tenancy: String,
+    /// The profile to write
+    #[arg(long, value_name = "NAME", default_value = "DEFAULT")]
+    pub profile_name: String,
+    /// Where the key pair goes [default: ~/.oci]
+    #[arg(long, value_name = "DIR")]
+    pub key_dir: Option<PathBuf>,
+    /// Key file name, without .pem
+    #[arg(long, value_name = "NAME", default_value = "oci_api_key")]
+    pub key_name: String,
+    /// Encrypt the private key with the first line of this file
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Config file to write [default: --config-file, OCI_CLI_CONFIG_FILE, else ~/.oci/config]
+    #[arg(long, value_name = "FILE")]
+    pub config_location: Option<PathBuf>,
+    /// Replace an existing key file or profile
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The archive to write; `.zip` is appended, as the oci CLI does
+    #[arg(long, value_name = "FILE")]
+    pub output_file: PathBuf,
+    /// Overwrite an existing archive
+    #[arg(long)]
+    pub force: bool,
+    /// Also export pass_phrase (in clear text, as the oci CLI always does)
+    #[arg(long)]
+    pub include_passphrase: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The archive
+    #[arg(long, value_name = "FILE")]
+    pub session_archive: PathBuf,
+    /// Import under this profile name [default: the archive's]
+    #[arg(long, value_name = "NAME")]
+    pub profile_name: Option<String>,
+    /// Replace an existing profile of that name
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TerminateArgs {}
 
 #[derive(Debug, Clone, Args)]
 pub struct LockArgs {

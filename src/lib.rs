@@ -3,6 +3,7 @@
 //!
 //! The binary is a thin shell over [`run`]; everything else is testable in-process.
 
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod env;
@@ -21,6 +22,7 @@ pub mod refresh;
 pub mod region;
 pub mod secret;
 pub mod session;
+pub mod setup_key;
 pub mod sign;
 pub mod spawn;
 pub mod store;
@@ -59,6 +61,10 @@ pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
         Some(Command::Env(args)) => env_cmd(&ctx, args)?,
         Some(Command::Terraform(args)) => terraform::run(&ctx, args)?,
         Some(Command::Login(args)) => login::run(&ctx, args)?,
+        Some(Command::SetupKey(args)) => setup_key::run(&ctx, args)?,
+        Some(Command::Export(args)) => archive::export(&ctx, args)?,
+        Some(Command::Import(args)) => archive::import(&ctx, args)?,
+        Some(Command::Terminate(args)) => archive::terminate(&ctx, args)?,
         Some(Command::Exec(args)) => return exec::run(&ctx, args).map(ExitCode::from),
         Some(Command::Kubeconfig(a)) => {
             kubeconfig::run(a.file.clone(), a.dry_run, &a.command, env)?;

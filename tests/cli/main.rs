@@ -7,7 +7,9 @@
     clippy::print_stderr, // skip reasons are printed
     clippy::cast_possible_wrap,
     clippy::case_sensitive_file_extension_comparisons,
-    clippy::doc_markdown
+    clippy::doc_markdown,
+    clippy::too_many_lines, // a test reads best as one scenario
+    clippy::many_single_char_names
 )]
 
 mod support;
@@ -23,6 +25,7 @@ mod kubectl;
 mod login;
 mod man;
 mod refresh;
+mod sessions;
 mod shells;
 mod terraform;
 mod vectors;

@@ -1,0 +1,127 @@
+//! `oci-token setup-key`: the non-interactive counterpart of `oci setup config`.
+
+use crate::cli::SetupKeyArgs;
+use crate::config::{self, edit};
+use crate::error::{Error, Result};
+use crate::login::{check_profile_name, config_location, known_region};
+use crate::secret::Secret;
+use crate::session::Ctx;
+use crate::{key, keygen, output};
+
+/// The Python SDK's OCID pattern: `^([0-9a-zA-Z-_]+[.:])([0-9a-zA-Z-_]*[.:]){3,}([0-9a-zA-Z-_]+)$`.
+#[must_use]
+pub fn is_ocid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(['.', ':']).collect();
+    let word = |p: &str| {
+        p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    parts.len() >= 5
+        && parts.iter().all(|p| word(p))
+        && !parts[0].is_empty()
+        && !parts[parts.len() - 1].is_empty()
+}
+
+/// Generates the key pair, writes the profile, prints what to upload.
+pub fn run(ctx: &Ctx<'_>, args: &SetupKeyArgs) -> Result<()> {
+    for (flag, v) in [("--user", &args.user), ("--tenancy", &args.tenancy)] {
+        if !is_ocid(v) {
+            return Err(Error::Config(format!("{flag} '{v}' is not an OCID")));
+        }
+    }
+    check_profile_name(&args.profile_name)?;
+    let region = ctx
+        .global
+        .region
+        .clone()
+        .or_else(|| ctx.env.var("OCI_CLI_REGION"))
+        .ok_or_else(|| Error::Config("setup-key needs --region".into()))?;
+    let region = known_region(&region, ctx.env)?;
+    let config_path = config_location(args.config_location.as_deref(), ctx);
+    let dir = match &args.key_dir {
+        Some(d) => config::expand_user(&d.to_string_lossy(), ctx.env),
+        None => config::home_path(ctx.env, ".oci"),
+    };
+    let private = dir.join(format!("{}.pem", args.key_name));
+    if private.exists() && !args.force {
+        return Err(Error::Config(format!(
+            "{} already exists; pass --force to replace it",
+            private.display()
+        )));
+    }
+    if !args.force
+        && config_path.exists()
+        && config::profile::read_config(&config_path)?
+            .sections
+            .iter()
+            .any(|s| s.name == args.profile_name)
+    {
+        return Err(Error::Config(format!(
+            "{} already has a profile '{}'; pass --force to replace it",
+            config_path.display(),
+            args.profile_name
+        )));
+    }
+    let passphrase = match &args.passphrase_file {
+        Some(f) => {
+            let text = std::fs::read_to_string(f).map_err(|e| {
+                Error::Config(format!(
+                    "cannot read the passphrase file {}: {e}",
+                    f.display()
+                ))
+            })?;
+            let first = text.lines().next().unwrap_or_default().to_owned();
+            if first.is_empty() {
+                return Err(Error::Config(format!(
+                    "the passphrase file {} is empty",
+                    f.display()
+                )));
+            }
+            Some(Secret::new(first))
+        }
+        None => None,
+    };
+    let k = keygen::generate(passphrase.as_ref())?;
+    let (private, public) = keygen::write_pair(&dir, &args.key_name, &k)?;
+    let fingerprint = key::fingerprint(&k.key);
+    let entries = [
+        ("user", args.user.clone()),
+        ("fingerprint", fingerprint.clone()),
+        ("key_file", private.display().to_string()),
+        ("tenancy", args.tenancy.clone()),
+        ("region", region),
+    ];
+    edit::upsert_profile(&config_path, &args.profile_name, &entries, args.force)?;
+    let json = serde_json::json!({
+        "profile": args.profile_name,
+        "config_file": config_path.display().to_string(),
+        "key_file": private.display().to_string(),
+        "public_key_file": public.display().to_string(),
+        "fingerprint": fingerprint,
+    });
+    output::note(&format!(
+        "Upload {} in the OCI console (your user > API keys > Add API key); its fingerprint is {fingerprint}.{}",
+        public.display(),
+        if passphrase.is_some() {
+            " The key is encrypted: set OCI_CLI_PASSPHRASE (or pass_phrase) to use it."
+        } else {
+            ""
+        }
+    ));
+    crate::session::emit(&format!("{json}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ocids() {
+        assert!(is_ocid(
+            "ocid1.user.oc1..aaaaaaaavqu4w62svfoampvidrd7htmokzg2dzkl6acnhw5r4svfk6pj3bsa"
+        ));
+        assert!(is_ocid("ocid1.tenancy.oc1..aaaa"));
+        assert!(!is_ocid("user"));
+        assert!(!is_ocid("ocid1.user.oc1..a b"));
+    }
+}
