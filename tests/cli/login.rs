@@ -467,3 +467,70 @@ fn no_browser_login_signed_by_a_session_and_with_the_users_public_key() {
     );
     assert_eq!(code(&t.run(&["validate", "--profile", "nb2"])), 0);
 }
+
+#[test]
+fn the_hand_back_page_script_delivers_the_fragment() {
+    // The page's own JavaScript, run by node, against the real listener.
+    let node = ["/usr/bin/node", "/usr/local/bin/node"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    let Some(node) = node else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "node is missing under CI: .ci/run must install it"
+        );
+        eprintln!("skipped: node is not installed");
+        return;
+    };
+    let t = TestEnv::new();
+    let port = free_port();
+    let child = t
+        .std_cmd()
+        .args([
+            "login",
+            "--no-open",
+            "--profile-name",
+            "x",
+            "--region",
+            "iad",
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "20s",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the listener never came up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A well-formed token for another key: it must arrive intact to be recognised as such.
+    let token = jwt::mint(&jwt::Claims::for_key(
+        &other_key_pem(),
+        now(),
+        now() + 3600,
+        None,
+    ));
+    let o = std::process::Command::new(node)
+        .arg(data("run_hand_back_page.js"))
+        .arg(port.to_string())
+        .arg(format!("security_token={token}&token_type=security_token"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&o),
+        "Login complete. You can close this window.\n",
+        "{}",
+        stderr(&o)
+    );
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(stderr(&o).contains("different key"), "{}", stderr(&o));
+    assert!(!t.config_path().exists());
+}
