@@ -14,6 +14,8 @@ mod fake_auth;
 #[path = "../tests/cli/support/jwt.rs"]
 #[allow(dead_code)]
 mod jwt;
+#[path = "../tests/cli/support/tls.rs"]
+mod tls;
 
 #[allow(clippy::cast_possible_wrap)]
 fn now() -> i64 {

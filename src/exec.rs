@@ -40,8 +40,7 @@ pub fn run(ctx: &Ctx<'_>, args: &ExecArgs) -> Result<u8> {
         env.push(("OCI_CLI_CONFIG_FILE", c.display().to_string()));
     }
     let session_exp = if p.security_token_file.is_some() {
-        let s = session::ensure(ctx, &p, mode, g.lock.lock_timeout)?;
-        s.warn();
+        let s = session::ensure_fresh(ctx, &p, g)?;
         env.push(("OCI_TOKEN_EXPIRES_AT", s.claims.exp.to_string()));
         Some(s.claims.exp)
     } else {

@@ -6,7 +6,7 @@ use crate::cli::KubeArgs;
 use crate::error::{Error, Result};
 use crate::output::exec_credential::{self, V1, V1BETA1};
 use crate::secret::Secret;
-use crate::session::{self, Ctx, Mode};
+use crate::session::{self, Ctx};
 use crate::{oke, region, sign};
 
 /// The apiVersion kubectl asked for in `KUBERNETES_EXEC_INFO`; v1beta1 when it is absent.
@@ -44,13 +44,7 @@ pub fn kube(ctx: &Ctx<'_>, args: &KubeArgs) -> Result<()> {
     let p = ctx.profile()?;
     let region = region::region_id(p.require_region()?, &session::region_sources(ctx.env));
     let (key_id, key, session_exp) = if p.security_token_file.is_some() {
-        let g = &args.refresh;
-        let mode = Mode::IfNeeded {
-            window: g.refresh_window,
-            min_valid: g.min_valid,
-        };
-        let s = session::ensure(ctx, &p, mode, g.lock.lock_timeout)?;
-        s.warn();
+        let s = session::ensure_fresh(ctx, &p, &args.refresh)?;
         let key = session::load_key(&p, Some(&s.claims))?;
         (
             Secret::new(format!("ST${}", s.token.expose())),
@@ -60,12 +54,7 @@ pub fn kube(ctx: &Ctx<'_>, args: &KubeArgs) -> Result<()> {
     } else {
         session::check_api_key_profile(&p)?;
         let key = session::load_key(&p, None)?;
-        let id = format!(
-            "{}/{}/{}",
-            p.tenancy.as_deref().unwrap_or_default(),
-            p.user.as_deref().unwrap_or_default(),
-            p.fingerprint.as_deref().unwrap_or_default()
-        );
+        let id = p.api_key_id();
         (Secret::new(id), key, None)
     };
     let now = ctx.env.now();

@@ -9,6 +9,7 @@ pub mod config;
 pub mod env;
 pub mod error;
 pub mod exec;
+pub mod fast;
 pub mod http;
 pub mod key;
 pub mod keygen;
@@ -88,14 +89,7 @@ fn env_cmd(ctx: &Ctx<'_>, args: &cli::EnvArgs) -> Result<()> {
         .shell
         .unwrap_or_else(|| prompt::default_shell(ctx.env.var("SHELL").as_deref()));
     let expires = if p.security_token_file.is_some() {
-        let g = &args.refresh;
-        let mode = Mode::IfNeeded {
-            window: g.refresh_window,
-            min_valid: g.min_valid,
-        };
-        let s = session::ensure(ctx, &p, mode, g.lock.lock_timeout)?;
-        s.warn();
-        Some(s.claims.exp)
+        Some(session::ensure_fresh(ctx, &p, &args.refresh)?.claims.exp)
     } else {
         session::check_api_key_profile(&p)?;
         None

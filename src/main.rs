@@ -5,7 +5,9 @@ use oci_token::cli::Cli;
 use oci_token::env::RealEnv;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse(); // usage errors: clap prints and exits 2
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `prompt` runs before every shell prompt: skip building the whole clap definition.
+    let cli = oci_token::fast::prompt_cli(&args).unwrap_or_else(|| Cli::parse_from(args)); // usage errors: clap prints and exits 2
     match oci_token::run(&cli, &RealEnv) {
         Ok(code) => code,
         Err(err) => {

@@ -273,6 +273,29 @@ pub fn ensure(
     Ok(s)
 }
 
+/// `ensure` with the refresh options of a command (`--refresh-window`, `--min-valid`,
+/// `--lock-timeout`), printing any warning.
+pub fn ensure_fresh(ctx: &Ctx<'_>, p: &Profile, g: &crate::cli::GetArgs) -> Result<Session> {
+    let mode = Mode::IfNeeded {
+        window: g.refresh_window,
+        min_valid: g.min_valid,
+    };
+    let s = ensure(ctx, p, mode, g.lock.lock_timeout)?;
+    s.warn();
+    Ok(s)
+}
+
+/// The auth service's base URL: `--auth-endpoint`, `OCI_TOKEN_AUTH_ENDPOINT`, else
+/// `https://auth.<region>.<domain>`.
+#[must_use]
+pub fn auth_base(ctx: &Ctx<'_>, region: &str) -> String {
+    ctx.global
+        .auth_endpoint
+        .clone()
+        .or_else(|| ctx.env.var("OCI_TOKEN_AUTH_ENDPOINT"))
+        .unwrap_or_else(|| region::endpoint("auth", "", region, &region_sources(ctx.env)))
+}
+
 /// The network step: load the key, sign, send, check the reply is a token.
 fn refresh_once(
     ctx: &Ctx<'_>,
@@ -288,7 +311,7 @@ fn refresh_once(
         .or_else(|| ctx.env.var("OCI_TOKEN_AUTH_ENDPOINT"))
     {
         Some(b) => b,
-        None => region::endpoint("auth", "", p.require_region()?, &region_sources(ctx.env)),
+        None => auth_base(ctx, p.require_region()?),
     };
     let url = refresh::refresh_url(&base);
     let settings = http::Settings::from_env(ctx.global.cert_bundle.clone(), ctx.env);

@@ -142,12 +142,7 @@ pub fn run(ctx: &Ctx<'_>, args: &TerraformArgs) -> Result<()> {
         out.insert("user", text(p.user.as_deref()));
         out.insert("token_file", String::new());
         out.insert("expires_at", String::new());
-        let id = format!(
-            "{}/{}/{}",
-            text(p.tenancy.as_deref()),
-            text(p.user.as_deref()),
-            text(p.fingerprint.as_deref())
-        );
+        let id = p.api_key_id();
         (Secret::new(id), None)
     };
     if let Some(cluster) = q.get("cluster_id") {

@@ -45,6 +45,17 @@ impl Profile {
         }
     }
 
+    /// `tenancy/user/fingerprint`: the keyId of API-key signing.
+    #[must_use]
+    pub fn api_key_id(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.tenancy.as_deref().unwrap_or_default(),
+            self.user.as_deref().unwrap_or_default(),
+            self.fingerprint.as_deref().unwrap_or_default()
+        )
+    }
+
     /// The config file, for messages.
     #[must_use]
     pub fn config_display(&self) -> String {

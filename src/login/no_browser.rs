@@ -11,8 +11,8 @@ use crate::error::{Error, Result};
 use crate::key::SigningKey;
 use crate::keygen;
 use crate::secret::Secret;
-use crate::session::{self, Ctx, Mode};
-use crate::{http, output, refresh, region};
+use crate::session::{self, Ctx};
+use crate::{http, output, refresh};
 
 use super::{
     NewSession, config_location, known_region, persist, profile_name, report, token_location,
@@ -69,21 +69,10 @@ fn signing_key(
 ) -> Result<(Secret<String>, SigningKey)> {
     if args.auth == LoginAuth::ApiKey {
         session::check_api_key_profile(signer)?;
-        let id = format!(
-            "{}/{}/{}",
-            signer.tenancy.as_deref().unwrap_or_default(),
-            signer.user.as_deref().unwrap_or_default(),
-            signer.fingerprint.as_deref().unwrap_or_default()
-        );
+        let id = signer.api_key_id();
         return Ok((Secret::new(id), session::load_key(signer, None)?));
     }
-    let d = crate::cli::GetArgs::default();
-    let mode = Mode::IfNeeded {
-        window: d.refresh_window,
-        min_valid: d.min_valid,
-    };
-    let s = session::ensure(ctx, signer, mode, d.lock.lock_timeout)?;
-    s.warn();
+    let s = session::ensure_fresh(ctx, signer, &crate::cli::GetArgs::default())?;
     let k = session::load_key(signer, Some(&s.claims))?;
     Ok((Secret::new(format!("ST${}", s.token.expose())), k))
 }
@@ -124,15 +113,7 @@ pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
     };
     let (key_id, key) = signing_key(ctx, args, &signer)?;
     let (new_key, public_pem, fingerprint) = public_key(args)?;
-    let base = match ctx
-        .global
-        .auth_endpoint
-        .clone()
-        .or_else(|| ctx.env.var("OCI_TOKEN_AUTH_ENDPOINT"))
-    {
-        Some(b) => b,
-        None => region::endpoint("auth", "", &region, &session::region_sources(ctx.env)),
-    };
+    let base = session::auth_base(ctx, &region);
     let url = format!(
         "{}/v1/token/upst/actions/GenerateUpst",
         base.trim_end_matches('/')

@@ -21,25 +21,7 @@ pub struct FakeK8s {
     _dir: tempfile::TempDir,
 }
 
-/// `application/x-www-form-urlencoded` decoding.
-fn form_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                let h = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("00");
-                out.push(u8::from_str_radix(h, 16).unwrap_or(b'?'));
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use oci_token::login::browser::form_decode;
 
 /// Verifies an OKE bearer token for `cluster_id` in `region`.
 pub fn verify_token(bearer: &str, cluster_id: &str, region: &str) -> Result<(), String> {
@@ -76,30 +58,8 @@ pub fn verify_token(bearer: &str, cluster_id: &str, region: &str) -> Result<(), 
 
 impl FakeK8s {
     pub fn start(cluster_id: &str, region: &str) -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "fake OKE CA");
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
-        let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let leaf =
-            rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-                .unwrap()
-                .signed_by(&leaf_key, &ca)
-                .unwrap();
-        let config = Arc::new(
-            rustls::ServerConfig::builder()
-                .with_no_client_auth()
-                .with_single_cert(
-                    vec![leaf.der().clone()],
-                    rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-                )
-                .unwrap(),
-        );
+        let (config, ca_pem) = super::tls::server("fake OKE CA");
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -171,7 +131,7 @@ impl FakeK8s {
         });
         FakeK8s {
             server: format!("https://127.0.0.1:{port}"),
-            ca_b64: STANDARD.encode(ca.pem()),
+            ca_b64: STANDARD.encode(ca_pem),
             seen,
             _dir: dir,
         }

@@ -20,9 +20,7 @@ pub struct FakeLogin {
     pub requests: Requests,
 }
 
-fn decode(s: &str) -> String {
-    oci_token::login::browser::form_decode(s)
-}
+use oci_token::login::browser::form_decode as decode;
 
 impl FakeLogin {
     /// `wrong_key`: mint the token for this PEM key instead of the one the client sent.

@@ -5,6 +5,7 @@ pub mod fake_k8s;
 pub mod fake_login;
 pub mod jwt;
 pub mod proxy;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
