@@ -22,9 +22,9 @@ fn mode(p: &std::path::Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
-/// `$BROWSER` for the tests: tests/data/fake_browser.py, which follows the redirect and posts
-/// the fragment back as the hand-back page's script does. (Headless Chromium is not used:
-/// starting it in this sandbox ends the whole session; see the closing note.)
+/// `$BROWSER` for most tests: tests/data/fake_browser.py, which follows the redirect and
+/// posts the fragment back as the hand-back page's script does, quickly and with a log.
+/// `browser_login_in_headless_chromium` does the same with the real browser.
 struct Browser {
     command: String,
     log: PathBuf,
@@ -533,4 +533,121 @@ fn the_hand_back_page_script_delivers_the_fragment() {
     assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
     assert!(stderr(&o).contains("different key"), "{}", stderr(&o));
     assert!(!t.config_path().exists());
+}
+
+/// Headless Chromium, if installed.
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+#[test]
+fn browser_login_in_headless_chromium() {
+    // Chromium runs inside a private network namespace (only loopback), with the stand-in
+    // login service and oci-token: it can reach nothing outside this test.
+    let Some(_) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is missing under CI: .ci/run must install it"
+        );
+        eprintln!("skipped: chromium is not installed");
+        return;
+    };
+    let netns = std::process::Command::new("unshare")
+        .args(["--net", "true"])
+        .status();
+    if !netns.is_ok_and(|s| s.success()) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "unshare --net is not available under CI"
+        );
+        eprintln!("skipped: cannot create a network namespace (unshare --net) to run Chromium in");
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let o = std::process::Command::new("unshare")
+        .args(["--net", "sh", "-c", "ip link set lo up && exec \"$0\" --exact login::chromium_inside_a_network_namespace --ignored --nocapture"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(o.status.success(), "{all}");
+    assert!(
+        all.contains("test login::chromium_inside_a_network_namespace ... ok"),
+        "{all}"
+    );
+}
+
+#[test]
+#[ignore = "run by browser_login_in_headless_chromium inside a private network namespace"]
+fn chromium_inside_a_network_namespace() {
+    let chromium = chromium().unwrap();
+    let login = FakeLogin::start(None);
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("browser.sh");
+    let pidfile = dir.path().join("pid");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho $$ > {pid}\nexec {chromium} --headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --disable-breakpad --disable-crash-reporter --host-resolver-rules='MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1' --user-data-dir={dir}/profile \"$1\" >{dir}/chromium.log 2>&1\n",
+            pid = pidfile.display(),
+            chromium = chromium.display(),
+            dir = dir.path().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let t = TestEnv::new().env("BROWSER", &script);
+    let port = free_port();
+    let o = t
+        .cmd()
+        .args([
+            "login",
+            "--profile-name",
+            "web",
+            "--region",
+            "iad",
+            "--login-endpoint",
+            &login.url,
+        ])
+        .args(["--port", &port.to_string(), "--timeout", "25s"])
+        .output()
+        .unwrap();
+    // Stop Chromium and wait for it before its profile directory goes away.
+    if let Ok(pid) = std::fs::read_to_string(&pidfile) {
+        let pid = pid.trim().to_owned();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        let start = Instant::now();
+        while std::path::Path::new(&format!("/proc/{pid}")).exists()
+            && start.elapsed() < Duration::from_secs(10)
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let chromium_log: String = std::fs::read_to_string(dir.path().join("chromium.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.contains("dbus"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let seen = login.requests.lock().unwrap().len();
+    assert_eq!(
+        code(&o),
+        0,
+        "{}\nlogin requests: {seen}\nchromium:\n{chromium_log}",
+        stderr(&o)
+    );
+    assert_eq!(login.requests.lock().unwrap().len(), 1);
+    let token = std::fs::read_to_string(t.path(".oci/sessions/web/token")).unwrap();
+    assert_eq!(
+        json(&t.run(&["get", "--profile", "web"]))["token"]
+            .as_str()
+            .unwrap(),
+        token
+    );
+    assert_eq!(code(&t.run(&["validate", "--profile", "web"])), 0);
 }
