@@ -42,6 +42,24 @@ pub fn oci_cmd(bin: &PathBuf, t: &TestEnv) -> Command {
     c
 }
 
+/// `oci session validate --local --auth security_token` for `profile` in `t`'s config.
+pub fn oci_validate_local(bin: &PathBuf, t: &TestEnv, profile: &str) -> std::process::Output {
+    oci_cmd(bin, t)
+        .args([
+            "session",
+            "validate",
+            "--local",
+            "--auth",
+            "security_token",
+            "--profile",
+            profile,
+            "--config-file",
+        ])
+        .arg(t.config_path())
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn oci_cli_accepts_a_session_oci_token_refreshed() {
     let Some(bin) = oci() else { return };
@@ -49,24 +67,7 @@ fn oci_cli_accepts_a_session_oci_token_refreshed() {
     let t = TestEnv::new().use_auth(&auth);
     // Already expired: only our refresh can make `oci session validate --local` pass.
     t.session(&SessionSpec::new("p", -30));
-    let cfg = t.config_path();
-    let validate = |t: &TestEnv| {
-        oci_cmd(&bin, t)
-            .args([
-                "session",
-                "validate",
-                "--local",
-                "--auth",
-                "security_token",
-                "--profile",
-                "p",
-                "--config-file",
-            ])
-            .arg(&cfg)
-            .output()
-            .unwrap()
-    };
-    let before = validate(&t);
+    let before = oci_validate_local(&bin, &t, "p");
     assert_ne!(
         before.status.code(),
         Some(0),
@@ -75,7 +76,7 @@ fn oci_cli_accepts_a_session_oci_token_refreshed() {
     );
     let o = t.run(&["refresh", "--profile", "p"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let after = validate(&t);
+    let after = oci_validate_local(&bin, &t, "p");
     assert_eq!(
         after.status.code(),
         Some(0),
@@ -152,20 +153,7 @@ z.writestr('token',sys.argv[2])\nz.writestr('oci_api_key.pem',open(sys.argv[3]).
     let o = t.run(&["get", "--profile", "imp"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(json(&o)["refreshed"], true);
-    let o = oci_cmd(&bin, &t)
-        .args([
-            "session",
-            "validate",
-            "--local",
-            "--auth",
-            "security_token",
-            "--profile",
-            "imp",
-            "--config-file",
-        ])
-        .arg(t.config_path())
-        .output()
-        .unwrap();
+    let o = oci_validate_local(&bin, &t, "imp");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     auth.assert_all_verified();
 }

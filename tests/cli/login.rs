@@ -146,20 +146,7 @@ fn browser_login_end_to_end() {
     );
     // … and with the real oci CLI.
     if let Some(oci) = crate::interop::oci() {
-        let o = crate::interop::oci_cmd(&oci, &t)
-            .args([
-                "session",
-                "validate",
-                "--local",
-                "--auth",
-                "security_token",
-                "--profile",
-                "web",
-                "--config-file",
-            ])
-            .arg(t.config_path())
-            .output()
-            .unwrap();
+        let o = crate::interop::oci_validate_local(&oci, &t, "web");
         assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     }
 }
@@ -272,31 +259,7 @@ fn port_in_use_and_timeout() {
 fn the_listener_is_loopback_only_and_takes_one_callback() {
     let t = TestEnv::new();
     let port = free_port();
-    let child = t
-        .std_cmd()
-        .args([
-            "login",
-            "--no-open",
-            "--profile-name",
-            "x",
-            "--region",
-            "iad",
-            "--port",
-            &port.to_string(),
-            "--timeout",
-            "20s",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the listener never came up"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let child = spawn_login(&t, port);
     // Not reachable from a non-loopback address of this machine.
     let host_ips = std::process::Command::new("hostname")
         .arg("-I")
@@ -331,6 +294,36 @@ fn the_listener_is_loopback_only_and_takes_one_callback() {
         "no second callback"
     );
     assert!(!t.config_path().exists());
+}
+
+/// Starts `login --no-open` on `port` and waits until its listener answers.
+fn spawn_login(t: &TestEnv, port: u16) -> std::process::Child {
+    let child = t
+        .std_cmd()
+        .args([
+            "login",
+            "--no-open",
+            "--profile-name",
+            "x",
+            "--region",
+            "iad",
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "20s",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the listener never came up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
 }
 
 fn http_get(port: u16, path: &str) -> String {
@@ -485,31 +478,7 @@ fn the_hand_back_page_script_delivers_the_fragment() {
     };
     let t = TestEnv::new();
     let port = free_port();
-    let child = t
-        .std_cmd()
-        .args([
-            "login",
-            "--no-open",
-            "--profile-name",
-            "x",
-            "--region",
-            "iad",
-            "--port",
-            &port.to_string(),
-            "--timeout",
-            "20s",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the listener never came up"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let child = spawn_login(&t, port);
     // A well-formed token for another key: it must arrive intact to be recognised as such.
     let token = jwt::mint(&jwt::Claims::for_key(
         &other_key_pem(),
@@ -650,4 +619,8 @@ fn chromium_inside_a_network_namespace() {
         token
     );
     assert_eq!(code(&t.run(&["validate", "--profile", "web"])), 0);
+    if let Some(oci) = crate::interop::oci() {
+        let o = crate::interop::oci_validate_local(&oci, &t, "web");
+        assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    }
 }

@@ -392,19 +392,6 @@ fn oci_cli_export_imports_into_oci_token_and_back() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    let o = crate::interop::oci_cmd(&bin, &c)
-        .args([
-            "session",
-            "validate",
-            "--local",
-            "--auth",
-            "security_token",
-            "--profile",
-            "p",
-            "--config-file",
-        ])
-        .arg(c.config_path())
-        .output()
-        .unwrap();
+    let o = crate::interop::oci_validate_local(&bin, &c, "p");
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
 }
