@@ -17,7 +17,8 @@ use crate::error::{Error, Result};
 use crate::output;
 use crate::session::{self, Ctx, Mode, Warning};
 
-/// Retry delays after a failed background refresh (then the last one, repeated).
+/// Retry delays after a failed background refresh, or an unreadable token file (then the
+/// last one, repeated).
 const BACKOFF: [u64; 4] = [15, 30, 60, 120];
 
 /// Runs the command; returns its exit code (128 + N when a signal N ended it).
@@ -135,7 +136,7 @@ fn refresher(
         {
             Ok((_, c)) if failures == 0 => c.exp.duration_since(ctx.env.now()) - window,
             Ok(_) | Err(_) => SignedDuration::from_secs(
-                i64::try_from(BACKOFF[failures.min(BACKOFF.len()) - 1]).unwrap_or(120),
+                i64::try_from(BACKOFF[failures.clamp(1, BACKOFF.len()) - 1]).unwrap_or(120),
             ),
         };
         let wait = Duration::from_millis(
