@@ -12,6 +12,18 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The deadline across all attempts of one logical request.
 pub const TOTAL_DEADLINE: Duration = Duration::from_secs(30);
 
+/// The deadline of one logical request: `OCI_TOKEN_HTTP_TIMEOUT`, at most (and by default)
+/// `TOTAL_DEADLINE`.
+#[must_use]
+pub fn total_deadline(env: &dyn Env) -> Duration {
+    env.var("OCI_TOKEN_HTTP_TIMEOUT")
+        .and_then(|v| crate::cli::parse_duration(&v).ok())
+        .map_or(TOTAL_DEADLINE, |d| {
+            Duration::from_millis(u64::try_from(d.as_millis().max(1)).unwrap_or(u64::MAX))
+                .min(TOTAL_DEADLINE)
+        })
+}
+
 /// Where TLS trust and the proxy come from.
 #[derive(Debug, Default, Clone)]
 pub struct Settings {

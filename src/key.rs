@@ -337,10 +337,22 @@ fn pkcs8_error(e: &rsa::pkcs8::Error) -> KeyError {
 /// The OCI fingerprint: MD5 of the DER `SubjectPublicKeyInfo`, lower-case hex pairs joined by `:`.
 #[must_use]
 pub fn fingerprint(key: &SigningKey) -> String {
-    let digest = Md5::digest(public_der(key));
-    let hex = crate::http::hex(&digest, false);
+    fingerprint_of_der(&public_der(key))
+}
+
+/// The fingerprint of a DER `SubjectPublicKeyInfo`.
+#[must_use]
+pub fn fingerprint_of_der(spki: &[u8]) -> String {
+    let hex = crate::http::hex(&Md5::digest(spki), false);
     let pairs: Vec<&str> = (0..hex.len()).step_by(2).map(|i| &hex[i..i + 2]).collect();
     pairs.join(":")
+}
+
+/// The fingerprint of a `PUBLIC KEY` (SPKI) PEM, or `None` if it is not one.
+#[must_use]
+pub fn public_pem_fingerprint(pem: &str) -> Option<String> {
+    let p = parse_pem(pem).ok()?;
+    (p.label == "PUBLIC KEY").then(|| fingerprint_of_der(&p.der))
 }
 
 /// Whether the key's public half is the one a token's `jwk` names (`n` and `e`,

@@ -1,12 +1,12 @@
 //! `oci-token kube`: a kubectl exec credential plugin that signs OKE tokens natively.
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::cli::KubeArgs;
 use crate::error::{Error, Result};
 use crate::output::exec_credential::{self, V1, V1BETA1};
 use crate::secret::Secret;
-use crate::session::{self, Ctx};
+use crate::session::{self, Ctx, Identity};
 use crate::{oke, region, sign};
 
 /// The apiVersion kubectl asked for in `KUBERNETES_EXEC_INFO`; v1beta1 when it is absent.
@@ -37,38 +37,40 @@ fn check_cluster_id(id: &str) -> Result<()> {
     }
 }
 
+/// The OKE token for `cluster`, signed by `id`, and when to stop using it: in 4 minutes, as
+/// the oci CLI says, but never after the session token itself expires.
+pub fn oke_token(
+    ctx: &Ctx<'_>,
+    id: &Identity<'_>,
+    cluster: &str,
+) -> Result<(Secret<String>, Timestamp)> {
+    let region = region::region_id(
+        id.profile.require_region()?,
+        &session::region_sources(ctx.env),
+    );
+    let key = id.key()?;
+    let now = ctx.env.now();
+    let url = oke::cluster_url(&region, cluster);
+    let token = Secret::new(oke::token(
+        &key,
+        id.key_id().expose(),
+        &url,
+        &sign::http_date(now),
+    ));
+    let mut expires = now + SignedDuration::from_secs(oke::TOKEN_LIFETIME_SECS);
+    if let Some(s) = &id.session {
+        expires = expires.min(s.claims.exp);
+    }
+    Ok((token, expires))
+}
+
 /// Prints the `ExecCredential` for `args.cluster_id`.
 pub fn kube(ctx: &Ctx<'_>, args: &KubeArgs) -> Result<()> {
     check_cluster_id(&args.cluster_id)?;
     let api_version = requested_version(ctx.env.var("KUBERNETES_EXEC_INFO").as_deref())?;
     let p = ctx.profile()?;
-    let region = region::region_id(p.require_region()?, &session::region_sources(ctx.env));
-    let (key_id, key, session_exp) = if p.security_token_file.is_some() {
-        let s = session::ensure_fresh(ctx, &p, &args.refresh)?;
-        let key = session::load_key(&p, Some(&s.claims))?;
-        (
-            Secret::new(format!("ST${}", s.token.expose())),
-            key,
-            Some(s.claims.exp),
-        )
-    } else {
-        session::check_api_key_profile(&p)?;
-        let key = session::load_key(&p, None)?;
-        let id = p.api_key_id();
-        (Secret::new(id), key, None)
-    };
-    let now = ctx.env.now();
-    let url = oke::cluster_url(&region, &args.cluster_id);
-    let token = Secret::new(oke::token(
-        &key,
-        key_id.expose(),
-        &url,
-        &sign::http_date(now),
-    ));
-    let mut expires = now + SignedDuration::from_secs(oke::TOKEN_LIFETIME_SECS);
-    if let Some(e) = session_exp {
-        expires = expires.min(e);
-    }
+    let id = session::identity(ctx, &p, &args.refresh, p.security_token_file.is_some())?;
+    let (token, expires) = oke_token(ctx, &id, &args.cluster_id)?;
     session::emit(&exec_credential::render(api_version, &token, expires))
 }
 

@@ -285,15 +285,68 @@ pub fn ensure_fresh(ctx: &Ctx<'_>, p: &Profile, g: &crate::cli::GetArgs) -> Resu
     Ok(s)
 }
 
+/// What signs requests for a profile: its session (keyId `ST$<token>`, refreshed first when
+/// needed) or its API key (keyId `tenancy/user/fingerprint`). The key is parsed only when
+/// asked for.
+pub struct Identity<'a> {
+    pub profile: &'a Profile,
+    /// The session, when signing with one.
+    pub session: Option<Session>,
+}
+
+impl Identity<'_> {
+    #[must_use]
+    pub fn key_id(&self) -> Secret<String> {
+        match &self.session {
+            Some(s) => Secret::new(format!("ST${}", s.token.expose())),
+            None => Secret::new(self.profile.api_key_id()),
+        }
+    }
+
+    /// The private key, checked against the session token's `jwk`.
+    pub fn key(&self) -> Result<SigningKey> {
+        load_key(self.profile, self.session.as_ref().map(|s| &s.claims))
+    }
+}
+
+/// The signing identity of `p`: its session when `use_session` (made fresh with `g`),
+/// otherwise its API key (which must be complete).
+pub fn identity<'a>(
+    ctx: &Ctx<'_>,
+    p: &'a Profile,
+    g: &crate::cli::GetArgs,
+    use_session: bool,
+) -> Result<Identity<'a>> {
+    let session = if use_session {
+        Some(ensure_fresh(ctx, p, g)?)
+    } else {
+        check_api_key_profile(p)?;
+        None
+    };
+    Ok(Identity {
+        profile: p,
+        session,
+    })
+}
+
 /// The auth service's base URL: `--auth-endpoint`, `OCI_TOKEN_AUTH_ENDPOINT`, else
-/// `https://auth.<region>.<domain>`.
-#[must_use]
-pub fn auth_base(ctx: &Ctx<'_>, region: &str) -> String {
-    ctx.global
+/// `https://auth.<region>.<domain>` for the profile's region (an error only when it is
+/// needed and missing).
+pub fn auth_base(ctx: &Ctx<'_>, p: &Profile) -> Result<String> {
+    match ctx
+        .global
         .auth_endpoint
         .clone()
         .or_else(|| ctx.env.var("OCI_TOKEN_AUTH_ENDPOINT"))
-        .unwrap_or_else(|| region::endpoint("auth", "", region, &region_sources(ctx.env)))
+    {
+        Some(b) => Ok(b),
+        None => Ok(region::endpoint(
+            "auth",
+            "",
+            p.require_region()?,
+            &region_sources(ctx.env),
+        )),
+    }
 }
 
 /// The network step: load the key, sign, send, check the reply is a token.
@@ -304,30 +357,9 @@ fn refresh_once(
     claims: &Claims,
 ) -> Result<(Secret<String>, Claims)> {
     let k = load_key(p, Some(claims))?;
-    let base = match ctx
-        .global
-        .auth_endpoint
-        .clone()
-        .or_else(|| ctx.env.var("OCI_TOKEN_AUTH_ENDPOINT"))
-    {
-        Some(b) => b,
-        None => auth_base(ctx, p.require_region()?),
-    };
-    let url = refresh::refresh_url(&base);
+    let url = refresh::refresh_url(&auth_base(ctx, p)?);
     let settings = http::Settings::from_env(ctx.global.cert_bundle.clone(), ctx.env);
-    let total = ctx
-        .env
-        .var("OCI_TOKEN_HTTP_TIMEOUT")
-        .and_then(|v| crate::cli::parse_duration(&v).ok())
-        .map_or(http::TOTAL_DEADLINE, |d| {
-            Duration::from_millis(
-                d.as_millis()
-                    .max(1)
-                    .unsigned_abs()
-                    .try_into()
-                    .unwrap_or(u64::MAX),
-            )
-        });
+    let total = http::total_deadline(ctx.env);
     let new = refresh::refresh(&settings, &url, &k, token, &p.name, ctx.env, total)?;
     let claims = token::decode(new.expose()).map_err(|e| {
         Error::Service(format!(

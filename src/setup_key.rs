@@ -30,11 +30,7 @@ pub fn run(ctx: &Ctx<'_>, args: &SetupKeyArgs) -> Result<()> {
         }
     }
     check_profile_name(&args.profile_name)?;
-    let region = ctx
-        .global
-        .region
-        .clone()
-        .or_else(|| ctx.env.var("OCI_CLI_REGION"))
+    let region = config::profile::region_override(ctx.global.region.as_deref(), ctx.env)
         .ok_or_else(|| Error::Config("setup-key needs --region".into()))?;
     let region = known_region(&region, ctx.env)?;
     let config_path = config_location(args.config_location.as_deref(), ctx);

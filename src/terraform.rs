@@ -8,13 +8,9 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal as _, Read as _};
 use std::time::Duration;
 
-use jiff::SignedDuration;
-
 use crate::cli::{Global, TerraformArgs};
 use crate::error::{Error, Result};
-use crate::secret::Secret;
-use crate::session::{self, Ctx, Mode};
-use crate::{oke, region, sign};
+use crate::session::{self, Ctx};
 
 /// Keys the query may hold.
 pub const QUERY_KEYS: [&str; 5] = [
@@ -116,49 +112,40 @@ pub fn run(ctx: &Ctx<'_>, args: &TerraformArgs) -> Result<()> {
             .map(|k| k.display().to_string())
             .unwrap_or_default(),
     );
-    let window = args.refresh.refresh_window.max(min_valid);
-    let (key_id, claims) = if p.security_token_file.is_some() {
-        let s = session::ensure(
-            &ctx,
-            &p,
-            Mode::IfNeeded { window, min_valid },
-            args.refresh.lock.lock_timeout,
-        )?;
-        s.warn();
-        out.insert(
-            "tenancy",
-            text(p.tenancy.as_deref().or(s.claims.tenant.as_deref())),
-        );
-        out.insert("user", text(p.user.as_deref().or(s.claims.sub.as_deref())));
-        out.insert("token_file", s.token_path.display().to_string());
-        out.insert("expires_at", s.claims.exp.to_string());
-        (
-            Secret::new(format!("ST${}", s.token.expose())),
-            Some(s.claims),
-        )
-    } else {
-        session::check_api_key_profile(&p)?;
-        out.insert("tenancy", text(p.tenancy.as_deref()));
-        out.insert("user", text(p.user.as_deref()));
-        out.insert("token_file", String::new());
-        out.insert("expires_at", String::new());
-        let id = p.api_key_id();
-        (Secret::new(id), None)
+    let g = crate::cli::GetArgs {
+        refresh_window: args.refresh.refresh_window.max(min_valid),
+        min_valid,
+        lock: args.refresh.lock.clone(),
     };
+    let id = session::identity(&ctx, &p, &g, p.security_token_file.is_some())?;
+    let claims = id.session.as_ref().map(|s| &s.claims);
+    out.insert(
+        "tenancy",
+        text(
+            p.tenancy
+                .as_deref()
+                .or(claims.and_then(|c| c.tenant.as_deref())),
+        ),
+    );
+    out.insert(
+        "user",
+        text(p.user.as_deref().or(claims.and_then(|c| c.sub.as_deref()))),
+    );
+    out.insert(
+        "token_file",
+        id.session
+            .as_ref()
+            .map(|s| s.token_path.display().to_string())
+            .unwrap_or_default(),
+    );
+    out.insert(
+        "expires_at",
+        claims.map(|c| c.exp.to_string()).unwrap_or_default(),
+    );
     if let Some(cluster) = q.get("cluster_id") {
-        let key = session::load_key(&p, claims.as_ref())?;
-        let region = region::region_id(p.require_region()?, &session::region_sources(ctx.env));
-        let now = ctx.env.now();
-        let url = oke::cluster_url(&region, cluster);
         // The OKE token's contract includes it; it is valid for minutes, not hours.
-        out.insert(
-            "oke_token",
-            oke::token(&key, key_id.expose(), &url, &sign::http_date(now)),
-        );
-        let mut exp = now + SignedDuration::from_secs(oke::TOKEN_LIFETIME_SECS);
-        if let Some(c) = &claims {
-            exp = exp.min(c.exp);
-        }
+        let (token, exp) = crate::kube::oke_token(&ctx, &id, cluster)?;
+        out.insert("oke_token", token.expose().clone());
         out.insert(
             "oke_token_expires_at",
             jiff::Timestamp::from_second(exp.as_second())

@@ -109,13 +109,20 @@ pub fn profile_name(opts: &Options, env: &dyn Env) -> Result<String> {
         .unwrap_or_else(|| ini::DEFAULT_SECTION.to_owned()))
 }
 
+/// `--region`, else `OCI_CLI_REGION`: what overrides a profile's region.
+#[must_use]
+pub fn region_override(flag: Option<&str>, env: &dyn Env) -> Option<String> {
+    flag.map(str::to_owned)
+        .or_else(|| env.var("OCI_CLI_REGION"))
+}
+
 /// Looks a key up in the active profile's section (with `[DEFAULT]`).
 type Lookup = Box<dyn Fn(&str) -> Option<String>>;
 
 /// Resolves the active profile.
 pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
     let name = profile_name(opts, env)?;
-    let region_override = opts.region.clone().or_else(|| env.var("OCI_CLI_REGION"));
+    let region_override = region_override(opts.region.as_deref(), env);
     let var = |k: &str| env.var(k);
     let path_var = |k: &str| var(k).map(|p| expand_user(&p, env));
 

@@ -169,11 +169,7 @@ pub fn login_region(ctx: &Ctx<'_>, config_path: &Path, profile: &str) -> Result<
             .ok()
             .and_then(|ini| ini.get(profile, "region").map(str::to_owned))
     };
-    let r = ctx
-        .global
-        .region
-        .clone()
-        .or_else(|| ctx.env.var("OCI_CLI_REGION"))
+    let r = config::profile::region_override(ctx.global.region.as_deref(), ctx.env)
         .or_else(from_config)
         .ok_or_else(|| {
             Error::Config("no region: pass --region (for example us-ashburn-1 or iad)".into())

@@ -2,15 +2,9 @@
 //! (or, with `--auth security_token`, its current session), for a session of 5 to 60
 //! minutes that cannot be extended.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use md5::{Digest as _, Md5};
-
 use crate::cli::{LoginArgs, LoginAuth};
 use crate::error::{Error, Result};
-use crate::key::SigningKey;
 use crate::keygen;
-use crate::secret::Secret;
 use crate::session::{self, Ctx};
 use crate::{http, output, refresh};
 
@@ -42,41 +36,6 @@ pub fn body(public_pem: &str, minutes: i64) -> String {
     )
 }
 
-/// The fingerprint of an SPKI PEM public key.
-fn public_fingerprint(pem: &str) -> Option<String> {
-    let b64: String = pem
-        .lines()
-        .skip_while(|l| !l.starts_with("-----BEGIN PUBLIC KEY-----"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END"))
-        .collect();
-    let der = STANDARD.decode(b64.trim()).ok()?;
-    let hex = http::hex(&Md5::digest(der), false);
-    Some(
-        (0..hex.len())
-            .step_by(2)
-            .map(|i| &hex[i..i + 2])
-            .collect::<Vec<_>>()
-            .join(":"),
-    )
-}
-
-/// What signs `GenerateUpst`: the active profile's API key, or its session.
-fn signing_key(
-    ctx: &Ctx<'_>,
-    args: &LoginArgs,
-    signer: &crate::config::Profile,
-) -> Result<(Secret<String>, SigningKey)> {
-    if args.auth == LoginAuth::ApiKey {
-        session::check_api_key_profile(signer)?;
-        let id = signer.api_key_id();
-        return Ok((Secret::new(id), session::load_key(signer, None)?));
-    }
-    let s = session::ensure_fresh(ctx, signer, &crate::cli::GetArgs::default())?;
-    let k = session::load_key(signer, Some(&s.claims))?;
-    Ok((Secret::new(format!("ST${}", s.token.expose())), k))
-}
-
 /// The public key to send: the user's (`--public-key-file-path`, with its fingerprint) or a
 /// fresh pair's.
 fn public_key(args: &LoginArgs) -> Result<(Option<keygen::NewKey>, String, Option<String>)> {
@@ -90,7 +49,7 @@ fn public_key(args: &LoginArgs) -> Result<(Option<keygen::NewKey>, String, Optio
     if !pem.ends_with('\n') {
         pem.push('\n');
     }
-    let fp = public_fingerprint(&pem)
+    let fp = crate::key::public_pem_fingerprint(&pem)
         .ok_or_else(|| Error::Config(format!("{} is not a PEM public key", path.display())))?;
     Ok((None, pem, Some(fp)))
 }
@@ -102,18 +61,13 @@ pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
     let profile = profile_name(args, &config_path)?;
     let token_dir = token_location(args.token_location.as_deref(), ctx.env);
     let signer = ctx.profile()?;
-    let region = match ctx
-        .global
-        .region
-        .clone()
-        .or_else(|| ctx.env.var("OCI_CLI_REGION"))
-    {
-        Some(r) => known_region(&r, ctx.env)?,
-        None => known_region(signer.require_region()?, ctx.env)?,
-    };
-    let (key_id, key) = signing_key(ctx, args, &signer)?;
+    // The signer's region already carries --region / OCI_CLI_REGION.
+    let region = known_region(signer.require_region()?, ctx.env)?;
+    let d = crate::cli::GetArgs::default();
+    let id = session::identity(ctx, &signer, &d, args.auth == LoginAuth::SecurityToken)?;
+    let (key_id, key) = (id.key_id(), id.key()?);
     let (new_key, public_pem, fingerprint) = public_key(args)?;
-    let base = session::auth_base(ctx, &region);
+    let base = session::auth_base(ctx, &signer)?;
     let url = format!(
         "{}/v1/token/upst/actions/GenerateUpst",
         base.trim_end_matches('/')
@@ -143,7 +97,7 @@ pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
         what: &what,
         on_401: &on_401,
     };
-    let token = refresh::post_for_token(&settings, &call, ctx.env, http::TOTAL_DEADLINE)?;
+    let token = refresh::post_for_token(&settings, &call, ctx.env, http::total_deadline(ctx.env))?;
     persist(
         &NewSession {
             profile: &profile,
@@ -197,6 +151,6 @@ mod tests {
     fn fingerprint_of_a_public_pem() {
         let pem = include_str!("../../tests/data/keys/public.pem");
         let fp = include_str!("../../tests/data/keys/fingerprint.txt");
-        assert_eq!(public_fingerprint(pem).unwrap(), fp.trim());
+        assert_eq!(crate::key::public_pem_fingerprint(pem).unwrap(), fp.trim());
     }
 }
