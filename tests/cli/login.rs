@@ -54,6 +54,29 @@ impl Browser {
     }
 }
 
+/// `oci-token login --profile-name web` against the stand-in login service.
+fn login_web(
+    t: &TestEnv,
+    login_url: &str,
+    region: &str,
+    port: u16,
+    timeout: &str,
+) -> std::process::Output {
+    t.cmd()
+        .args([
+            "login",
+            "--profile-name",
+            "web",
+            "--region",
+            region,
+            "--login-endpoint",
+            login_url,
+        ])
+        .args(["--port", &port.to_string(), "--timeout", timeout])
+        .output()
+        .unwrap()
+}
+
 const EXISTING: &str = "# my settings, kept byte for byte\n[DEFAULT]\nregion = eu-frankfurt-1 ; not a comment\n\n[work]\nuser=ocid1.user.oc1..w\n  continued\n";
 
 #[test]
@@ -65,20 +88,7 @@ fn browser_login_end_to_end() {
         .env("FAKE_BROWSER_LOG", &browser.log);
     std::fs::write(t.config_path(), EXISTING).unwrap();
     let port = free_port();
-    let o = t
-        .cmd()
-        .args([
-            "login",
-            "--profile-name",
-            "web",
-            "--region",
-            "iad",
-            "--login-endpoint",
-            &login.url,
-        ])
-        .args(["--port", &port.to_string(), "--timeout", "60s"])
-        .output()
-        .unwrap();
+    let o = login_web(&t, &login.url, "iad", port, "60s");
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(o.stdout.is_empty());
     assert_eq!(
@@ -160,20 +170,7 @@ fn a_token_for_another_key_writes_nothing() {
         .env("FAKE_BROWSER_LOG", &browser.log);
     std::fs::write(t.config_path(), EXISTING).unwrap();
     let port = free_port();
-    let o = t
-        .cmd()
-        .args([
-            "login",
-            "--profile-name",
-            "web",
-            "--region",
-            "us-ashburn-1",
-            "--login-endpoint",
-            &login.url,
-        ])
-        .args(["--port", &port.to_string(), "--timeout", "60s"])
-        .output()
-        .unwrap();
+    let o = login_web(&t, &login.url, "us-ashburn-1", port, "60s");
     assert_eq!(code(&o), 5, "{}", stderr(&o));
     assert!(o.stdout.is_empty());
     let last = stderr(&o).lines().last().unwrap_or_default().to_owned();
@@ -570,20 +567,7 @@ fn chromium_inside_a_network_namespace() {
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let t = TestEnv::new().env("BROWSER", &script);
     let port = free_port();
-    let o = t
-        .cmd()
-        .args([
-            "login",
-            "--profile-name",
-            "web",
-            "--region",
-            "iad",
-            "--login-endpoint",
-            &login.url,
-        ])
-        .args(["--port", &port.to_string(), "--timeout", "25s"])
-        .output()
-        .unwrap();
+    let o = login_web(&t, &login.url, "iad", port, "25s");
     // Stop Chromium and wait for it before its profile directory goes away.
     if let Ok(pid) = std::fs::read_to_string(&pidfile) {
         let pid = pid.trim().to_owned();
