@@ -72,6 +72,7 @@ pub fn build(profile: &str, items: &[(&str, &str)], env: &dyn crate::env::Env) -
 /// `oci-token export --output-file F`: writes `F.zip` (the oci CLI's naming).
 pub fn export(ctx: &Ctx<'_>, args: &ExportArgs) -> Result<()> {
     let p = ctx.profile()?;
+    check_profile_name(&p.name)?;
     if p.security_token_file.is_none() {
         return Err(Error::Config(format!(
             "profile '{}' is not a session profile (no security_token_file); pick one with --profile",
@@ -127,8 +128,12 @@ fn refuse(path: &Path, why: &str) -> Error {
 
 /// The entry names, after checking that every entry is a plain file with a plain name:
 /// anything else marks a crafted archive.
-fn checked_names(zip: &mut zip::ZipArchive<std::fs::File>, path: &Path) -> Result<Vec<String>> {
+fn checked_names(
+    zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>,
+    path: &Path,
+) -> Result<Vec<String>> {
     let mut names = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for i in 0..zip.len() {
         let entry = zip.by_index(i).map_err(|e| refuse(path, &e.to_string()))?;
         let name = entry
@@ -161,7 +166,7 @@ fn checked_names(zip: &mut zip::ZipArchive<std::fs::File>, path: &Path) -> Resul
                 &format!("entry '{name}' is larger than 1 MiB"),
             ));
         }
-        if names.contains(&name) {
+        if !seen.insert(name.clone()) {
             return Err(refuse(path, &format!("entry '{name}' appears twice")));
         }
         names.push(name);
@@ -171,16 +176,22 @@ fn checked_names(zip: &mut zip::ZipArchive<std::fs::File>, path: &Path) -> Resul
 
 /// Reads and checks an archive (from either tool) without writing anything.
 pub fn read_archive(path: &Path) -> Result<Archive> {
-    let meta = std::fs::metadata(path)
-        .map_err(|_| Error::Config(format!("File {} does not exist.", path.display())))?;
-    if meta.len() > MAX_ARCHIVE {
-        return Err(refuse(path, "it is larger than 16 MiB"));
-    }
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::Config(format!("cannot open {}: {e}", path.display())))?;
-    let mut zip = zip::ZipArchive::new(file)
+    let bytes = crate::store::read_regular(path, MAX_ARCHIVE).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::Config(format!("File {} does not exist.", path.display()))
+        } else {
+            refuse(path, &e.to_string())
+        }
+    })?;
+    read_archive_bytes(path, bytes)
+}
+
+/// [`read_archive`] of bytes in memory (`path` names them in messages).
+pub fn read_archive_bytes(path: &Path, bytes: Vec<u8>) -> Result<Archive> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| refuse(path, &format!("not a zip archive ({e})")))?;
     let names = checked_names(&mut zip, path)?;
+    let names: std::collections::HashSet<String> = names.into_iter().collect();
     let mut read = |name: &str| -> Result<Vec<u8>> {
         let entry = zip
             .by_name(name)
@@ -253,6 +264,14 @@ pub fn import(ctx: &Ctx<'_>, args: &ImportArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| a.profile.clone());
     check_profile_name(&name)?;
+    for (k, v) in &a.items {
+        if v.contains(['\n', '\r']) || v.chars().any(char::is_control) {
+            return Err(refuse(
+                &path,
+                &format!("the value of {k} spans several lines or holds control characters"),
+            ));
+        }
+    }
     let config_path = config_location(None, ctx);
     let exists = config_path.exists()
         && config::profile::read_config(&config_path)?
@@ -266,9 +285,21 @@ pub fn import(ctx: &Ctx<'_>, args: &ImportArgs) -> Result<()> {
         )));
     }
     let dir = token_location(None, ctx.env).join(&name);
+    if std::fs::symlink_metadata(&dir).is_ok_and(|m| !m.is_dir()) {
+        return Err(refuse(
+            &path,
+            &format!(
+                "{} exists and is not a directory (a symlink?)",
+                dir.display()
+            ),
+        ));
+    }
+    let mut undo = crate::store::Rollback::default();
+    undo.will_create_dir(&dir);
     crate::store::create_private_dir(&dir)?;
     for (file, bytes) in &a.files {
         let target = dir.join(file);
+        undo.will_create_file(&target);
         crate::store::write_atomic(&target, bytes)
             .map_err(|e| Error::Other(format!("cannot write {}: {e}", target.display())))?;
     }
@@ -288,6 +319,7 @@ pub fn import(ctx: &Ctx<'_>, args: &ImportArgs) -> Result<()> {
         }
     }
     edit::upsert_profile(&config_path, &name, &entries, args.force)?;
+    undo.commit();
     output::note(&format!(
         "Imported profile {name} written to: {}",
         config_path.display()
@@ -298,8 +330,11 @@ pub fn import(ctx: &Ctx<'_>, args: &ImportArgs) -> Result<()> {
 
 /// `oci-token terminate`: removes the profile (the rest of the config is kept) and its
 /// session directory `~/.oci/sessions/<profile>`. There is no server-side revocation.
+/// Nothing outside `<sessions>/<profile>` is ever removed: the name must pass the profile
+/// rule (no `..`, no `/`), and a symlink there is refused rather than followed.
 pub fn terminate(ctx: &Ctx<'_>, _args: &TerminateArgs) -> Result<()> {
     let p = ctx.profile()?;
+    check_profile_name(&p.name)?;
     if p.name == ini::DEFAULT_SECTION {
         return Err(Error::Config(
             "refusing to terminate the DEFAULT profile".into(),
@@ -315,9 +350,19 @@ pub fn terminate(ctx: &Ctx<'_>, _args: &TerminateArgs) -> Result<()> {
         .config_file
         .clone()
         .ok_or_else(|| Error::Config("terminate needs a config file".into()))?;
-    edit::delete_profile(&config_path, &p.name)?;
     let dir = token_location(None, ctx.env).join(&p.name);
-    if dir.is_dir() {
+    let dir_kind = std::fs::symlink_metadata(&dir).map(|m| m.file_type());
+    if let Ok(ft) = &dir_kind
+        && !ft.is_dir()
+    {
+        return Err(Error::Config(format!(
+            "refusing to terminate profile '{}': {} is not a directory (a symlink?); nothing was removed",
+            p.name,
+            dir.display()
+        )));
+    }
+    edit::delete_profile(&config_path, &p.name)?;
+    if dir_kind.is_ok() {
         std::fs::remove_dir_all(&dir)
             .map_err(|e| Error::Other(format!("cannot remove {}: {e}", dir.display())))?;
     }

@@ -23,6 +23,9 @@ Exit codes:
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Output format of the implicit `get` [default: json]
+    #[arg(long, value_enum)]
+    pub output: Option<Format>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -48,9 +51,6 @@ pub struct Global {
     /// Base URL of the auth service, replacing https://auth.<region>.<domain> [env OCI_TOKEN_AUTH_ENDPOINT]
     #[arg(long, global = true, value_name = "URL")]
     pub auth_endpoint: Option<String>,
-    /// Output format [default: json; validate: only a line on stderr]
-    #[arg(long, global = true, value_enum)]
-    pub output: Option<Format>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -64,11 +64,11 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the session credential as JSON, refreshing it first if it expires soon (the default)
-    Get(GetArgs),
+    Get(GetCmd),
     /// Say whether the session is valid and until when; no network, no writes
-    Validate,
+    Validate(ValidateCmd),
     /// Refresh the session now, whatever the remaining time, and print it as `get` does
-    Refresh(LockArgs),
+    Refresh(RefreshCmd),
     /// kubectl exec credential plugin: print an ExecCredential with an OKE token signed locally
     Kube(KubeArgs),
     /// A short prompt segment such as `oci:PROFILE 42m`; read-only, never fails
@@ -92,11 +92,35 @@ pub enum Command {
     /// Switch the users of a kubeconfig from `oci ce cluster generate-token` to `oci-token kube`
     Kubeconfig(KubeconfigArgs),
     /// Generate the man page or shell completions on stdout
-    #[command(hide = true)]
     Generate {
         #[command(subcommand)]
         what: Generate,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GetCmd {
+    #[command(flatten)]
+    pub refresh: GetArgs,
+    /// Output format [default: json]
+    #[arg(long, value_enum)]
+    pub output: Option<Format>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RefreshCmd {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Output format [default: json]
+    #[arg(long, value_enum)]
+    pub output: Option<Format>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ValidateCmd {
+    /// Also print the session [default: only a line on stderr]
+    #[arg(long, value_enum)]
+    pub output: Option<Format>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -105,7 +129,7 @@ pub struct GetArgs {
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub refresh_window: jiff::SignedDuration,
     /// The printed token is valid for at least this long, or the command fails
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::duration::parse_min_valid)]
     pub min_valid: jiff::SignedDuration,
     #[command(flatten)]
     pub lock: LockArgs,
@@ -208,7 +232,7 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_open: bool,
     /// How long to wait for the browser
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::duration::parse_positive)]
     pub timeout: jiff::SignedDuration,
     /// Base URL of the login service [default: https://login.<region>.<domain>]
     #[arg(long, value_name = "URL")]
@@ -244,6 +268,9 @@ pub enum LoginAuth {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(
+    override_usage = "oci-token setup-key --user <OCID> --tenancy <OCID> --region <REGION> [OPTIONS]"
+)]
 pub struct SetupKeyArgs {
     /// User OCID
     #[arg(long, value_name = "OCID")]
@@ -326,18 +353,9 @@ pub enum Generate {
     },
 }
 
-/// Parses `90`, `90s`, `15m`, `1h`, `1h30m` (jiff's friendly format); plain numbers are seconds.
+/// Durations for clap: see [`crate::duration::parse`].
 pub fn parse_duration(s: &str) -> Result<jiff::SignedDuration, String> {
-    let d = if let Ok(secs) = s.trim().parse::<i64>() {
-        jiff::SignedDuration::from_secs(secs)
-    } else {
-        s.parse::<jiff::SignedDuration>()
-            .map_err(|_| format!("'{s}' is not a duration (e.g. 90s, 15m, 1h)"))?
-    };
-    if d.is_negative() {
-        return Err(format!("'{s}' is negative"));
-    }
-    Ok(d)
+    crate::duration::parse(s)
 }
 
 /// The clap command, for the man page and completions.
@@ -353,14 +371,5 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90").unwrap().as_secs(), 90);
-        assert_eq!(parse_duration("15m").unwrap().as_secs(), 900);
-        assert_eq!(parse_duration("1h30m").unwrap().as_secs(), 5400);
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("-5s").is_err());
     }
 }

@@ -43,7 +43,7 @@ impl Error {
     #[must_use]
     pub fn needs_login(profile: &str, why: &str) -> Self {
         Error::NeedsLogin(format!(
-            "profile '{profile}': {why}; log in again with `oci session authenticate --profile-name {profile}` (or `oci-token login --profile-name {profile}`)"
+            "profile '{profile}': {why}; log in again with `oci-token login --profile-name {profile}` (or `oci session authenticate --profile-name {profile}`)"
         ))
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;
@@ -16,10 +16,10 @@ use crate::config::Profile;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::session::{self, Ctx, Mode, Warning};
+use crate::token::{self, Claims};
 
-/// Retry delays after a failed background refresh, or an unreadable token file (then the
-/// last one, repeated).
-const BACKOFF: [u64; 4] = [15, 30, 60, 120];
+/// Retry delays in seconds after failed background refreshes (then the last one, repeated).
+const BACKOFF: [i64; 4] = [15, 30, 60, 120];
 
 /// Runs the command; returns its exit code (128 + N when a signal N ended it).
 pub fn run(ctx: &Ctx<'_>, args: &ExecArgs) -> Result<u8> {
@@ -115,9 +115,49 @@ fn exit_code(status: std::process::ExitStatus) -> u8 {
     }
 }
 
-/// Keeps the token file fresh until `stop` fires: wakes `window` before each expiry and
-/// refreshes (locked, atomic, via `ensure`). Stops, warning once, when the session reaches
-/// its limit or cannot be extended.
+/// How long the refresher sleeps before its next look: until the token enters its refresh
+/// window (at most half its life, see [`token::effective_window`]); after failures, the
+/// backoff, but never longer than half the time the token has left, and 2 s once it has
+/// expired, so a recovered service is noticed within seconds.
+#[must_use]
+pub fn next_wait(
+    now: Timestamp,
+    claims: Option<&Claims>,
+    window: SignedDuration,
+    failures: usize,
+) -> Duration {
+    let secs = |s: i64| SignedDuration::from_secs(s);
+    let wait = match (claims, failures) {
+        (Some(c), 0) => c.exp.duration_since(now) - token::effective_window(c, window),
+        (None, 0) => secs(BACKOFF[0]),
+        (c, n) => {
+            let backoff = secs(BACKOFF[n.min(BACKOFF.len()) - 1]);
+            match c {
+                Some(c) => backoff.min((c.exp.duration_since(now) / 2).max(secs(2))),
+                None => backoff,
+            }
+        }
+    };
+    let ms = u64::try_from(wait.as_millis().max(0)).unwrap_or(u64::MAX);
+    Duration::from_millis(ms.max(1000))
+}
+
+/// A warning without its `opc-request-id`, so one outage warns once, not once per retry.
+fn warning_key(w: &str) -> String {
+    match w.find(" (opc-request-id ") {
+        Some(i) => {
+            let rest = &w[i + 1..];
+            let end = rest.find(')').map_or(w.len(), |j| i + 1 + j + 1);
+            format!("{}{}", &w[..i], &w[end..])
+        }
+        None => w.to_owned(),
+    }
+}
+
+/// Keeps the token file fresh until `stop` fires: wakes before each expiry and refreshes
+/// (locked, atomic, via `ensure`). A failed refresh, a 401 included (the service may come
+/// back, or the user may log in again meanwhile), is retried with backoff; it stops, warning
+/// once, only when the session reaches its 24-hour limit or cannot be extended.
 fn refresher(
     ctx: &Ctx<'_>,
     p: &Profile,
@@ -131,19 +171,19 @@ fn refresher(
     };
     let mut failures = 0usize;
     let mut last_warning = String::new();
+    let warn_once = |last: &mut String, w: &str| {
+        let key = warning_key(w);
+        if key != *last {
+            output::warn(w);
+            *last = key;
+        }
+    };
     loop {
-        let wait = match session::token_path(p).and_then(|path| session::read_token(path, &p.name))
-        {
-            Ok((_, c)) if failures == 0 => c.exp.duration_since(ctx.env.now()) - window,
-            Ok(_) | Err(_) => SignedDuration::from_secs(
-                i64::try_from(BACKOFF[failures.clamp(1, BACKOFF.len()) - 1]).unwrap_or(120),
-            ),
-        };
-        let wait = Duration::from_millis(
-            u64::try_from(wait.as_millis().max(0))
-                .unwrap_or(u64::MAX)
-                .max(200),
-        );
+        let claims = session::token_path(p)
+            .and_then(|path| session::read_token(path, &p.name))
+            .ok()
+            .map(|(_, c)| c);
+        let wait = next_wait(ctx.env.now(), claims.as_ref(), window, failures);
         if stop.recv_timeout(wait) != Err(mpsc::RecvTimeoutError::Timeout)
             || done.load(Ordering::SeqCst)
         {
@@ -151,7 +191,16 @@ fn refresher(
         }
         match session::ensure(ctx, p, mode, lock_timeout) {
             Ok(s) => match s.warning {
-                None => failures = 0,
+                None => {
+                    if failures > 0 {
+                        output::note(&format!(
+                            "oci-token: profile '{}' refreshed again; valid until {}",
+                            p.name, s.claims.exp
+                        ));
+                    }
+                    failures = 0;
+                    last_warning.clear();
+                }
                 Some(Warning::NotExtended(w)) => {
                     output::warn(&format!(
                         "{w}; the command keeps running, but OCI requests fail after that"
@@ -160,26 +209,79 @@ fn refresher(
                 }
                 Some(Warning::RefreshFailed(w)) => {
                     failures += 1;
-                    if w != last_warning {
-                        output::warn(&w);
-                        last_warning = w;
-                    }
+                    warn_once(&mut last_warning, &w);
                 }
             },
             Err(e @ Error::NeedsLogin(_)) => {
-                output::warn(&format!(
-                    "{e}; the command keeps running, but OCI requests will fail"
-                ));
-                return;
+                let ended = session::token_path(p)
+                    .and_then(|path| session::read_token(path, &p.name))
+                    .is_ok_and(|(_, c)| c.sess_exp.is_some_and(|s| ctx.env.now() >= s));
+                if ended {
+                    output::warn(&format!(
+                        "{e}; the command keeps running, but OCI requests will fail"
+                    ));
+                    return;
+                }
+                failures += 1;
+                warn_once(&mut last_warning, &format!("{e}; retrying"));
             }
             Err(e) => {
                 failures += 1;
-                let w = e.to_string();
-                if w != last_warning {
-                    output::warn(&w);
-                    last_warning = w;
-                }
+                warn_once(&mut last_warning, &e.to_string());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(iat: i64, exp: i64) -> Claims {
+        Claims {
+            exp: Timestamp::from_second(exp).unwrap(),
+            iat: Some(Timestamp::from_second(iat).unwrap()),
+            sub: None,
+            tenant: None,
+            sess_exp: None,
+            jwk: None,
+        }
+    }
+
+    #[test]
+    fn waits() {
+        let now = Timestamp::from_second(1000).unwrap();
+        let w = SignedDuration::from_mins(15);
+        // An hour-long token issued now: wake 15 minutes before it expires.
+        assert_eq!(
+            next_wait(now, Some(&claims(1000, 4600)), w, 0).as_secs(),
+            2700
+        );
+        // A 90-second token: wake at half its life.
+        assert_eq!(
+            next_wait(now, Some(&claims(1000, 1090)), w, 0).as_secs(),
+            45
+        );
+        // Never a busy loop.
+        assert_eq!(next_wait(now, Some(&claims(0, 900)), w, 0).as_secs(), 1);
+        // After failures: the backoff, but sooner as expiry nears; 2 s once expired.
+        assert_eq!(next_wait(now, Some(&claims(0, 3600)), w, 1).as_secs(), 15);
+        assert_eq!(next_wait(now, Some(&claims(0, 3600)), w, 9).as_secs(), 120);
+        assert_eq!(next_wait(now, Some(&claims(0, 1020)), w, 3).as_secs(), 10);
+        assert_eq!(next_wait(now, Some(&claims(0, 990)), w, 3).as_secs(), 2);
+        assert_eq!(next_wait(now, None, w, 2).as_secs(), 30);
+    }
+
+    #[test]
+    fn warnings_compare_without_request_ids() {
+        assert_eq!(
+            warning_key("refresh failed: 500 (opc-request-id ABC) try again"),
+            "refresh failed: 500 try again"
+        );
+        assert_eq!(
+            warning_key("a (opc-request-id X)"),
+            warning_key("a (opc-request-id Y)")
+        );
+        assert_eq!(warning_key("plain"), "plain");
     }
 }

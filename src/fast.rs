@@ -19,7 +19,6 @@ pub fn prompt_cli(args: &[OsString]) -> Option<Cli> {
         cli_rc_file: None,
         cert_bundle: None,
         auth_endpoint: None,
-        output: None,
     };
     let mut format = crate::prompt::DEFAULT_FORMAT.to_owned();
     let mut seen_command = false;
@@ -51,6 +50,7 @@ pub fn prompt_cli(args: &[OsString]) -> Option<Cli> {
     }
     seen_command.then_some(Cli {
         global,
+        output: None,
         command: Some(Command::Prompt(PromptArgs { format })),
     })
 }

@@ -17,7 +17,7 @@ pub const TOTAL_DEADLINE: Duration = Duration::from_secs(30);
 #[must_use]
 pub fn total_deadline(env: &dyn Env) -> Duration {
     env.var("OCI_TOKEN_HTTP_TIMEOUT")
-        .and_then(|v| crate::cli::parse_duration(&v).ok())
+        .and_then(|v| crate::duration::parse(&v).ok())
         .map_or(TOTAL_DEADLINE, |d| {
             Duration::from_millis(u64::try_from(d.as_millis().max(1)).unwrap_or(u64::MAX))
                 .min(TOTAL_DEADLINE)
@@ -104,9 +104,10 @@ impl Client {
     ) -> Result<Self, TransportError> {
         let roots = match &settings.cert_bundle {
             Some(path) => {
-                let pem = std::fs::read(path).map_err(|e| {
-                    TransportError(format!("cannot read the CA bundle {}: {e}", path.display()))
-                })?;
+                let pem =
+                    crate::store::read_regular(path, crate::store::MAX_CONFIG).map_err(|e| {
+                        TransportError(format!("cannot read the CA bundle {}: {e}", path.display()))
+                    })?;
                 let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
                     .filter_map(|item| match item {
                         Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),

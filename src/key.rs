@@ -17,6 +17,8 @@ use crate::secret::Secret;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyError {
     NotPem,
+    /// Binary DER where PEM text was expected.
+    Der,
     Unsupported(String),
     PassphraseMissing,
     PassphraseWrong,
@@ -27,6 +29,9 @@ impl std::fmt::Display for KeyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             KeyError::NotPem => f.write_str("not a PEM private key"),
+            KeyError::Der => f.write_str(
+                "the key is binary DER, not PEM; convert it with `openssl pkey -inform DER -in KEY -out KEY.pem`",
+            ),
             KeyError::Unsupported(what) => write!(f, "unsupported key format: {what}"),
             KeyError::PassphraseMissing => f.write_str(
                 "the key is encrypted and no passphrase is set (set pass_phrase in the profile or OCI_CLI_PASSPHRASE)",
@@ -77,6 +82,17 @@ fn parse_pem(text: &str) -> Result<Pem<'_>, KeyError> {
     })
 }
 
+/// Signing failed (a broken key or no randomness for blinding). Never an empty signature:
+/// the service would answer 401 and the user would be told to log in again for nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignError;
+
+impl std::fmt::Display for SignError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the private key could not sign the request")
+    }
+}
+
 /// A loaded private key. Signing uses ring (fast, constant-time) for the key sizes it
 /// accepts (2048 bits and up, which OCI requires); smaller keys, such as the 1024-bit test
 /// key of the OCI signing documentation, fall back to the pure-Rust `rsa` crate. Both give
@@ -100,16 +116,14 @@ impl std::fmt::Debug for SigningKey {
 
 impl SigningKey {
     /// RSASSA-PKCS1-v1_5 with SHA-256 over `data`.
-    #[must_use]
-    pub fn sign_sha256(&self, data: &[u8]) -> Vec<u8> {
+    pub fn sign_sha256(&self, data: &[u8]) -> Result<Vec<u8>, SignError> {
         match &self.backend {
             Backend::Ring(kp) => {
                 let mut sig = vec![0u8; kp.public().modulus_len()];
                 let rng = ring::rand::SystemRandom::new();
-                match kp.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, data, &mut sig) {
-                    Ok(()) => sig,
-                    Err(_) => Vec::new(),
-                }
+                kp.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, data, &mut sig)
+                    .map_err(|_| SignError)?;
+                Ok(sig)
             }
             Backend::Rsa(k) => {
                 use rsa::pkcs1v15::Pkcs1v15Sign;
@@ -121,7 +135,7 @@ impl SigningKey {
                     &digest,
                 )
                 .or_else(|_| k.sign(Pkcs1v15Sign::new::<Sha256>(), &digest))
-                .unwrap_or_default()
+                .map_err(|_| SignError)
             }
         }
     }
@@ -147,6 +161,59 @@ enum Der {
 
 /// Loads an RSA private key from PEM text. A passphrase given for an unencrypted key is
 /// ignored, as the Python SDK does.
+/// Most PBKDF2 iterations an encrypted key may ask for: openssl uses 2,048 and current
+/// advice is about 600,000; 2^31 would keep every command busy for minutes.
+pub const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
+/// Most scrypt work (N·r·p) an encrypted key may ask for: 2^21 (256 MiB); openssl and
+/// `setup-key` use N=16384, r=8, p=1 (2^17).
+const MAX_SCRYPT_WORK: u128 = 1 << 21;
+
+/// [`load`] from the bytes of a key file: PEM text; binary DER gets its own message.
+pub fn load_bytes(
+    bytes: &[u8],
+    passphrase: Option<&Secret<String>>,
+) -> Result<SigningKey, KeyError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load(text, passphrase),
+        Err(_) if bytes.first() == Some(&0x30) => Err(KeyError::Der),
+        Err(_) => Err(KeyError::NotPem),
+    }
+}
+
+/// Refuses key-derivation parameters that would take minutes (or gigabytes) to run.
+fn check_kdf_cost(info: &rsa::pkcs8::EncryptedPrivateKeyInfoRef<'_>) -> Result<(), KeyError> {
+    use rsa::pkcs8::pkcs5::{EncryptionScheme, pbes2::Kdf};
+    if let EncryptionScheme::Pbes2(params) = &info.encryption_algorithm {
+        match &params.kdf {
+            Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => {
+                return Err(KeyError::Unsupported(format!(
+                    "the key asks for {} PBKDF2 iterations (at most {MAX_PBKDF2_ITERATIONS}); re-encrypt it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`",
+                    p.iteration_count
+                )));
+            }
+            Kdf::Pbkdf2(_) => {}
+            Kdf::Scrypt(p) => {
+                // Work and memory grow with N·r·p (128 bytes each): at most 256 MiB.
+                let work = u128::from(p.cost_parameter)
+                    * u128::from(p.block_size)
+                    * u128::from(p.parallelization.max(1));
+                if work > MAX_SCRYPT_WORK {
+                    return Err(KeyError::Unsupported(format!(
+                        "the key asks for scrypt with N={} r={} p={} (too costly); re-encrypt it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`",
+                        p.cost_parameter, p.block_size, p.parallelization
+                    )));
+                }
+            }
+            _ => {
+                return Err(KeyError::Unsupported(
+                    "this key derivation; convert the key with `openssl pkcs8 -topk8 -v2 aes-256-cbc`".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn load(text: &str, passphrase: Option<&Secret<String>>) -> Result<SigningKey, KeyError> {
     let pem = parse_pem(text)?;
     let pass = passphrase.map(|p| p.expose().as_bytes());
@@ -181,6 +248,7 @@ pub fn load(text: &str, passphrase: Option<&Secret<String>>) -> Result<SigningKe
             }
             let info = rsa::pkcs8::EncryptedPrivateKeyInfoRef::try_from(pem.der.as_slice())
                 .map_err(|_| KeyError::Malformed("not an encrypted PKCS#8 key".into()))?;
+            check_kdf_cost(&info)?;
             let doc = info.decrypt(pass).map_err(|e| match e {
                 rsa::pkcs8::Error::EncryptedPrivateKey(rsa::pkcs8::pkcs5::Error::UnsupportedAlgorithm { .. }) => {
                     KeyError::Unsupported(
@@ -404,7 +472,7 @@ mod tests {
         };
         let msg = b"date: Thu, 05 Jan 2014 21:31:40 GMT";
         assert_eq!(ring_key.sign_sha256(msg), rsa_key.sign_sha256(msg));
-        assert_eq!(ring_key.sign_sha256(msg).len(), 256);
+        assert_eq!(ring_key.sign_sha256(msg).unwrap().len(), 256);
     }
 
     #[test]

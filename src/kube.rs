@@ -51,12 +51,14 @@ pub fn oke_token(
     let key = id.key()?;
     let now = ctx.env.now();
     let url = oke::cluster_url(&region, cluster);
-    let token = Secret::new(oke::token(
-        &key,
-        id.key_id().expose(),
-        &url,
-        &sign::http_date(now),
-    ));
+    let token = Secret::new(
+        oke::token(&key, id.key_id().expose(), &url, &sign::http_date(now)).map_err(|e| {
+            Error::Config(format!(
+                "signing the OKE token with profile '{}': {e}",
+                id.profile.name
+            ))
+        })?,
+    );
     let mut expires = now + SignedDuration::from_secs(oke::TOKEN_LIFETIME_SECS);
     if let Some(s) = &id.session {
         expires = expires.min(s.claims.exp);

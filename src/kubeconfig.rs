@@ -28,8 +28,9 @@ pub struct Converted {
     pub text: String,
     /// Line numbers (1-based) of the converted `exec:` keys.
     pub converted: Vec<usize>,
-    /// Entries that looked like `generate-token` but had no `--cluster-id`.
-    pub skipped: Vec<usize>,
+    /// Entries left as they are: (line, why), e.g. no `--cluster-id`, or an `--auth` mode
+    /// (instance or resource principal) that `oci-token kube` does not serve.
+    pub skipped: Vec<(usize, String)>,
 }
 
 pub const INSTALL_HINT: &str = "oci-token is not installed or not on PATH. Install it (cargo install --locked --path <oci-token checkout>), or put this user back on `oci ce cluster generate-token`.";
@@ -177,8 +178,9 @@ fn parse_block(lines: &[&str]) -> ExecBlock {
     b
 }
 
-/// Whether an exec entry runs `oci ce cluster generate-token`, and what it names.
-fn oci_entry(b: &ExecBlock) -> Option<Result<OciEntry, ()>> {
+/// Whether an exec entry runs `oci ce cluster generate-token`, and what it names; `Err`
+/// says why such an entry must stay as it is.
+fn oci_entry(b: &ExecBlock) -> Option<Result<OciEntry, String>> {
     let cmd = b.command.as_deref()?;
     let base = cmd.rsplit(['/', '\\']).next().unwrap_or(cmd);
     if !matches!(base, "oci" | "oci.exe") {
@@ -195,6 +197,7 @@ fn oci_entry(b: &ExecBlock) -> Option<Result<OciEntry, ()>> {
         return None;
     }
     let mut e = OciEntry::default();
+    let mut auth: Option<String> = None;
     let mut it = b.args.iter().peekable();
     while let Some(a) = it.next() {
         let (flag, inline) = match a.split_once('=') {
@@ -207,11 +210,17 @@ fn oci_entry(b: &ExecBlock) -> Option<Result<OciEntry, ()>> {
             "--region" => e.region = value(),
             "--profile" => e.profile = value(),
             "--config-file" => e.config_file = value(),
+            "--auth" => auth = value(),
             _ => {}
         }
     }
+    if let Some(a) = auth.filter(|a| a != "api_key" && a != "security_token") {
+        return Some(Err(format!(
+            "uses `--auth {a}`, which oci-token kube does not serve yet"
+        )));
+    }
     Some(if e.cluster_id.is_empty() {
-        Err(())
+        Err("has no --cluster-id".to_owned())
     } else {
         Ok(e)
     })
@@ -302,8 +311,8 @@ pub fn convert(text: &str, command: &str) -> Converted {
                 out.push_str(&render_block(&entry, &block.env_lines, child, command, nl));
                 converted.push(i + 1);
             }
-            Some(Err(())) => {
-                skipped.push(i + 1);
+            Some(Err(why)) => {
+                skipped.push((i + 1, why));
                 lines[i..end].iter().for_each(|l| out.push_str(l));
             }
             None => lines[i..end].iter().for_each(|l| out.push_str(l)),
@@ -330,16 +339,16 @@ pub fn path(flag: Option<PathBuf>, env: &dyn Env) -> PathBuf {
 /// `oci-token kubeconfig [--file F] [--dry-run] [--command C]`.
 pub fn run(file: Option<PathBuf>, dry_run: bool, command: &str, env: &dyn Env) -> Result<()> {
     let path = path(file, env);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = crate::store::read_text(&path, crate::store::MAX_CONFIG).map_err(|e| {
         Error::Config(format!(
             "cannot read kubeconfig {}: {e}; pass --file or set KUBECONFIG",
             path.display()
         ))
     })?;
     let c = convert(&text, command);
-    for line in &c.skipped {
+    for (line, why) in &c.skipped {
         output::warn(&format!(
-            "{}:{line}: an `oci ce cluster generate-token` user without --cluster-id was left as it is",
+            "oci-token: warning: {}:{line}: an `oci ce cluster generate-token` user {why}; it was left as it is",
             path.display()
         ));
     }
@@ -492,7 +501,7 @@ users:
         let text = "users:\n- name: a\n  user:\n    exec:\n      command: aws\n      args: [eks, get-token]\n- name: b\n  user:\n    exec:\n      command: oci\n      args: [ce, cluster, generate-token]\n";
         let c = convert(text, "oci-token");
         assert!(c.converted.is_empty());
-        assert_eq!(c.skipped, vec![9]);
+        assert_eq!(c.skipped, vec![(9, "has no --cluster-id".to_owned())]);
         assert_eq!(c.text, text);
     }
 
@@ -521,5 +530,17 @@ users:
         ] {
             assert_eq!(scalar(&quote(s)), s, "{s}");
         }
+    }
+
+    #[test]
+    fn principal_users_are_kept_as_they_are() {
+        let text = "users:\n- name: ip\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: oci\n      args: [ce, cluster, generate-token, --cluster-id, ocid1.cluster.oc1.iad.x, --auth, instance_principal]\n- name: rp\n  user:\n    exec:\n      command: oci\n      args:\n      - ce\n      - cluster\n      - generate-token\n      - --cluster-id=ocid1.cluster.oc1.iad.y\n      - --auth=resource_principal\n- name: st\n  user:\n    exec:\n      command: oci\n      args: [ce, cluster, generate-token, --cluster-id, ocid1.cluster.oc1.iad.z, --auth, security_token]\n";
+        let c = convert(text, "oci-token");
+        assert_eq!(c.converted.len(), 1, "only the security_token user");
+        assert_eq!(c.skipped.len(), 2);
+        assert!(c.skipped[0].1.contains("instance_principal"));
+        assert!(c.skipped[1].1.contains("resource_principal"));
+        assert!(c.text.contains("--auth, instance_principal]"));
+        assert!(c.text.contains("- --auth=resource_principal"));
     }
 }

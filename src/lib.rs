@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod cli;
 pub mod config;
+pub mod duration;
 pub mod env;
 pub mod error;
 pub mod exec;
@@ -43,17 +44,29 @@ pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
         global: &cli.global,
         env,
     };
+    // `--output` before the command only for the commands that print a session.
+    if cli.output.is_some()
+        && !matches!(
+            cli.command,
+            None | Some(Command::Get(_) | Command::Refresh(_) | Command::Validate(_))
+        )
+    {
+        return Err(Error::Usage(
+            "--output applies only to get, refresh and validate".into(),
+        ));
+    }
     match &cli.command {
-        None => get(&ctx, &GetArgs::default())?,
-        Some(Command::Get(args)) => get(&ctx, args)?,
-        Some(Command::Refresh(lock)) => session::get(
+        None => get(&ctx, &GetArgs::default(), cli.output)?,
+        Some(Command::Get(args)) => get(&ctx, &args.refresh, args.output.or(cli.output))?,
+        Some(Command::Refresh(args)) => session::get(
             &ctx,
             Mode::Force {
                 min_valid: GetArgs::default().min_valid,
             },
-            lock.lock_timeout,
+            args.lock.lock_timeout,
+            args.output.or(cli.output),
         )?,
-        Some(Command::Validate) => session::validate(&ctx)?,
+        Some(Command::Validate(args)) => session::validate(&ctx, args.output.or(cli.output))?,
         Some(Command::Kube(args)) => kube::kube(&ctx, args)?,
         Some(Command::Prompt(args)) => {
             // Prompts must not break: whatever happens, exit 0.
@@ -75,12 +88,12 @@ pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn get(ctx: &Ctx<'_>, args: &GetArgs) -> Result<()> {
+fn get(ctx: &Ctx<'_>, args: &GetArgs, format: Option<cli::Format>) -> Result<()> {
     let mode = Mode::IfNeeded {
         window: args.refresh_window,
         min_valid: args.min_valid,
     };
-    session::get(ctx, mode, args.lock.lock_timeout)
+    session::get(ctx, mode, args.lock.lock_timeout, format)
 }
 
 fn env_cmd(ctx: &Ctx<'_>, args: &cli::EnvArgs) -> Result<()> {
@@ -119,11 +132,15 @@ pub fn man_page(buf: &mut Vec<u8>) -> Result<()> {
     man.render_synopsis_section(buf).map_err(io)?;
     man.render_description_section(buf).map_err(io)?;
     man.render_options_section(buf).map_err(io)?;
-    man.render_subcommands_section(buf).map_err(io)?;
+    // Not clap_mangen's subcommand list: it points at oci-token-get(1) and the like, pages
+    // that do not exist. Each command has its own section here instead.
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         buf.extend_from_slice(
             format!(".SH \"OCI-TOKEN {}\"\n", sub.get_name().to_uppercase()).as_bytes(),
         );
+        if let Some(about) = sub.get_about() {
+            buf.extend_from_slice(format!("{}\n", roff_escape(&about.to_string())).as_bytes());
+        }
         let sub_man =
             clap_mangen::Man::new(sub.clone().name(format!("oci-token {}", sub.get_name())));
         sub_man.render_synopsis_section(buf).map_err(io)?;
@@ -132,6 +149,16 @@ pub fn man_page(buf: &mut Vec<u8>) -> Result<()> {
     buf.extend_from_slice(MAN_EXTRA.as_bytes());
     man.render_version_section(buf).map_err(io)?;
     Ok(())
+}
+
+/// Text for a roff paragraph: backslashes and leading dots or quotes neutralised.
+fn roff_escape(s: &str) -> String {
+    let s = s.replace('\\', "\\e").replace('-', "\\-");
+    if s.starts_with(['.', '\'']) {
+        format!("\\&{s}")
+    } else {
+        s
+    }
 }
 
 const MAN_EXTRA: &str = r#".SH "EXIT STATUS"

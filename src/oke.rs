@@ -42,8 +42,12 @@ pub fn quote_plus(s: &str) -> String {
 }
 
 /// The presigned URL, before encoding.
-#[must_use]
-pub fn token_url(key: &SigningKey, key_id: &str, url: &str, date: &str) -> String {
+pub fn token_url(
+    key: &SigningKey,
+    key_id: &str,
+    url: &str,
+    date: &str,
+) -> Result<String, crate::key::SignError> {
     let (host, target) = sign::split_url(url).unwrap_or((url, "/"));
     let signed = sign::sign(
         key,
@@ -55,19 +59,23 @@ pub fn token_url(key: &SigningKey, key_id: &str, url: &str, date: &str) -> Strin
             date,
             body: None,
         },
-    );
+    )?;
     let auth = signed.header("authorization").unwrap_or_default();
-    format!(
+    Ok(format!(
         "{url}?authorization={}&date={}",
         quote_plus(auth),
         quote_plus(date)
-    )
+    ))
 }
 
 /// The OKE token: base64url with padding of the presigned URL.
-#[must_use]
-pub fn token(key: &SigningKey, key_id: &str, url: &str, date: &str) -> String {
-    URL_SAFE.encode(token_url(key, key_id, url, date))
+pub fn token(
+    key: &SigningKey,
+    key_id: &str,
+    url: &str,
+    date: &str,
+) -> Result<String, crate::key::SignError> {
+    Ok(URL_SAFE.encode(token_url(key, key_id, url, date)?))
 }
 
 #[cfg(test)]

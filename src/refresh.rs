@@ -124,7 +124,9 @@ pub fn post_for_token(
             date: &date,
             body: Some((call.body.as_bytes(), "application/json")),
         };
-        let mut headers = sign::sign(call.key, call.key_id, &req).headers;
+        let mut headers = sign::sign(call.key, call.key_id, &req)
+            .map_err(|e| Error::Config(format!("{} failed: {e}", call.what)))?
+            .headers;
         headers.push(("opc-request-id", http::request_id()));
         match attempt_once(&client, call, &headers) {
             Attempt::Done(t) => return Ok(t),

@@ -80,6 +80,28 @@ pub fn region_id(region: &str, sources: &Sources) -> String {
         .map_or(r, |m| m.region_identifier.to_lowercase())
 }
 
+/// `regions-config.json`, `OCI_REGION_METADATA` and `OCI_DEFAULT_REALM`, read only when a
+/// region must be resolved (the file: regular, at most 4 MiB).
+#[must_use]
+pub fn sources(env: &dyn crate::env::Env) -> Sources {
+    Sources {
+        regions_config: crate::store::read_text(
+            &crate::config::home_path(env, ".oci/regions-config.json"),
+            crate::store::MAX_SMALL,
+        )
+        .ok(),
+        region_metadata: env.var("OCI_REGION_METADATA"),
+        default_realm: env.var("OCI_DEFAULT_REALM"),
+    }
+}
+
+/// Whether `region` looks like a short key (`iad`, `FRA`) rather than an identifier
+/// (`us-ashburn-1`) or a domain: only then is resolving it worth reading the region sources.
+#[must_use]
+pub fn is_short_key(region: &str) -> bool {
+    !region.is_empty() && !region.contains(['-', '.']) && region.len() <= 8
+}
+
 /// `https://<service>.<region>.<infix><domain>` (`infix` is e.g. `oci.` for identity); a
 /// region containing a dot is taken as the whole domain.
 #[must_use]

@@ -79,34 +79,70 @@ impl Session {
 pub fn token_path(p: &Profile) -> Result<&Path> {
     p.security_token_file.as_deref().ok_or_else(|| {
         Error::Config(format!(
-            "profile '{}' in {} has no security_token_file (it is not a session profile); log in with `oci session authenticate --profile-name {}`",
+            "profile '{}' in {} has no security_token_file (it is not a session profile); log in with {}",
             p.name,
             p.config_display(),
-            p.name
+            login_hint(&p.name)
         ))
     })
 }
 
-/// Reads and decodes a token file; a trailing newline is tolerated.
-pub fn read_token(path: &Path, profile: &str) -> Result<(Secret<String>, Claims)> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::Config(format!(
-                "token file {} of profile '{profile}' not found; log in with `oci session authenticate --profile-name {profile}`",
-                path.display()
-            ))
-        } else {
-            Error::Config(format!("cannot read token file {}: {e}", path.display()))
-        }
-    })?;
+/// The command that makes a new session for `profile`, for "log in" hints.
+#[must_use]
+pub fn login_hint(profile: &str) -> String {
+    format!(
+        "`oci-token login --profile-name {profile}` (or `oci session authenticate --profile-name {profile}`)"
+    )
+}
+
+/// Decodes token text read from `path`; a trailing newline is tolerated.
+fn decode_file(text: &[u8], path: &Path, profile: &str) -> Result<(Secret<String>, Claims)> {
+    let text = String::from_utf8_lossy(text);
     let token = token::trim_file(&text).to_owned();
     let claims = token::decode(&token).map_err(|e| {
         Error::Config(format!(
-            "token file {} of profile '{profile}': {e}; log in again with `oci session authenticate --profile-name {profile}`",
-            path.display()
+            "token file {} of profile '{profile}': {e}; log in again with {}",
+            path.display(),
+            login_hint(profile)
         ))
     })?;
     Ok((Secret::new(token), claims))
+}
+
+fn token_read_error(e: &std::io::Error, path: &Path, profile: &str) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Error::Config(format!(
+            "token file {} of profile '{profile}' not found; log in with {}",
+            path.display(),
+            login_hint(profile)
+        ))
+    } else {
+        Error::Config(format!("cannot read token file {}: {e}", path.display()))
+    }
+}
+
+/// Reads and decodes a token file: a regular file of at most 64 KiB (a FIFO or device is
+/// refused without blocking). An empty file is read once more after a moment: the oci CLI
+/// rewrites the token in place (truncate, then write), and a reader can land in between.
+pub fn read_token(path: &Path, profile: &str) -> Result<(Secret<String>, Claims)> {
+    let read = || {
+        store::read_regular(path, store::MAX_TOKEN).map_err(|e| token_read_error(&e, path, profile))
+    };
+    let mut bytes = read()?;
+    if bytes.is_empty() {
+        std::thread::sleep(Duration::from_millis(50));
+        bytes = read()?;
+    }
+    decode_file(&bytes, path, profile)
+}
+
+/// [`read_token`] relative to a pinned directory, never through a symlink swapped in.
+fn read_pinned(pinned: &store::Pinned, profile: &str) -> Result<(Secret<String>, Claims)> {
+    let path = pinned.path();
+    let bytes = pinned
+        .read(store::MAX_TOKEN)
+        .map_err(|e| token_read_error(&e, &path, profile))?;
+    decode_file(&bytes, &path, profile)
 }
 
 /// The key file must exist (as the Python SDK checks at load time).
@@ -129,12 +165,32 @@ fn require_key_file(p: &Profile) -> Result<&Path> {
 }
 
 /// Loads the profile's private key (never prompting) and, when `claims` carry a `jwk`,
-/// checks that the token belongs to this key.
+/// checks that the token belongs to this key. A key that another user owns or that group
+/// or others can write is refused; one they can read is used with a warning (as the oci
+/// CLI warns; ssh would refuse).
 pub fn load_key(p: &Profile, claims: Option<&Claims>) -> Result<SigningKey> {
     let path = require_key_file(p)?;
-    let text = std::fs::read_to_string(path)
+    if let Ok(m) = std::fs::metadata(path) {
+        if let Some(why) = store::unsafe_owner_or_mode(&m) {
+            return Err(Error::Config(format!(
+                "key_file {} of profile '{}' is unsafe: {why}; run `chmod 600 {}`",
+                path.display(),
+                p.name,
+                path.display()
+            )));
+        }
+        if m.is_file() && std::os::unix::fs::MetadataExt::mode(&m) & 0o044 != 0 {
+            output::warn(&format!(
+                "oci-token: warning: key_file {} of profile '{}' can be read by other users; run `chmod 600 {}`",
+                path.display(),
+                p.name,
+                path.display()
+            ));
+        }
+    }
+    let bytes = store::read_regular(path, store::MAX_KEY)
         .map_err(|e| Error::Config(format!("cannot read key_file {}: {e}", path.display())))?;
-    let k = key::load(&text, p.pass_phrase.as_ref()).map_err(|e| {
+    let k = key::load_bytes(&bytes, p.pass_phrase.as_ref()).map_err(|e| {
         Error::Config(format!(
             "key_file {} of profile '{}': {e}",
             path.display(),
@@ -145,10 +201,10 @@ pub fn load_key(p: &Profile, claims: Option<&Claims>) -> Result<SigningKey> {
         && !key::matches_jwk(&k, &jwk.n, &jwk.e)
     {
         return Err(Error::Config(format!(
-            "the session token of profile '{}' was issued for a different key than key_file {}; the two come from different logins: log in again with `oci session authenticate --profile-name {}`",
+            "the session token of profile '{}' was issued for a different key than key_file {}; the two come from different logins: log in again with {}",
             p.name,
             path.display(),
-            p.name
+            login_hint(&p.name)
         )));
     }
     Ok(k)
@@ -178,7 +234,29 @@ fn expiry_text(t: Timestamp) -> String {
     t.to_string()
 }
 
+/// A `--min-valid` chosen by the user must be something a token of this session can
+/// satisfy: not its whole lifetime or more. (The default, one minute, always can.)
+fn check_min_valid(p: &Profile, c: &Claims, mode: Mode) -> Result<()> {
+    let min_valid = mode.min_valid();
+    if min_valid == crate::duration::DEFAULT_MIN_VALID {
+        return Ok(());
+    }
+    match token::lifetime(c) {
+        Some(life) if min_valid >= life => Err(Error::Usage(format!(
+            "--min-valid {} cannot be met: the tokens of profile '{}' live {} in all; pass a shorter --min-valid",
+            crate::duration::text(min_valid),
+            p.name,
+            crate::duration::text(life)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Returns a token that satisfies `mode`, refreshing it under the lock when needed.
+///
+/// The token path is resolved once: its directory is opened, checked (it must be this
+/// user's and not writable by others), and the lock, the re-read and the write all happen
+/// relative to it, so a symlink swapped in while we wait is never followed.
 #[allow(clippy::too_many_lines)] // one linear recipe: read, decide, lock, re-read, refresh, write
 pub fn ensure(
     ctx: &Ctx<'_>,
@@ -188,6 +266,7 @@ pub fn ensure(
 ) -> Result<Session> {
     let path = token_path(p)?.to_owned();
     let (token, claims) = read_token(&path, &p.name)?;
+    check_min_valid(p, &claims, mode)?;
     let decide = |c: &Claims| match mode {
         Mode::IfNeeded { window, min_valid } => token::decide(ctx.env.now(), c, window, min_valid),
         Mode::Force { .. } => {
@@ -212,12 +291,10 @@ pub fn ensure(
         Decision::NeedsLogin => return Err(ended(&claims)),
         Decision::RefreshOptional | Decision::RefreshRequired => {}
     }
+    let still_valid = |c: &Claims| c.exp.duration_since(ctx.env.now()) >= mode.min_valid();
     // A proactive refresh may fail: the current token is still good for `min_valid`.
-    let optional = |c: &Claims| {
-        !matches!(mode, Mode::Force { .. })
-            && c.exp.duration_since(ctx.env.now()) >= mode.min_valid()
-    };
-    let fallback = |e: Error, token: Secret<String>, claims: Claims| -> Result<Session> {
+    let optional = |c: &Claims| !matches!(mode, Mode::Force { .. }) && still_valid(c);
+    let fallback = |e: Error, path: PathBuf, token: Secret<String>, claims: Claims| {
         if !optional(&claims) {
             return Err(e);
         }
@@ -225,27 +302,50 @@ pub fn ensure(
             "{e} (the current token is still valid until {})",
             expiry_text(claims.exp)
         );
-        let mut s = Session::new(path.clone(), token, claims);
+        let mut s = Session::new(path, token, claims);
         s.warning = Some(Warning::RefreshFailed(text));
         Ok(s)
     };
-    let timeout = Duration::from_secs(lock_timeout.as_secs().max(0).unsigned_abs());
-    let _lock = match store::lock(&path, timeout) {
+    let pinned = store::Pinned::new(&path).map_err(|e| {
+        Error::Config(format!(
+            "cannot open the directory of token file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let path = pinned.path();
+    pinned
+        .check_private()
+        .map_err(|why| Error::Config(format!("refusing to refresh profile '{}': {why}", p.name)))?;
+    let timeout = crate::duration::to_std(lock_timeout);
+    let _lock = match pinned.lock(timeout) {
         Ok(l) => l,
-        Err(e) => return fallback(e, token, claims),
+        Err(e) => return fallback(e, path, token, claims),
     };
     // Another process may have refreshed while we waited.
-    let (token, claims) = read_token(&path, &p.name)?;
-    match decide(&claims) {
+    let first = token;
+    let (token, claims) = read_pinned(&pinned, &p.name)?;
+    let refreshed_meanwhile = token.expose() != first.expose();
+    drop(first);
+    let decision = if refreshed_meanwhile && matches!(mode, Mode::Force { .. }) {
+        // `refresh` asked for a new token, and one just arrived: one request for many callers.
+        if still_valid(&claims) {
+            Decision::Fresh
+        } else {
+            decide(&claims)
+        }
+    } else {
+        decide(&claims)
+    };
+    match decision {
         Decision::Fresh => return Ok(Session::new(path, token, claims)),
         Decision::NeedsLogin => return Err(ended(&claims)),
         Decision::RefreshOptional | Decision::RefreshRequired => {}
     }
     let (new_token, new_claims) = match refresh_once(ctx, p, &token, &claims) {
         Ok(t) => t,
-        Err(e) => return fallback(e, token, claims),
+        Err(e) => return fallback(e, path, token, claims),
     };
-    if new_claims.exp <= claims.exp {
+    if token::not_extended(&claims, &new_claims) {
         // Sessions from `--no-browser` (GenerateUpst) cannot be extended: never loop on them.
         let e = Error::needs_login(
             &p.name,
@@ -254,20 +354,21 @@ pub fn ensure(
                 expiry_text(claims.exp)
             ),
         );
-        let still_valid = claims.exp.duration_since(ctx.env.now()) >= mode.min_valid();
-        if !still_valid {
+        if !still_valid(&claims) {
             return Err(e);
         }
         let mut s = Session::new(path, token, claims);
         s.warning = Some(Warning::NotExtended(e.to_string()));
         return Ok(s);
     }
-    store::write_atomic(&path, new_token.expose().as_bytes()).map_err(|e| {
-        Error::Other(format!(
-            "cannot write token file {} (it is unchanged): {e}",
-            path.display()
-        ))
-    })?;
+    pinned
+        .write_atomic(new_token.expose().as_bytes())
+        .map_err(|e| {
+            Error::Other(format!(
+                "cannot write token file {} (it is unchanged): {e}",
+                path.display()
+            ))
+        })?;
     let mut s = Session::new(path, new_token, new_claims);
     s.refreshed = true;
     Ok(s)
@@ -349,7 +450,8 @@ pub fn auth_base(ctx: &Ctx<'_>, p: &Profile) -> Result<String> {
     }
 }
 
-/// The network step: load the key, sign, send, check the reply is a token.
+/// The network step: load the key, sign, send, check the reply is a well-formed token
+/// bound to this session's key (anything else must not replace the token file).
 fn refresh_once(
     ctx: &Ctx<'_>,
     p: &Profile,
@@ -361,25 +463,30 @@ fn refresh_once(
     let settings = http::Settings::from_env(ctx.global.cert_bundle.clone(), ctx.env);
     let total = http::total_deadline(ctx.env);
     let new = refresh::refresh(&settings, &url, &k, token, &p.name, ctx.env, total)?;
-    let claims = token::decode(new.expose()).map_err(|e| {
+    let unusable = |why: &dyn std::fmt::Display| {
         Error::Service(format!(
-            "refreshing profile '{}' at {url}: the reply token is unusable ({e}); try again",
+            "refreshing profile '{}' at {url}: the reply token is unusable ({why}); the token file is unchanged; try again",
             p.name
         ))
-    })?;
+    };
+    if new.expose().len() as u64 > store::MAX_TOKEN {
+        return Err(unusable(&"it is larger than 64 KiB"));
+    }
+    let claims = token::decode_issued(new.expose()).map_err(|e| unusable(&e))?;
+    if let Some(jwk) = &claims.jwk
+        && !key::matches_jwk(&k, &jwk.n, &jwk.e)
+    {
+        return Err(unusable(
+            &"it is bound to a different key than the session's",
+        ));
+    }
     Ok((new, claims))
 }
 
-/// `regions-config.json`, `OCI_REGION_METADATA` and `OCI_DEFAULT_REALM`, read only when a
-/// region must be resolved.
+/// See [`region::sources`].
 #[must_use]
 pub fn region_sources(env: &dyn Env) -> region::Sources {
-    region::Sources {
-        regions_config: std::fs::read_to_string(config::home_path(env, ".oci/regions-config.json"))
-            .ok(),
-        region_metadata: env.var("OCI_REGION_METADATA"),
-        default_realm: env.var("OCI_DEFAULT_REALM"),
-    }
+    region::sources(env)
 }
 
 #[must_use]
@@ -434,22 +541,27 @@ pub fn check_api_key_profile(p: &Profile) -> Result<()> {
     require_key_file(p).map(|_| ())
 }
 
-fn render(ctx: &Ctx<'_>, v: &View<'_>) -> String {
-    match ctx.global.output {
+fn render(format: Option<crate::cli::Format>, v: &View<'_>) -> String {
+    match format {
         Some(crate::cli::Format::Text) => output::text::render(v, None),
         _ => output::json::render(v),
     }
 }
 
 /// `oci-token get` and `oci-token refresh`.
-pub fn get(ctx: &Ctx<'_>, mode: Mode, lock_timeout: SignedDuration) -> Result<()> {
+pub fn get(
+    ctx: &Ctx<'_>,
+    mode: Mode,
+    lock_timeout: SignedDuration,
+    format: Option<crate::cli::Format>,
+) -> Result<()> {
     let p = ctx.profile()?;
     if p.security_token_file.is_none() {
         check_api_key_profile(&p)?;
         if matches!(mode, Mode::Force { .. }) {
             token_path(&p)?;
         }
-        return emit(&render(ctx, &view(&p, None, ctx.env.now())));
+        return emit(&render(format, &view(&p, None, ctx.env.now())));
     }
     require_key_file(&p)?;
     let s = ensure(ctx, &p, mode, lock_timeout)?;
@@ -463,11 +575,11 @@ pub fn get(ctx: &Ctx<'_>, mode: Mode, lock_timeout: SignedDuration) -> Result<()
             expiry_text(s.claims.exp)
         ));
     }
-    emit(&render(ctx, &view(&p, Some(&s), ctx.env.now())))
+    emit(&render(format, &view(&p, Some(&s), ctx.env.now())))
 }
 
 /// `oci-token validate`: no network, no lock, no writes. Exit 0 when valid, 4 when not.
-pub fn validate(ctx: &Ctx<'_>) -> Result<()> {
+pub fn validate(ctx: &Ctx<'_>, format: Option<crate::cli::Format>) -> Result<()> {
     let p = ctx.profile()?;
     let path = token_path(&p)?.to_owned();
     let (token, claims) = read_token(&path, &p.name)?;
@@ -477,7 +589,7 @@ pub fn validate(ctx: &Ctx<'_>) -> Result<()> {
     let valid = now < claims.exp && !session_over;
     let s = Session::new(path, token, claims);
     let v = view(&p, Some(&s), now);
-    match ctx.global.output {
+    match format {
         Some(crate::cli::Format::Json) => emit(&output::json::render_validate(&v, valid))?,
         Some(crate::cli::Format::Text) => emit(&output::text::render(&v, Some(valid)))?,
         None => {}

@@ -30,6 +30,12 @@ pub fn run(ctx: &Ctx<'_>, args: &SetupKeyArgs) -> Result<()> {
         }
     }
     check_profile_name(&args.profile_name)?;
+    check_profile_name(&args.key_name).map_err(|_| {
+        Error::Config(format!(
+            "--key-name '{}' must be a plain file name (ASCII letters, digits, '.', '_', '-', '@')",
+            args.key_name.escape_debug()
+        ))
+    })?;
     let region = config::profile::region_override(ctx.global.region.as_deref(), ctx.env)
         .ok_or_else(|| Error::Config("setup-key needs --region".into()))?;
     let region = known_region(&region, ctx.env)?;
@@ -45,12 +51,16 @@ pub fn run(ctx: &Ctx<'_>, args: &SetupKeyArgs) -> Result<()> {
             private.display()
         )));
     }
+    // Read (and so check) the config before anything is written.
+    let existing = if config_path.exists() {
+        Some(config::profile::read_config(&config_path)?)
+    } else {
+        None
+    };
     if !args.force
-        && config_path.exists()
-        && config::profile::read_config(&config_path)?
-            .sections
-            .iter()
-            .any(|s| s.name == args.profile_name)
+        && existing
+            .as_ref()
+            .is_some_and(|c| c.sections.iter().any(|s| s.name == args.profile_name))
     {
         return Err(Error::Config(format!(
             "{} already has a profile '{}'; pass --force to replace it",
@@ -60,7 +70,7 @@ pub fn run(ctx: &Ctx<'_>, args: &SetupKeyArgs) -> Result<()> {
     }
     let passphrase = match &args.passphrase_file {
         Some(f) => {
-            let text = std::fs::read_to_string(f).map_err(|e| {
+            let text = crate::store::read_text(f, crate::store::MAX_KEY).map_err(|e| {
                 Error::Config(format!(
                     "cannot read the passphrase file {}: {e}",
                     f.display()
@@ -78,6 +88,10 @@ pub fn run(ctx: &Ctx<'_>, args: &SetupKeyArgs) -> Result<()> {
         None => None,
     };
     let k = keygen::generate(passphrase.as_ref())?;
+    let mut undo = crate::store::Rollback::default();
+    undo.will_create_dir(&dir);
+    undo.will_create_file(&private);
+    undo.will_create_file(&dir.join(format!("{}_public.pem", args.key_name)));
     let (private, public) = keygen::write_pair(&dir, &args.key_name, &k)?;
     let fingerprint = key::fingerprint(&k.key);
     let entries = [
@@ -88,6 +102,7 @@ pub fn run(ctx: &Ctx<'_>, args: &SetupKeyArgs) -> Result<()> {
         ("region", region),
     ];
     edit::upsert_profile(&config_path, &args.profile_name, &entries, args.force)?;
+    undo.commit();
     let json = serde_json::json!({
         "profile": args.profile_name,
         "config_file": config_path.display().to_string(),

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::sha2::{Digest as _, Sha256};
 
-use crate::key::SigningKey;
+use crate::key::{SignError, SigningKey};
 
 /// `x-content-sha256` of an empty body.
 pub const EMPTY_BODY_SHA256: &str = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
@@ -98,21 +98,19 @@ pub fn authorization(header_list: &str, key_id: &str, signature_b64: &str) -> St
 }
 
 /// RSASSA-PKCS1-v1_5 / SHA-256 over `data`, standard base64.
-#[must_use]
-pub fn rsa_sha256(key: &SigningKey, data: &[u8]) -> String {
-    STANDARD.encode(key.sign_sha256(data))
+pub fn rsa_sha256(key: &SigningKey, data: &[u8]) -> Result<String, SignError> {
+    Ok(STANDARD.encode(key.sign_sha256(data)?))
 }
 
 /// Signs `req` with `key` under `key_id` (`ST$<token>` or `tenancy/user/fingerprint`).
-#[must_use]
-pub fn sign(key: &SigningKey, key_id: &str, req: &Request<'_>) -> Signed {
+pub fn sign(key: &SigningKey, key_id: &str, req: &Request<'_>) -> Result<Signed, SignError> {
     let (mut headers, list, signing_string) = signing_string(req);
-    let signature = rsa_sha256(key, signing_string.as_bytes());
+    let signature = rsa_sha256(key, signing_string.as_bytes())?;
     headers.push(("authorization", authorization(list, key_id, &signature)));
-    Signed {
+    Ok(Signed {
         headers,
         signing_string,
-    }
+    })
 }
 
 /// Splits `https://host[:port]/path?query` into (authority, target); the target is `/`

@@ -1,11 +1,273 @@
-//! Files: the sidecar lock and the atomic, private write.
+//! Files: bounded reads of regular files only, the sidecar lock with a deadline, and atomic,
+//! private writes.
+//!
+//! Everything here treats the file system as shared with other users: a path may be a FIFO
+//! (reading it would block forever), a device (`/dev/zero` never ends), a 1 GiB file, or a
+//! symlink planted while we wait for a lock. Reads therefore open without blocking, check
+//! the file type and size on the open descriptor, and read at most a cap. Token writes go
+//! through a [`Pinned`] file: its directory is opened once, and the lock, the re-read and the
+//! rename all happen relative to that descriptor, never through a path resolved later.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write as _;
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io::{Read as _, Write as _};
+use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use rustix::fs::{AtFlags, Mode, OFlags};
+
 use crate::error::{Error, Result};
+
+/// Size caps of the files `oci-token` reads. A real token is 2-4 KiB, a key 2-3 KiB.
+pub const MAX_TOKEN: u64 = 64 << 10;
+pub const MAX_KEY: u64 = 1 << 20;
+/// A config with 10,000 profiles is about 3 MiB.
+pub const MAX_CONFIG: u64 = 16 << 20;
+pub const MAX_SMALL: u64 = 4 << 20;
+
+fn not_regular(m: &std::fs::Metadata) -> std::io::Error {
+    let ft = m.file_type();
+    let what = if ft.is_dir() {
+        "a directory"
+    } else if std::os::unix::fs::FileTypeExt::is_fifo(&ft) {
+        "a FIFO"
+    } else if std::os::unix::fs::FileTypeExt::is_char_device(&ft)
+        || std::os::unix::fs::FileTypeExt::is_block_device(&ft)
+    {
+        "a device"
+    } else if std::os::unix::fs::FileTypeExt::is_socket(&ft) {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("it is {what}, not a regular file"),
+    )
+}
+
+fn too_large(max: u64) -> std::io::Error {
+    let (n, unit) = if max >= 1 << 20 {
+        (max >> 20, "MiB")
+    } else {
+        (max >> 10, "KiB")
+    };
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("it is larger than {n} {unit}"),
+    )
+}
+
+/// Reads an opened file: a regular file of at most `max` bytes, else an error.
+fn read_opened(file: File, max: u64) -> std::io::Result<Vec<u8>> {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(&meta));
+    }
+    if meta.len() > max {
+        return Err(too_large(max));
+    }
+    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(max + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Err(too_large(max));
+    }
+    Ok(buf)
+}
+
+const READ_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::NONBLOCK)
+    .union(OFlags::NOCTTY)
+    .union(OFlags::CLOEXEC);
+
+/// Reads `path` (symlinks followed) if it is a regular file of at most `max` bytes. A FIFO,
+/// device, socket or directory is refused without blocking; so is a larger file.
+pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let fd = rustix::fs::open(path, READ_FLAGS, Mode::empty())?;
+    read_opened(File::from(fd), max)
+}
+
+/// [`read_regular`] as UTF-8 text.
+pub fn read_text(path: &Path, max: u64) -> std::io::Result<String> {
+    String::from_utf8(read_regular(path, max)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
+/// Whether `path` exists as a regular file (after symlinks).
+#[must_use]
+pub fn is_regular(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// Why a file or directory that holds credentials is unsafe: owned by another user (root
+/// excepted) or writable by group or others. `None` when it is fine.
+#[must_use]
+pub fn unsafe_owner_or_mode(m: &std::fs::Metadata) -> Option<String> {
+    let me = rustix::process::geteuid().as_raw();
+    if m.uid() != me && m.uid() != 0 {
+        return Some(format!("it belongs to another user (uid {})", m.uid()));
+    }
+    if m.mode() & 0o022 != 0 {
+        return Some(format!(
+            "group or others can write it (mode {:o})",
+            m.mode() & 0o7777
+        ));
+    }
+    None
+}
+
+/// A file named once: its directory is opened when this is made, and everything afterwards
+/// (read, lock, write) happens relative to that directory, so a symlink or directory swapped
+/// in later by someone who can write there is never followed.
+#[derive(Debug)]
+pub struct Pinned {
+    dir: File,
+    dir_path: PathBuf,
+    name: OsString,
+}
+
+impl Pinned {
+    /// Resolves a symlinked `path` to its target once (a rename must replace the file, not
+    /// the link) and opens its directory.
+    pub fn new(path: &Path) -> std::io::Result<Self> {
+        let target = write_target(path);
+        let name = target
+            .file_name()
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the path has no file name",
+                )
+            })?
+            .to_os_string();
+        let dir_path = target
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        let fd = rustix::fs::open(
+            &dir_path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Pinned {
+            dir: File::from(fd),
+            dir_path,
+            name,
+        })
+    }
+
+    /// The file's path, for messages.
+    #[must_use]
+    pub fn path(&self) -> PathBuf {
+        self.dir_path.join(&self.name)
+    }
+
+    fn sibling(&self, prefix: &str, suffix: &str) -> OsString {
+        let mut s = OsString::from(prefix);
+        s.push(&self.name);
+        s.push(suffix);
+        s
+    }
+
+    /// The sidecar lock's path.
+    #[must_use]
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir_path.join(self.sibling("", ".lock"))
+    }
+
+    /// The directory must belong to this user (or root) and not be writable by others, as
+    /// ssh demands of `~/.ssh`: otherwise another user could replace the token under us.
+    pub fn check_private(&self) -> std::result::Result<(), String> {
+        let m = self.dir.metadata().map_err(|e| e.to_string())?;
+        match unsafe_owner_or_mode(&m) {
+            Some(why) => Err(format!(
+                "the directory {} is unsafe: {why}; run `chmod 700 {}`",
+                self.dir_path.display(),
+                self.dir_path.display()
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Reads the file without following a symlink at its name.
+    pub fn read(&self, max: u64) -> std::io::Result<Vec<u8>> {
+        let fd = rustix::fs::openat(
+            &self.dir,
+            self.name.as_os_str(),
+            READ_FLAGS | OFlags::NOFOLLOW,
+            Mode::empty(),
+        )
+        .map_err(|e| {
+            if e == rustix::io::Errno::LOOP {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "it was replaced by a symlink",
+                )
+            } else {
+                e.into()
+            }
+        })?;
+        read_opened(File::from(fd), max)
+    }
+
+    /// Takes the exclusive sidecar lock (`<name>.lock`, mode 0600, never a symlink), waiting
+    /// at most `timeout` in a blocking (queued, fair) `flock`; past it, exit 5.
+    pub fn lock(&self, timeout: Duration) -> Result<Lock> {
+        let lock_name = self.sibling("", ".lock");
+        let path = self.dir_path.join(&lock_name);
+        let fd = rustix::fs::openat(
+            &self.dir,
+            lock_name.as_os_str(),
+            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| Error::Other(format!("cannot open the lock file {}: {e}", path.display())))?;
+        lock_file(File::from(fd), &path, timeout)
+    }
+
+    /// Replaces the file atomically, relative to the pinned directory: a 0600 temp file with
+    /// a fixed name (`.<name>.oci-token.tmp`; a stale one left by a killed writer is removed
+    /// first), written, synced, renamed over the name, then the directory synced. Call with
+    /// the lock held. On any error the file is untouched and no temp file remains.
+    pub fn write_atomic(&self, data: &[u8]) -> std::io::Result<()> {
+        let tmp = self.sibling(".", ".oci-token.tmp");
+        match rustix::fs::unlinkat(&self.dir, tmp.as_os_str(), AtFlags::empty()) {
+            Ok(()) | Err(rustix::io::Errno::NOENT) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let fd = rustix::fs::openat(
+            &self.dir,
+            tmp.as_os_str(),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )?;
+        let mut f = File::from(fd);
+        let result = (|| {
+            rustix::fs::fchmod(&f, Mode::from_raw_mode(0o600))?;
+            f.write_all(data)?;
+            f.sync_all()?;
+            rustix::fs::renameat(&self.dir, tmp.as_os_str(), &self.dir, self.name.as_os_str())?;
+            rustix::fs::fsync(&self.dir)?;
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = rustix::fs::unlinkat(&self.dir, tmp.as_os_str(), AtFlags::empty());
+        }
+        result
+    }
+}
+
+/// Whether a directory entry is one of our temp files (for tests and cleanup reports).
+#[must_use]
+pub fn is_temp_name(name: &OsStr) -> bool {
+    let b = name.as_bytes();
+    b.starts_with(b".")
+        && (b.ends_with(b".oci-token.tmp") || b.ends_with(b".tmp") && b.starts_with(b".oci-token."))
+}
 
 /// The path a write must replace: a symlinked token path resolves to its target, so the
 /// rename replaces the file and not the link.
@@ -37,36 +299,114 @@ pub struct Lock {
     _file: File,
 }
 
-/// Takes the sidecar lock of `token`, polling until `timeout` has passed (exit 5 then).
+/// Takes the lock of an opened lock file within `timeout`. Uncontended, one `flock` call;
+/// contended, a blocking `flock` on a helper thread, so waiters queue in the kernel and wake
+/// the moment the holder lets go (polling starves waiters: a process that unlocks and locks
+/// again wins every race against sleepers). If the deadline passes first, the helper keeps
+/// waiting and, when it gets the lock, finds nobody to hand it to and drops it at once.
+fn lock_file(file: File, path: &Path, timeout: Duration) -> Result<Lock> {
+    match file.try_lock() {
+        Ok(()) => return Ok(Lock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => {}
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(Error::Other(format!("cannot lock {}: {e}", path.display())));
+        }
+    }
+    let timed_out = || {
+        Error::Service(format!(
+            "timed out after {}s waiting for the lock {} (another oci-token is refreshing); try again",
+            timeout.as_secs(),
+            path.display()
+        ))
+    };
+    if timeout.is_zero() {
+        return Err(timed_out());
+    }
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("oci-token-lock".into())
+        .spawn(move || {
+            let r = file.lock().map(|()| file);
+            // If the waiter gave up, this send fails and the file (and lock) is dropped.
+            let _ = tx.send(r);
+        });
+    if let Err(e) = spawned {
+        return Err(Error::Other(format!(
+            "cannot wait for {}: {e}",
+            path.display()
+        )));
+    }
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(file)) => Ok(Lock { _file: file }),
+        Ok(Err(e)) => Err(Error::Other(format!("cannot lock {}: {e}", path.display()))),
+        Err(_) => Err(timed_out()),
+    }
+}
+
+/// Takes the sidecar lock of `token` (resolved once), waiting at most `timeout`.
 pub fn lock(token: &Path, timeout: Duration) -> Result<Lock> {
-    let path = lock_path(token);
-    let mut opts = OpenOptions::new();
-    opts.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let file = opts
-        .open(&path)
-        .map_err(|e| Error::Other(format!("cannot open the lock file {}: {e}", path.display())))?;
-    let deadline = Instant::now() + timeout;
-    let mut pause = Duration::from_millis(5);
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(Lock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => {}
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(Error::Other(format!("cannot lock {}: {e}", path.display())));
+    let pinned = Pinned::new(token).map_err(|e| {
+        Error::Other(format!(
+            "cannot open the directory of {}: {e}",
+            token.display()
+        ))
+    })?;
+    pinned.lock(timeout)
+}
+
+/// An `Instant` `d` from now, saturating instead of overflowing.
+#[must_use]
+pub fn deadline_after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
+}
+
+/// Undoes a multi-file write that failed part-way: removes the files and directories it was
+/// told it created, unless [`Rollback::commit`] was called. A retry then starts clean
+/// instead of finding "already exists".
+#[derive(Debug, Default)]
+pub struct Rollback {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+    done: bool,
+}
+
+impl Rollback {
+    /// Remembers `path` if it does not exist yet (call before creating it).
+    pub fn will_create_file(&mut self, path: &Path) {
+        if std::fs::symlink_metadata(path).is_err() {
+            self.files.push(path.to_owned());
+        }
+    }
+
+    /// Remembers `dir` if it does not exist yet (call before creating it).
+    pub fn will_create_dir(&mut self, dir: &Path) {
+        if std::fs::symlink_metadata(dir).is_err() {
+            self.dirs.push(dir.to_owned());
+        }
+    }
+
+    /// Everything was written: keep it.
+    pub fn commit(mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for Rollback {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        for f in &self.files {
+            let _ = std::fs::remove_file(f);
+        }
+        for d in self.dirs.iter().rev() {
+            // Only what this run created: a real directory, never a link's target.
+            if std::fs::symlink_metadata(d).is_ok_and(|m| m.is_dir()) {
+                let _ = std::fs::remove_dir_all(d);
             }
         }
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(Error::Service(format!(
-                "timed out after {}s waiting for the lock {} (another oci-token is refreshing); try again",
-                timeout.as_secs(),
-                path.display()
-            )));
-        }
-        std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(100));
     }
 }
 
@@ -77,7 +417,6 @@ pub fn create_private_dir(dir: &Path) -> crate::error::Result<()> {
     }
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
-    #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
     b.create(dir).map_err(|e| {
         crate::error::Error::Other(format!("cannot create directory {}: {e}", dir.display()))
@@ -86,7 +425,8 @@ pub fn create_private_dir(dir: &Path) -> crate::error::Result<()> {
 
 /// Replaces `path` atomically: a 0600 temp file in the same directory, written, synced,
 /// renamed over the target, then the directory synced. Readers see the old or the new
-/// content, never a part; on any error the target is untouched.
+/// content, never a part; on any error the target is untouched and the temp file removed.
+/// For files written without a lock (config, keys, archives): the temp name is random.
 pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let target = write_target(path);
     let dir = target
@@ -96,8 +436,8 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".oci-token.")
         .suffix(".tmp")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
         .tempfile_in(dir)?;
-    #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         tmp.as_file()
@@ -106,7 +446,6 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     tmp.write_all(data)?;
     tmp.as_file().sync_all()?;
     tmp.persist(&target).map_err(|e| e.error)?;
-    #[cfg(unix)]
     File::open(dir)?.sync_all()?;
     Ok(())
 }
@@ -122,7 +461,6 @@ mod tests {
         std::fs::write(&p, "old").unwrap();
         write_atomic(&p, b"new").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
-        #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
             assert_eq!(
@@ -137,7 +475,6 @@ mod tests {
         );
     }
 
-    #[cfg(unix)]
     #[test]
     fn symlink_target_is_replaced_not_the_link() {
         let d = tempfile::tempdir().unwrap();
@@ -157,6 +494,78 @@ mod tests {
             lock_path(&link),
             d.path().canonicalize().unwrap().join("real.lock")
         );
+        let pinned = Pinned::new(&link).unwrap();
+        pinned.write_atomic(b"newer").unwrap();
+        assert_eq!(std::fs::read(&real).unwrap(), b"newer");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    #[test]
+    fn pinned_write_ignores_a_symlink_swapped_in_later() {
+        let d = tempfile::tempdir().unwrap();
+        let token = d.path().join("token");
+        std::fs::write(&token, "old").unwrap();
+        let victim = d.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let pinned = Pinned::new(&token).unwrap();
+        // Someone replaces the token with a symlink while we wait for the lock.
+        std::fs::remove_file(&token).unwrap();
+        std::os::unix::fs::symlink(&victim, &token).unwrap();
+        assert!(
+            pinned.read(MAX_TOKEN).is_err(),
+            "a swapped-in symlink is not read"
+        );
+        pinned.write_atomic(b"new").unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(std::fs::read(&token).unwrap(), b"new");
+        assert!(
+            !std::fs::symlink_metadata(&token)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    #[test]
+    fn stale_temp_is_replaced_and_none_remains() {
+        let d = tempfile::tempdir().unwrap();
+        let token = d.path().join("token");
+        std::fs::write(&token, "old").unwrap();
+        std::fs::write(d.path().join(".token.oci-token.tmp"), "half").unwrap();
+        Pinned::new(&token).unwrap().write_atomic(b"new").unwrap();
+        let names: Vec<_> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![OsString::from("token")]);
+    }
+
+    #[test]
+    fn fifo_device_and_large_files_are_refused_without_blocking() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("fifo");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let e = read_regular(&fifo, MAX_TOKEN).unwrap_err();
+        assert!(e.to_string().contains("FIFO"), "{e}");
+        let e = read_regular(Path::new("/dev/zero"), MAX_TOKEN).unwrap_err();
+        assert!(e.to_string().contains("device"), "{e}");
+        let big = d.path().join("big");
+        std::fs::write(&big, vec![b'a'; 70 << 10]).unwrap();
+        let e = read_regular(&big, MAX_TOKEN).unwrap_err();
+        assert!(e.to_string().contains("larger than 64 KiB"), "{e}");
+        assert!(read_regular(d.path(), MAX_TOKEN).is_err());
     }
 
     #[test]
@@ -166,5 +575,30 @@ mod tests {
         let _held = lock(&p, Duration::from_secs(1)).unwrap();
         let e = lock(&p, Duration::from_millis(50)).unwrap_err();
         assert_eq!(e.exit_code(), 5);
+        let e = lock(&p, Duration::ZERO).unwrap_err();
+        assert_eq!(e.exit_code(), 5);
+    }
+
+    #[test]
+    fn a_waiter_gets_the_lock_as_soon_as_it_is_released() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("token");
+        let held = lock(&p, Duration::from_secs(1)).unwrap();
+        let p2 = p.clone();
+        let waiter = std::thread::spawn(move || {
+            let t = Instant::now();
+            let _l = lock(&p2, Duration::from_secs(10)).unwrap();
+            t.elapsed()
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        drop(held);
+        let elapsed = waiter.join().unwrap();
+        assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+        // A waiter that gave up does not keep the lock.
+        let held = lock(&p, Duration::from_secs(1)).unwrap();
+        assert!(lock(&p, Duration::from_millis(20)).is_err());
+        drop(held);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(lock(&p, Duration::from_millis(500)).is_ok());
     }
 }

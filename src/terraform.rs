@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx<'_>, args: &TerraformArgs) -> Result<()> {
         global.region = Some(r.clone());
     }
     let min_valid = match q.get("min_valid") {
-        Some(m) => crate::cli::parse_duration(m)
+        Some(m) => crate::duration::parse_min_valid(m)
             .map_err(|e| Error::Config(format!("query min_valid: {e}")))?,
         None => args.refresh.min_valid,
     };

@@ -53,18 +53,34 @@ struct RawClaims {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenError {
     Empty,
+    /// Bytes no JWT has (NUL, control characters, non-ASCII): a binary or garbled file.
+    Binary,
+    /// Text that is not three base64url parts (white space, junk after the token, …).
     NotJwt,
     BadPayload,
     NoExp,
+    /// The header is not a JSON object with an `alg`, or the signature part is empty.
+    BadHeaderOrSignature,
+    /// No `jwk` claim: the token is not bound to a key.
+    NoJwk,
 }
 
 impl std::fmt::Display for TokenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            TokenError::Empty => "the token file is empty",
-            TokenError::NotJwt => "the token file does not hold a JWT (three base64url parts)",
+            TokenError::Empty => "the token is empty",
+            TokenError::Binary => {
+                "the token holds binary data or control characters, not a JWT (was a key or another file written there?)"
+            }
+            TokenError::NotJwt => {
+                "the token is not a JWT (three base64url parts with nothing before or after)"
+            }
             TokenError::BadPayload => "the token's claims are not valid JSON",
             TokenError::NoExp => "the token has no valid 'exp' claim",
+            TokenError::BadHeaderOrSignature => {
+                "the token's header is not a JSON object with 'alg', or its signature is empty"
+            }
+            TokenError::NoJwk => "the token carries no 'jwk' (it is not bound to a key)",
         })
     }
 }
@@ -80,6 +96,18 @@ pub fn trim_file(text: &str) -> &str {
 pub fn decode(token: &str) -> Result<Claims, TokenError> {
     if token.trim().is_empty() {
         return Err(TokenError::Empty);
+    }
+    if token
+        .bytes()
+        .any(|b| !b.is_ascii() || (b.is_ascii_control() && !b" \t\r\n".contains(&b)))
+    {
+        return Err(TokenError::Binary);
+    }
+    if !token
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'='))
+    {
+        return Err(TokenError::NotJwt);
     }
     let mut parts = token.split('.');
     let (Some(_), Some(payload), Some(_), None) =
@@ -109,6 +137,60 @@ pub fn decode(token: &str) -> Result<Claims, TokenError> {
         sess_exp: raw.sess_exp.as_ref().and_then(to_timestamp),
         jwk,
     })
+}
+
+/// Decodes a token a service returned, before it may replace the one on disk: everything
+/// [`decode`] checks, plus a JSON header with `alg`, a non-empty base64url signature and a
+/// `jwk` (which the caller compares with the session key).
+pub fn decode_issued(token: &str) -> Result<Claims, TokenError> {
+    let claims = decode(token)?;
+    let mut parts = token.split('.');
+    let (Some(header), Some(_), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(TokenError::NotJwt);
+    };
+    let header_ok = URL_SAFE_NO_PAD
+        .decode(header.trim_end_matches('='))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|v| v.get("alg").is_some_and(serde_json::Value::is_string));
+    let sig_ok = !sig.is_empty()
+        && URL_SAFE_NO_PAD
+            .decode(sig.trim_end_matches('='))
+            .is_ok_and(|b| !b.is_empty());
+    if !header_ok || !sig_ok {
+        return Err(TokenError::BadHeaderOrSignature);
+    }
+    if claims.jwk.is_none() {
+        return Err(TokenError::NoJwk);
+    }
+    Ok(claims)
+}
+
+/// The token's lifetime (`exp - iat`), when it says when it was issued.
+#[must_use]
+pub fn lifetime(c: &Claims) -> Option<SignedDuration> {
+    let life = c.exp.duration_since(c.iat?);
+    life.is_positive().then_some(life)
+}
+
+/// The refresh window actually used: `window`, but at most half the token's lifetime, so a
+/// token shorter than the window (90 s against 15 min) is refreshed about once per
+/// half-life instead of on every call.
+#[must_use]
+pub fn effective_window(c: &Claims, window: SignedDuration) -> SignedDuration {
+    match lifetime(c) {
+        Some(life) => window.min(life / 2),
+        None => window,
+    }
+}
+
+/// Whether a refresh failed to extend the session: `exp` did not move (`GenerateUpst`
+/// sessions). Two refreshes within one second give the same `iat` and `exp`; that is a
+/// session extended twice, not one that cannot be.
+#[must_use]
+pub fn not_extended(old: &Claims, new: &Claims) -> bool {
+    let same_second = new.iat.is_some() && new.iat == old.iat && new.exp == old.exp;
+    new.exp <= old.exp && !same_second
 }
 
 #[allow(clippy::cast_possible_truncation)]
@@ -177,7 +259,8 @@ pub enum Decision {
 
 /// The refresh policy, in order: `NeedsLogin` once `sess_exp` has passed; `RefreshRequired`
 /// if less than `min_valid` is left before `exp` (an `exp` already passed included: the
-/// service decides); `RefreshOptional` inside the `window`; otherwise `Fresh`.
+/// service decides); `RefreshOptional` inside the window (at most half the token's life,
+/// see [`effective_window`]); otherwise `Fresh`.
 #[must_use]
 pub fn decide(
     now: Timestamp,
@@ -189,6 +272,7 @@ pub fn decide(
         return Decision::NeedsLogin;
     }
     let left = c.exp.duration_since(now);
+    let window = effective_window(c, window);
     if left < min_valid {
         Decision::RefreshRequired
     } else if left < window {
@@ -303,5 +387,88 @@ mod tests {
                 "exp {exp} sess {sess:?}"
             );
         }
+    }
+
+    #[test]
+    fn strict_text() {
+        let good = jwt(r#"{"exp":100}"#, false);
+        assert!(decode(&good).is_ok());
+        assert_eq!(decode(&format!(" {good}")), Err(TokenError::NotJwt));
+        assert_eq!(
+            decode(&format!("{good}\nx-header: 1")),
+            Err(TokenError::NotJwt)
+        );
+        assert_eq!(decode(&format!("{good}\0")), Err(TokenError::Binary));
+        assert_eq!(decode("\u{1}\u{2}binary"), Err(TokenError::Binary));
+        assert_eq!(decode(&format!("{good}é")), Err(TokenError::Binary));
+    }
+
+    #[test]
+    fn issued_tokens_need_header_signature_and_jwk() {
+        let claims = r#"{"exp":100,"jwk":{"n":"x","e":"AQAB"}}"#;
+        let ok = jwt(claims, false);
+        assert!(decode_issued(&ok).is_ok());
+        let payload = ok.split('.').nth(1).unwrap();
+        assert_eq!(
+            decode_issued(&format!(
+                "{}.{payload}.",
+                URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256"}"#)
+            )),
+            Err(TokenError::BadHeaderOrSignature)
+        );
+        assert_eq!(
+            decode_issued(&format!("{}.{payload}.c2ln", URL_SAFE_NO_PAD.encode("[1]"))),
+            Err(TokenError::BadHeaderOrSignature)
+        );
+        assert_eq!(
+            decode_issued(&jwt(r#"{"exp":100}"#, false)),
+            Err(TokenError::NoJwk)
+        );
+    }
+
+    fn claims_at(iat: i64, exp: i64) -> Claims {
+        Claims {
+            exp: Timestamp::from_second(exp).unwrap(),
+            iat: Some(Timestamp::from_second(iat).unwrap()),
+            sub: None,
+            tenant: None,
+            sess_exp: None,
+            jwk: None,
+        }
+    }
+
+    #[test]
+    fn short_tokens_get_a_window_of_half_their_life() {
+        let w = SignedDuration::from_mins(15);
+        let m = SignedDuration::from_secs(60);
+        // A 90-second token: the window shrinks to 45 s, so it is fresh right after issue.
+        let c = claims_at(1000, 1090);
+        assert_eq!(effective_window(&c, w), SignedDuration::from_secs(45));
+        let at = |s: i64| Timestamp::from_second(s).unwrap();
+        assert_eq!(
+            decide(at(1000), &c, w, SignedDuration::from_secs(30)),
+            Decision::Fresh
+        );
+        assert_eq!(
+            decide(at(1050), &c, w, SignedDuration::from_secs(30)),
+            Decision::RefreshOptional
+        );
+        assert_eq!(decide(at(1031), &c, w, m), Decision::RefreshRequired);
+        // An hour-long token keeps the whole window.
+        let c = claims_at(0, 3600);
+        assert_eq!(effective_window(&c, w), w);
+        assert_eq!(decide(at(2699), &c, w, m), Decision::Fresh);
+        assert_eq!(decide(at(2701), &c, w, m), Decision::RefreshOptional);
+    }
+
+    #[test]
+    fn extension_is_judged_by_exp_and_iat() {
+        let old = claims_at(1000, 4600);
+        assert!(!not_extended(&old, &claims_at(1500, 5100)));
+        assert!(
+            not_extended(&old, &claims_at(1500, 4600)),
+            "exp did not move"
+        );
+        assert!(!not_extended(&old, &claims_at(1000, 4600)), "same second");
     }
 }

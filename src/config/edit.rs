@@ -41,9 +41,54 @@ pub fn remove_section(text: &str, name: &str) -> Result<(String, bool), ini::Ini
     Ok((out, true))
 }
 
-/// `text` with `[name]` and `key=value` lines appended (after a blank line).
-#[must_use]
-pub fn append_section(text: &str, name: &str, entries: &[(&str, String)]) -> String {
+/// The one profile-name rule of every command that creates, imports, exports or removes a
+/// profile (the oci CLI's `^[A-Za-z0-9._\-@]+$`, not `.` or `..`). The name becomes a
+/// directory under the sessions directory, so nothing else may pass: no `/`, no `..`.
+pub fn check_profile_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "'{}' is not a valid profile name: use ASCII letters, digits, '.', '_', '-' and '@' only (not '.' or '..')",
+            name.escape_debug()
+        )))
+    }
+}
+
+/// A value `oci-token` may write into the config: one line, no control characters, so no
+/// value (from an archive, a service reply or the command line) can add lines of its own.
+fn check_entry(profile: &str, key: &str, value: &str) -> Result<()> {
+    let key_ok = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    let value_ok = !value
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+        && value.trim() == value;
+    if key_ok && value_ok {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "refusing to write {} of profile '{profile}': it holds a line break, a control character or surrounding white space; nothing was written",
+            key.escape_debug()
+        )))
+    }
+}
+
+/// `text` with `[name]` and `key=value` lines appended (after a blank line). Refuses a
+/// name or value that could add lines of its own.
+pub fn append_section(text: &str, name: &str, entries: &[(&str, String)]) -> Result<String> {
+    check_profile_name(name)?;
+    for (k, v) in entries {
+        check_entry(name, k, v)?;
+    }
     let mut out = text.to_owned();
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
@@ -60,7 +105,7 @@ pub fn append_section(text: &str, name: &str, entries: &[(&str, String)]) -> Str
         out.push_str(v);
         out.push('\n');
     }
-    out
+    Ok(out)
 }
 
 /// Reads `path` (an absent file is empty), replaces or adds the profile, writes atomically
@@ -71,7 +116,7 @@ pub fn upsert_profile(
     entries: &[(&str, String)],
     replace: bool,
 ) -> Result<()> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::store::read_text(path, crate::store::MAX_CONFIG) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => {
@@ -93,12 +138,13 @@ pub fn upsert_profile(
             path.display()
         )));
     }
-    write_config(path, &append_section(&rest, name, entries))
+    let new = append_section(&rest, name, entries)?;
+    write_config(path, &new)
 }
 
 /// Removes the profile; `false` when it was not there.
 pub fn delete_profile(path: &Path, name: &str) -> Result<bool> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::store::read_text(path, crate::store::MAX_CONFIG)
         .map_err(|e| Error::Config(format!("cannot read config file {}: {e}", path.display())))?;
     let (rest, existed) = remove_section(&text, name).map_err(|e| {
         Error::Config(format!(
@@ -147,12 +193,45 @@ mod tests {
 
     #[test]
     fn appends_after_a_blank_line() {
-        let out = append_section("[a]\nk=v", "p", &[("region", "r".into())]);
+        let out = append_section("[a]\nk=v", "p", &[("region", "r".into())]).unwrap();
         assert_eq!(out, "[a]\nk=v\n\n[p]\nregion=r\n");
-        assert_eq!(append_section("", "p", &[]), "[p]\n");
+        assert_eq!(append_section("", "p", &[]).unwrap(), "[p]\n");
         let parsed =
-            ini::parse(&append_section(TEXT, "new", &[("key_file", "/k".into())])).unwrap();
+            ini::parse(&append_section(TEXT, "new", &[("key_file", "/k".into())]).unwrap())
+                .unwrap();
         assert_eq!(parsed.get("new", "key_file"), Some("/k"));
         assert_eq!(parsed.get("c", "x"), Some("y"));
+    }
+
+    #[test]
+    fn values_cannot_forge_lines() {
+        for bad in [
+            "x\n[DEFAULT]\nsecurity_token_file=/tmp/t",
+            "x\rsecurity_token_file=/t",
+            "a\u{0}b",
+            "a\u{85}b",
+            "a\u{2028}b",
+            " leading",
+        ] {
+            let e = append_section("", "p", &[("region", bad.into())]).unwrap_err();
+            assert_eq!(e.exit_code(), 3, "{bad:?}");
+        }
+        for bad_name in ["..", "a]b", "x\n[DEFAULT", "/tmp/x", ""] {
+            assert!(append_section("", bad_name, &[]).is_err(), "{bad_name:?}");
+        }
+        assert!(append_section("", "p", &[("Bad-Key", "v".into())]).is_err());
+    }
+
+    #[test]
+    fn profile_names() {
+        for ok in ["DEFAULT", "my-session", "a.b_c@d"] {
+            assert!(check_profile_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", ".", "..", "a/b", "a b", "../x", "é", "../../x", "/tmp/x",
+        ] {
+            let e = check_profile_name(bad).unwrap_err();
+            assert!(e.to_string().contains("ASCII"), "{e}");
+        }
     }
 }

@@ -143,8 +143,9 @@ pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
         let parsed = read_config(&path)?;
         if !parsed.has_section(&name) {
             return Err(Error::Config(format!(
-                "profile '{name}' not found in config file {}; pick another with --profile, or log in with `oci session authenticate --profile-name {name}`",
-                path.display()
+                "profile '{name}' not found in config file {} (it has: {}); pick one with --profile, or log in with `oci-token login --profile-name {name}`",
+                path.display(),
+                profile_list(&parsed)
             )));
         }
         let n = name.clone();
@@ -157,10 +158,19 @@ pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
     let take_path = |env_key: &str, key: &str| {
         path_var(env_key).or_else(|| get(key).map(|p| expand_user(&p, env)))
     };
+    // `iad` means us-ashburn-1: say so in every output (identifiers are left as they are).
+    let region = region_override
+        .or_else(|| get("region"))
+        .or_else(|| var("OCI_REGION"))
+        .map(|r| {
+            if crate::region::is_short_key(&r) {
+                crate::region::region_id(&r, &crate::region::sources(env))
+            } else {
+                r
+            }
+        });
     Ok(Profile {
-        region: region_override
-            .or_else(|| get("region"))
-            .or_else(|| var("OCI_REGION")),
+        region,
         tenancy: take("OCI_CLI_TENANCY", "tenancy"),
         user: take("OCI_CLI_USER", "user"),
         fingerprint: take("OCI_CLI_FINGERPRINT", "fingerprint"),
@@ -172,12 +182,36 @@ pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
     })
 }
 
-/// Reads and parses a config file, with errors that name it.
+/// The profiles of a config, for "not found" messages: at most 10 names, then a count.
+fn profile_list(parsed: &ini::Ini) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    if !parsed.defaults.entries.is_empty() {
+        names.push(ini::DEFAULT_SECTION);
+    }
+    names.extend(parsed.sections.iter().map(|s| s.name.as_str()));
+    if names.is_empty() {
+        return "no profiles".to_owned();
+    }
+    let shown: Vec<String> = names
+        .iter()
+        .take(10)
+        .map(|n| n.escape_debug().to_string())
+        .collect();
+    let mut list = shown.join(", ");
+    if names.len() > 10 {
+        let _ =
+            std::fmt::Write::write_fmt(&mut list, format_args!(" and {} more", names.len() - 10));
+    }
+    list
+}
+
+/// Reads and parses a config file, with errors that name it. Regular files of at most
+/// 16 MiB only (a FIFO or device is refused without blocking).
 pub fn read_config(path: &Path) -> Result<ini::Ini> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = crate::store::read_regular(path, crate::store::MAX_CONFIG).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Config(format!(
-                "config file {} not found; log in with `oci session authenticate`, or pass --config-file / set OCI_CLI_CONFIG_FILE",
+                "config file {} not found; log in with `oci-token login` (or `oci session authenticate`), or pass --config-file / set OCI_CLI_CONFIG_FILE",
                 path.display()
             ))
         } else {
@@ -186,8 +220,16 @@ pub fn read_config(path: &Path) -> Result<ini::Ini> {
     })?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::Config(format!("config file {} is not UTF-8 text", path.display())))?;
-    ini::parse(&text)
-        .map_err(|e| Error::Config(format!("cannot parse config file {}: {e}", path.display())))
+    ini::parse(&text).map_err(|e| {
+        if text.starts_with('\u{feff}') {
+            Error::Config(format!(
+                "cannot parse config file {}: it starts with a byte-order mark (an editor saved it as \"UTF-8 with BOM\"), which the oci CLI cannot read either; save it as plain UTF-8",
+                path.display()
+            ))
+        } else {
+            Error::Config(format!("cannot parse config file {}: {e}", path.display()))
+        }
+    })
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub fn default_profile(flag: Option<&Path>, env: &dyn Env) -> Result<Option<Stri
     let Some(path) = locate(flag, env) else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = crate::store::read_text(&path, crate::store::MAX_CONFIG).map_err(|e| {
         Error::Config(format!(
             "cannot read the oci_cli_rc file {}: {e}",
             path.display()

@@ -34,21 +34,23 @@ x.send();
 </script></body></html>
 "#;
 
-/// A random UUID version 4.
-fn uuid4() -> String {
+/// A random UUID version 4; an error when the system has no randomness to give (never an
+/// all-zero nonce).
+fn uuid4() -> Result<String> {
     let mut b = [0u8; 16];
-    let _ = getrandom::fill(&mut b);
+    getrandom::fill(&mut b)
+        .map_err(|e| Error::Other(format!("cannot get random bytes for the login nonce: {e}")))?;
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = crate::http::hex(&b, false);
-    format!(
+    Ok(format!(
         "{}-{}-{}-{}-{}",
         &h[..8],
         &h[8..12],
         &h[12..16],
         &h[16..20],
         &h[20..]
-    )
+    ))
 }
 
 /// The login URL with the oci CLI's parameters, in its order, encoded as Python's `urlencode`.
@@ -253,6 +255,11 @@ pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
             Error::Other(format!("cannot listen on localhost:{}: {e}", args.port))
         }
     })?;
+    // With --port 0 the system picks a free port: advertise that one, not 0.
+    let port = listener
+        .local_addr()
+        .map_err(|e| Error::Other(format!("cannot listen on localhost: {e}")))?
+        .port();
     let key = keygen::generate(None)?;
     let base = match &args.login_endpoint {
         Some(b) => b.clone(),
@@ -261,13 +268,13 @@ pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
     let url = login_url(
         &base,
         &keygen::jwk_param(&key.key),
-        &uuid4(),
-        args.port,
+        &uuid4()?,
+        port,
         args.tenancy_name.as_deref(),
         args.identity_provider_name.as_deref(),
     );
-    let timeout = Duration::from_secs(args.timeout.as_secs().max(1).unsigned_abs());
-    let deadline = Instant::now() + timeout;
+    let timeout = crate::duration::to_std(args.timeout).max(Duration::from_secs(1));
+    let deadline = crate::store::deadline_after(timeout);
     output::note(&format!(
         "Open this URL in a browser to log in (waiting up to {}s):\n{url}",
         timeout.as_secs()
@@ -318,7 +325,7 @@ mod tests {
 
     #[test]
     fn uuids_and_decoding() {
-        let u = uuid4();
+        let u = uuid4().unwrap();
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "4");
         assert_eq!(form_decode("a+b%3D%zz%2"), "a b=%zz%2");

@@ -16,22 +16,7 @@ use crate::keygen::{self, NewKey};
 use crate::session::Ctx;
 use crate::{key, region, session, token};
 
-/// The oci CLI's profile-name rule: `^[A-Za-z0-9._\-@]+$`, not `.` or `..`.
-pub fn check_profile_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name != "."
-        && name != ".."
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Config(format!(
-            "'{name}' is not a valid profile name (letters, digits, '.', '_', '-', '@'; not '.' or '..')"
-        )))
-    }
-}
+pub use crate::config::edit::check_profile_name;
 
 /// Where the config goes: `--config-location`, else `--config-file` / `OCI_CLI_CONFIG_FILE`,
 /// else `~/.oci/config`.
@@ -108,7 +93,13 @@ pub fn persist(s: &NewSession<'_>, config_path: &Path, token_dir: &Path) -> Resu
             ));
         }
     }
+    check_profile_name(s.profile)?;
     let dir = token_dir.join(s.profile);
+    let mut undo = crate::store::Rollback::default();
+    undo.will_create_dir(&dir);
+    for name in ["oci_api_key.pem", "oci_api_key_public.pem", "token"] {
+        undo.will_create_file(&dir.join(name));
+    }
     crate::store::create_private_dir(&dir)?;
     let (key_file, fingerprint) = match s.key {
         Some(k) => {
@@ -133,6 +124,7 @@ pub fn persist(s: &NewSession<'_>, config_path: &Path, token_dir: &Path) -> Resu
         ("security_token_file", token_path.display().to_string()),
     ];
     edit::upsert_profile(config_path, s.profile, &entries, true)?;
+    undo.commit();
     Ok(token_path)
 }
 
@@ -183,19 +175,4 @@ pub fn report(config_path: &Path, profile: &str) {
         "Config written to: {}\nTry it: oci-token get --profile {profile}    (or: oci iam region list --profile {profile} --auth security_token)",
         config_path.display()
     ));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn profile_names() {
-        for ok in ["DEFAULT", "my-session", "a.b_c@d"] {
-            assert!(check_profile_name(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", ".", "..", "a/b", "a b", "../x", "é"] {
-            assert!(check_profile_name(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -44,7 +44,7 @@ fn public_key(args: &LoginArgs) -> Result<(Option<keygen::NewKey>, String, Optio
         let pem = k.public_pem.clone();
         return Ok((Some(k), pem, None));
     };
-    let mut pem = std::fs::read_to_string(path)
+    let mut pem = crate::store::read_text(path, crate::store::MAX_KEY)
         .map_err(|e| Error::Config(format!("cannot read public key {}: {e}", path.display())))?;
     if !pem.ends_with('\n') {
         pem.push('\n');
@@ -64,6 +64,15 @@ pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
     // The signer's region already carries --region / OCI_CLI_REGION.
     let region = known_region(signer.require_region()?, ctx.env)?;
     let d = crate::cli::GetArgs::default();
+    if args.auth == LoginAuth::ApiKey
+        && signer.security_token_file.is_some()
+        && session::check_api_key_profile(&signer).is_err()
+    {
+        return Err(Error::Config(format!(
+            "profile '{}' is a session profile, not an API-key profile; to sign with its session pass --auth security_token (or pick an API-key profile with --profile)",
+            signer.name
+        )));
+    }
     let id = session::identity(ctx, &signer, &d, args.auth == LoginAuth::SecurityToken)?;
     let (key_id, key) = (id.key_id(), id.key()?);
     let (new_key, public_pem, fingerprint) = public_key(args)?;

@@ -32,8 +32,33 @@ pub fn render(v: &View<'_>, valid: Option<bool>) -> String {
     rows.iter().fold(String::new(), |mut s, (k, val)| {
         s.push_str(k);
         s.push_str(": ");
-        s.push_str(val);
+        push_escaped(&mut s, val);
         s.push('\n');
         s
     })
+}
+
+/// Appends `v` with line breaks and other control characters escaped (`\n`, `\u{1b}`), so
+/// a value from the config can never start a line of its own.
+fn push_escaped(out: &mut String, v: &str) {
+    for c in v.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_cannot_forge_lines() {
+        let mut s = String::new();
+        push_escaped(&mut s, "C:\\oci\nvalid: true\u{1b}[31m");
+        assert_eq!(s, "C:\\oci\\nvalid: true\\u{1b}[31m");
+        assert_eq!(s.lines().count(), 1);
+    }
 }

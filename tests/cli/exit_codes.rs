@@ -19,17 +19,15 @@ fn configuration_errors_exit_3_with_one_line() {
     std::fs::write(t.config_path(), "[p]\nuser=a\nuser=b\n").unwrap();
     assert_fails(&t.run(&["get", "--profile", "p"]), 3, "appears twice");
     std::fs::write(t.config_path(), "\u{feff}[p]\n").unwrap();
-    assert_fails(
-        &t.run(&["get", "--profile", "p"]),
-        3,
-        "before the first [section]",
-    );
+    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "byte-order mark");
     std::fs::write(t.config_path(), "[p]\nregion=r\n").unwrap();
     assert_fails(
         &t.run(&["get", "--profile", "P"]),
         3,
-        "profile 'P' not found",
+        "profile 'P' not found in config file",
     );
+    let o = t.run(&["get", "--profile", "P"]);
+    assert!(stderr(&o).contains("(it has: p)"), "{}", stderr(&o));
     assert_fails(
         &t.run(&["get", "--profile", "p"]),
         3,
@@ -47,7 +45,9 @@ fn token_file_errors_exit_3() {
     let t = TestEnv::new();
     t.session(&SessionSpec::new("p", 3600));
     std::fs::write(t.token_path("p"), "not-a-jwt").unwrap();
-    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "does not hold a JWT");
+    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "is not a JWT");
+    std::fs::write(t.token_path("p"), b"\x00\x01\xffbinary").unwrap();
+    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "binary data");
     std::fs::write(t.token_path("p"), "").unwrap();
     assert_fails(&t.run(&["get", "--profile", "p"]), 3, "empty");
     std::fs::remove_file(t.token_path("p")).unwrap();

@@ -80,3 +80,32 @@ fn unsupported_forms_say_so() {
         KeyError::Unsupported(_)
     ));
 }
+
+#[test]
+fn a_key_asking_for_too_many_pbkdf2_iterations_is_refused_at_once() {
+    let pass = Secret::new("pw".to_owned());
+    let t = std::time::Instant::now();
+    let e = key::load(&read("pbkdf2-2m-iterations.pem"), Some(&pass)).unwrap_err();
+    assert!(
+        t.elapsed() < std::time::Duration::from_millis(200),
+        "refused before deriving: {:?}",
+        t.elapsed()
+    );
+    assert!(
+        matches!(&e, KeyError::Unsupported(w) if w.contains("2000000 PBKDF2 iterations")),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_der_key_gets_its_own_message() {
+    use base64::Engine as _;
+    let pem = read("pkcs8.pem");
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    let e = key::load_bytes(&der, None).unwrap_err();
+    assert_eq!(e, KeyError::Der);
+    assert!(e.to_string().contains("openssl pkey -inform DER"), "{e}");
+}

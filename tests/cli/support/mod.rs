@@ -119,10 +119,12 @@ impl TestEnv {
             key_text.push_str("OCI_API_KEY");
         }
         std::fs::write(&key_path, key_text).unwrap();
+        chmod(&key_path, 0o600);
         let n = now();
+        // Like a real UPST: issued an hour before it expires (so `exp_in` is what is left).
         let token = jwt::mint(&jwt::Claims::for_key(
             key,
-            n,
+            n + spec.exp_in - 3600,
             n + spec.exp_in,
             spec.sess_exp_in.map(|s| n + s),
         ));
@@ -183,6 +185,11 @@ impl TestEnv {
         self.set_env("OCI_CLI_CERT_BUNDLE", &auth.ca_path);
         self
     }
+}
+
+pub fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 pub fn stdout(o: &Output) -> String {

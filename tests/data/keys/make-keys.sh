@@ -14,3 +14,6 @@ openssl rsa -in pkcs1.pem -pubout -out public.pem
 openssl rsa -in pkcs1.pem -pubout -outform DER | openssl md5 -c | sed 's/^.*= //' > fingerprint.txt
 openssl ecparam -name prime256v1 -genkey -noout -out ec.pem
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.pem
+
+# PBKDF2 with 2,000,000 iterations: over the cap of 1,000,000, refused before any work.
+openssl pkcs8 -topk8 -v2 aes-256-cbc -iter 2000000 -in pkcs8.pem -passout pass:pw -out pbkdf2-2m-iterations.pem
