@@ -348,7 +348,7 @@ pub fn run(file: Option<PathBuf>, dry_run: bool, command: &str, env: &dyn Env) -
     let c = convert(&text, command);
     for (line, why) in &c.skipped {
         output::warn(&format!(
-            "oci-token: warning: {}:{line}: an `oci ce cluster generate-token` user {why}; it was left as it is",
+            "{}:{line}: an `oci ce cluster generate-token` user {why}; it was left as it is",
             path.display()
         ));
     }

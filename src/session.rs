@@ -181,7 +181,7 @@ pub fn load_key(p: &Profile, claims: Option<&Claims>) -> Result<SigningKey> {
         }
         if m.is_file() && std::os::unix::fs::MetadataExt::mode(&m) & 0o044 != 0 {
             output::warn(&format!(
-                "oci-token: warning: key_file {} of profile '{}' can be read by other users; run `chmod 600 {}`",
+                "key_file {} of profile '{}' can be read by other users; run `chmod 600 {}`",
                 path.display(),
                 p.name,
                 path.display()

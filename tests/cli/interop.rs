@@ -61,6 +61,10 @@ pub fn oci_validate_local(bin: &PathBuf, t: &TestEnv, profile: &str) -> std::pro
 }
 
 #[test]
+#[cfg_attr(
+    not(have_oci),
+    ignore = "the oci CLI is not installed (pip install oci-cli, or set OCI_CLI_BIN)"
+)]
 fn oci_cli_accepts_a_session_oci_token_refreshed() {
     let Some(bin) = oci() else { return };
     let auth = FakeAuth::start();
@@ -93,6 +97,10 @@ fn oci_cli_accepts_a_session_oci_token_refreshed() {
 }
 
 #[test]
+#[cfg_attr(
+    not(have_oci),
+    ignore = "the oci CLI is not installed (pip install oci-cli, or set OCI_CLI_BIN)"
+)]
 fn oci_token_reads_a_session_the_oci_cli_wrote() {
     let Some(bin) = oci() else { return };
     let auth = FakeAuth::start();

@@ -158,6 +158,10 @@ fn kube_fails_with_one_line_and_nothing_on_stdout() {
 }
 
 #[test]
+#[cfg_attr(
+    not(have_kubectl),
+    ignore = "kubectl is not installed (apt-get install kubernetes-client)"
+)]
 fn kubectl_accepts_v1_and_v1beta1_kubeconfigs() {
     if kubectl().is_none() {
         return;
@@ -184,6 +188,10 @@ fn kubectl_accepts_v1_and_v1beta1_kubeconfigs() {
 }
 
 #[test]
+#[cfg_attr(
+    not(have_kubectl),
+    ignore = "kubectl is not installed (apt-get install kubernetes-client)"
+)]
 fn kubectl_with_a_kubeconfig_converted_by_oci_token() {
     if kubectl().is_none() {
         return;
@@ -249,6 +257,10 @@ fn kubectl_with_a_kubeconfig_converted_by_oci_token() {
 }
 
 #[test]
+#[cfg_attr(
+    not(have_kubectl),
+    ignore = "kubectl is not installed (apt-get install kubernetes-client)"
+)]
 fn kubectl_is_refused_for_another_cluster() {
     if kubectl().is_none() {
         return;
@@ -273,6 +285,10 @@ fn kubectl_is_refused_for_another_cluster() {
 }
 
 #[test]
+#[cfg_attr(
+    not(have_kubectl),
+    ignore = "kubectl is not installed (apt-get install kubernetes-client)"
+)]
 fn an_ended_session_fails_fast_even_on_a_terminal() {
     if kubectl().is_none() {
         return;

@@ -459,6 +459,10 @@ fn no_browser_login_signed_by_a_session_and_with_the_users_public_key() {
 }
 
 #[test]
+#[cfg_attr(
+    not(have_node),
+    ignore = "node is not installed (apt-get install nodejs)"
+)]
 fn the_hand_back_page_script_delivers_the_fragment() {
     // The page's own JavaScript, run by node, against the real listener.
     let node = ["/usr/bin/node", "/usr/local/bin/node"]
@@ -510,6 +514,10 @@ fn chromium() -> Option<PathBuf> {
 }
 
 #[test]
+#[cfg_attr(
+    not(have_chromium),
+    ignore = "chromium is not installed (apt-get install chromium)"
+)]
 fn browser_login_in_headless_chromium() {
     // Chromium runs inside a private network namespace (only loopback), with the stand-in
     // login service and oci-token: it can reach nothing outside this test.

@@ -17,10 +17,13 @@ mod support;
 mod concurrency;
 mod exit_codes;
 mod faults;
+mod fuzz;
 mod get;
+mod hardening;
 mod ini_corpus;
 mod interop;
 mod keys;
+mod kill9;
 mod kubectl;
 mod login;
 mod man;
@@ -29,3 +32,26 @@ mod sessions;
 mod shells;
 mod terraform;
 mod vectors;
+
+/// Under CI every program the tests drive must be installed (`.ci/run` installs them), so
+/// no test there is ignored for a missing tool.
+#[test]
+fn every_test_tool_is_installed_under_ci() {
+    if std::env::var_os("CI").is_none() {
+        return;
+    }
+    let missing: Vec<&str> = [
+        ("kubectl", cfg!(have_kubectl)),
+        ("oci", cfg!(have_oci)),
+        ("bash", cfg!(have_bash)),
+        ("zsh", cfg!(have_zsh)),
+        ("fish", cfg!(have_fish)),
+        ("node", cfg!(have_node)),
+        ("chromium", cfg!(have_chromium)),
+        ("python3", cfg!(have_python3)),
+    ]
+    .into_iter()
+    .filter_map(|(n, have)| (!have).then_some(n))
+    .collect();
+    assert!(missing.is_empty(), "missing under CI: {missing:?}");
+}

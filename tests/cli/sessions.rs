@@ -349,6 +349,10 @@ fn malicious_archives_are_refused_and_nothing_is_written() {
 }
 
 #[test]
+#[cfg_attr(
+    not(have_oci),
+    ignore = "the oci CLI is not installed (pip install oci-cli, or set OCI_CLI_BIN)"
+)]
 fn oci_cli_export_imports_into_oci_token_and_back() {
     let Some(bin) = crate::interop::oci() else {
         return;

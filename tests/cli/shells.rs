@@ -108,6 +108,7 @@ fn prompt_never_breaks() {
 }
 
 #[test]
+#[cfg_attr(not(have_bash), ignore = "bash is not installed")]
 fn bash_ps1() {
     let t = session_env();
     let Some(mut c) = shell(&t, "bash") else {
@@ -124,6 +125,7 @@ fn bash_ps1() {
 }
 
 #[test]
+#[cfg_attr(not(have_bash), ignore = "bash is not installed")]
 fn bash_zero_exec_variant_reads_the_environment() {
     let t = session_env();
     let Some(mut c) = shell(&t, "bash") else {
@@ -140,6 +142,7 @@ fn bash_zero_exec_variant_reads_the_environment() {
 }
 
 #[test]
+#[cfg_attr(not(have_zsh), ignore = "zsh is not installed")]
 fn zsh_rprompt() {
     let t = session_env();
     let Some(mut c) = shell(&t, "zsh") else {
@@ -153,6 +156,7 @@ fn zsh_rprompt() {
 }
 
 #[test]
+#[cfg_attr(not(have_fish), ignore = "fish is not installed")]
 fn fish_right_prompt() {
     let t = session_env();
     let Some(mut c) = shell(&t, "fish") else {
@@ -166,6 +170,7 @@ fn fish_right_prompt() {
 }
 
 #[test]
+#[cfg_attr(not(have_zsh), ignore = "zsh is not installed")]
 fn powerlevel10k_segment() {
     let t = session_env();
     let Some(mut c) = shell(&t, "zsh") else {
@@ -209,6 +214,10 @@ fn starship_custom_module_command() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(have_bash, have_zsh, have_fish)),
+    ignore = "bash, zsh or fish is not installed"
+)]
 fn env_lines_evaluate_in_every_shell() {
     let t = session_env();
     let exp =

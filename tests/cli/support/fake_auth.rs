@@ -31,6 +31,10 @@ pub enum Reply {
     NoExtend,
     /// Hold the connection this long, then close it without answering.
     Stall(Duration),
+    /// 200 with `{"token": <this text>}`: a hostile or broken service.
+    Raw(String),
+    /// 200 with a well-formed token bound to this other key (PEM).
+    ForKey(String),
 }
 
 /// What one request looked like and whether it verified.
@@ -267,6 +271,17 @@ fn serve(
         }
         (Ok(()), Reply::Status(s, b)) => (s, b),
         (Ok(()), Reply::Garbage) => (200, "<html>not json</html>".to_owned()),
+        (Ok(()), Reply::Raw(t)) => (200, serde_json::json!({"token": t}).to_string()),
+        (Ok(()), Reply::ForKey(pem)) => {
+            let now = super::now();
+            let new = jwt::mint(&jwt::Claims::for_key(
+                &pem,
+                now,
+                now + ttl,
+                Some(now + 7200),
+            ));
+            (200, serde_json::json!({"token": new}).to_string())
+        }
         (Ok(()), r @ (Reply::Ok | Reply::NoExtend)) => {
             let old = current_token(&body).unwrap_or_default();
             let c = jwt::claims(&old);
