@@ -45,3 +45,11 @@ with open(os.path.join(home, ".oci", "config"), "w") as f:
             f"region=us-ashburn-1\nsecurity_token_file={os.path.join(sess, 'token')}\n")
 for p in (key, os.path.join(sess, "token"), os.path.join(home, ".oci", "config")):
     os.chmod(p, 0o600)
+
+# The same profile at the end of a config with 10,000 other profiles (parsing must stay linear).
+with open(os.path.join(home, ".oci", "config-10k"), "w") as f:
+    for i in range(10000):
+        f.write(f"[profile{i}]\nuser=ocid1.user.oc1..u{i}\nfingerprint={fingerprint}\n"
+                f"key_file=~/.oci/k{i}.pem\ntenancy=ocid1.tenancy.oc1..t\nregion=us-ashburn-1\n\n")
+    f.write(open(os.path.join(home, ".oci", "config")).read())
+os.chmod(os.path.join(home, ".oci", "config-10k"), 0o600)

@@ -31,6 +31,7 @@ refresh_rss=$(rss "$bin" refresh --profile bench)
 cluster=ocid1.cluster.oc1.iad.aaaaaaaabenchmark
 kube_ir=$(instr "$bin" kube --profile bench --cluster-id "$cluster" --region us-ashburn-1)
 prompt_ir=$(instr "$bin" prompt --profile bench)
+big_ir=$(instr "$bin" get --profile bench --config-file "$HOME/.oci/config-10k")
 
 fail=0
 check() { # name value budget unit
@@ -43,6 +44,7 @@ check "get, valid token (callgrind)" "$get_ir" 2000000 instr
 check "refresh vs local fake (callgrind)" "$refresh_ir" 60000000 instr
 check "kube (callgrind)" "$kube_ir" 15000000 instr
 check "prompt (callgrind)" "$prompt_ir" 1000000 instr
+check "get, 10,000 profiles (callgrind)" "$big_ir" 50000000 instr
 check "get peak RSS" "$get_rss" 10240 KiB
 check "refresh peak RSS" "$refresh_rss" 10240 KiB
 

@@ -93,7 +93,8 @@ impl Section {
 pub struct Ini {
     pub defaults: Section,
     pub sections: Vec<Section>,
-    /// Every section header as (0-based line number, name), in file order (`[DEFAULT]` too).
+    /// Every section header as (0-based line number, name), in file order (`[DEFAULT]` too);
+    /// empty after [`parse_only`] with a section.
     pub headers: Vec<(usize, String)>,
     /// Section name → index in `sections`: lookups stay O(1) with 10,000 profiles.
     index: HashMap<String, usize>,
@@ -155,7 +156,7 @@ fn universal_lines(text: &str) -> impl Iterator<Item = &str> {
         if rest.is_empty() {
             return None;
         }
-        if let Some(i) = rest.find(['\r', '\n']) {
+        if let Some(i) = memchr::memchr2(b'\r', b'\n', rest.as_bytes()) {
             let line = &rest[..i];
             let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
             rest = &rest[i + skip..];
@@ -170,14 +171,90 @@ fn universal_lines(text: &str) -> impl Iterator<Item = &str> {
 
 /// Python's `str.strip()` white space (Unicode `White_Space` is close enough here).
 fn py_strip(s: &str) -> &str {
-    s.trim()
+    // ASCII first (the common case, and cheap); the Unicode trim only when a non-ASCII
+    // character is at either end of what is left.
+    let t = s.trim_ascii();
+    if t.as_bytes().first().is_some_and(|b| !b.is_ascii())
+        || t.as_bytes().last().is_some_and(|b| !b.is_ascii())
+    {
+        t.trim()
+    } else {
+        t
+    }
+}
+
+/// The width of a line's leading white space, in characters.
+fn indent(line: &str) -> usize {
+    let ascii = line
+        .bytes()
+        .take_while(|b| b.is_ascii_whitespace() || *b == 0x0b)
+        .count();
+    if line.as_bytes().get(ascii).is_some_and(|b| !b.is_ascii()) {
+        line.chars().take_while(|c| c.is_whitespace()).count()
+    } else {
+        ascii
+    }
+}
+
+/// Sections with more keys than this get a hash set for the duplicate-key check; smaller
+/// ones (every real profile) are scanned, which is cheaper than hashing.
+const SCAN_LIMIT: usize = 32;
+
+/// configparser's `optionxform`: `str.lower()`.
+fn lower(key: &str) -> String {
+    if key.is_ascii() {
+        key.to_ascii_lowercase()
+    } else {
+        key.to_lowercase()
+    }
+}
+
+/// Whether two raw keys are the same option once lower-cased.
+fn same_key(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        // eq_ignore_ascii_case compares lengths first: most pairs differ there.
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
 }
 
 /// Parses `text` as configparser does, in one pass (linear in the size of the file).
-#[allow(clippy::too_many_lines)] // one state machine, as configparser's _read
 pub fn parse(text: &str) -> Result<Ini, IniError> {
-    // Where the current option lives: (section index or None for DEFAULT, entry index).
-    type Slot = (Option<usize>, usize);
+    parse_only(text, None)
+}
+
+/// Where the lines of the current option go.
+#[derive(Clone, Copy)]
+enum Open {
+    /// Into the last entry of this section (`None`: DEFAULT).
+    Store(Option<usize>),
+    /// Nowhere: the section is not materialised, but its continuation lines are consumed.
+    Skip,
+}
+
+fn section_mut(ini: &mut Ini, sec: Option<usize>) -> &mut Section {
+    match sec {
+        None => &mut ini.defaults,
+        Some(i) => &mut ini.sections[i],
+    }
+}
+
+/// The value the current option's continuation lines extend, if it is kept.
+fn last_value(ini: &mut Ini, open: Option<Open>) -> Option<&mut String> {
+    match open? {
+        Open::Store(sec) => section_mut(ini, sec).entries.last_mut().map(|e| &mut e.1),
+        Open::Skip => None,
+    }
+}
+
+/// [`parse`], materialising only `[DEFAULT]` and the section `only` (when given). Every
+/// other section is still checked exactly as `parse` checks it (the same errors at the same
+/// lines) but not kept: `sections`, `get`, `items` and `has_section` know only `only` and
+/// DEFAULT. Reading one profile of a 10,000-profile file then allocates nothing for the
+/// other profiles.
+#[allow(clippy::too_many_lines)] // one state machine, as configparser's _read
+pub fn parse_only(text: &str, only: Option<&str>) -> Result<Ini, IniError> {
     let mut ini = Ini {
         defaults: Section {
             name: DEFAULT_SECTION.into(),
@@ -187,14 +264,19 @@ pub fn parse(text: &str) -> Result<Ini, IniError> {
         headers: Vec::new(),
         index: HashMap::new(),
     };
-    // Keys seen per section (DEFAULT first), for the duplicate check in O(1).
-    let mut default_keys: HashSet<String> = HashSet::new();
-    let mut section_keys: Vec<HashSet<String>> = Vec::new();
-    // Raw value lines per slot, joined at the end.
-    let mut default_lines: Vec<Vec<String>> = Vec::new();
-    let mut section_lines: Vec<Vec<Vec<String>>> = Vec::new();
-    let mut cur: Option<Option<usize>> = None; // None: no section yet; Some(None): DEFAULT
-    let mut opt: Option<Slot> = None;
+    let keep = |name: &str| only.is_none_or(|o| o == name);
+    // Sized once from a cheap estimate (a profile takes about 100 bytes), so a file of
+    // 10,000 profiles never rehashes.
+    let mut seen: HashSet<&str> = HashSet::with_capacity(text.len() / 128);
+    // Raw keys of the current skipped section, and a set once it grows past SCAN_LIMIT.
+    let mut skipped_keys: Vec<&str> = Vec::new();
+    let mut skipped_big: Option<HashSet<String>> = None;
+    // Keys of stored sections too large to scan: section (None for DEFAULT) → keys.
+    let mut big: HashMap<Option<usize>, HashSet<String>> = HashMap::new();
+    // The current section: None before the first header; Some(Store(..)) or Some(Skip).
+    let mut cur: Option<Open> = None;
+    let mut cur_name: &str = "";
+    let mut opt: Option<Open> = None;
     let mut indent_level = 0usize;
     let mut first_error: Option<IniError> = None;
 
@@ -205,42 +287,49 @@ pub fn parse(text: &str) -> Result<Ini, IniError> {
             continue; // a comment neither adds to nor ends a value
         }
         if stripped.is_empty() {
-            if let Some((sec, i)) = opt {
-                lines_of(&mut default_lines, &mut section_lines, sec, i).push(String::new());
+            if let Some(v) = last_value(&mut ini, opt) {
+                v.push('\n'); // kept inside a value, dropped at its end
             }
             continue;
         }
-        let cur_indent = line.chars().take_while(|c| c.is_whitespace()).count();
-        if let (Some(_), Some((sec, i))) = (cur, opt)
-            && cur_indent > indent_level
-        {
-            lines_of(&mut default_lines, &mut section_lines, sec, i).push(stripped.to_owned());
+        let cur_indent = indent(line);
+        if cur.is_some() && opt.is_some() && cur_indent > indent_level {
+            if let Some(v) = last_value(&mut ini, opt) {
+                v.push('\n');
+                v.push_str(stripped);
+            }
             continue;
         }
         indent_level = cur_indent;
         if let Some(name) = section_header(stripped) {
             opt = None;
-            ini.headers.push((idx, name.to_owned()));
+            if only.is_none() {
+                ini.headers.push((idx, name.to_owned()));
+            }
             if name == DEFAULT_SECTION {
-                cur = Some(None);
-            } else if ini.index.contains_key(name) {
+                cur = Some(Open::Store(None));
+            } else if !seen.insert(name) {
                 return Err(IniError::DuplicateSection {
                     line: lineno,
                     section: name.to_owned(),
                 });
-            } else {
-                ini.index.insert(name.to_owned(), ini.sections.len());
+            } else if keep(name) {
+                let i = ini.sections.len();
                 ini.sections.push(Section {
                     name: name.to_owned(),
                     entries: Vec::new(),
                 });
-                section_lines.push(Vec::new());
-                section_keys.push(HashSet::new());
-                cur = Some(Some(ini.sections.len() - 1));
+                ini.index.insert(name.to_owned(), i);
+                cur = Some(Open::Store(Some(i)));
+            } else {
+                skipped_keys.clear();
+                skipped_big = None;
+                cur = Some(Open::Skip);
             }
+            cur_name = name;
             continue;
         }
-        let Some(sec) = cur else {
+        let Some(open) = cur else {
             return Err(IniError::MissingSectionHeader { line: lineno });
         };
         let Some((key, value)) = option_line(stripped) else {
@@ -250,50 +339,59 @@ pub fn parse(text: &str) -> Result<Ini, IniError> {
         if key.is_empty() {
             first_error.get_or_insert(IniError::Parsing { line: lineno });
         }
-        let key = key.to_lowercase();
-        let (section, keys) = match sec {
-            None => (&mut ini.defaults, &mut default_keys),
-            Some(i) => (&mut ini.sections[i], &mut section_keys[i]),
+        let duplicate = match open {
+            Open::Store(sec) => {
+                let section = section_mut(&mut ini, sec);
+                if section.entries.len() < SCAN_LIMIT {
+                    section.entries.iter().any(|(k, _)| same_key(k, key))
+                } else {
+                    let keys = big.entry(sec).or_insert_with(|| {
+                        section.entries.iter().map(|(k, _)| k.clone()).collect()
+                    });
+                    !keys.insert(lower(key))
+                }
+            }
+            Open::Skip => {
+                if let Some(set) = &mut skipped_big {
+                    !set.insert(lower(key))
+                } else if skipped_keys.iter().any(|k| same_key(k, key)) {
+                    true
+                } else {
+                    skipped_keys.push(key);
+                    if skipped_keys.len() >= SCAN_LIMIT {
+                        skipped_big = Some(skipped_keys.iter().map(|k| lower(k)).collect());
+                    }
+                    false
+                }
+            }
         };
-        if !keys.insert(key.clone()) {
+        if duplicate {
             return Err(IniError::DuplicateOption {
                 line: lineno,
-                section: section.name.clone(),
-                key,
+                section: cur_name.to_owned(),
+                key: lower(key),
             });
         }
-        section.entries.push((key, String::new()));
-        let i = section.entries.len() - 1;
-        match sec {
-            None => default_lines.push(vec![value.to_owned()]),
-            Some(s) => section_lines[s].push(vec![value.to_owned()]),
+        if let Open::Store(sec) = open {
+            section_mut(&mut ini, sec)
+                .entries
+                .push((lower(key), value.to_owned()));
         }
-        opt = Some((sec, i));
+        opt = Some(open);
     }
     if let Some(e) = first_error {
         return Err(e);
     }
-    for (entry, lines) in ini.defaults.entries.iter_mut().zip(default_lines) {
-        lines.join("\n").trim_end().clone_into(&mut entry.1);
-    }
-    for (section, lines) in ini.sections.iter_mut().zip(section_lines) {
-        for (entry, l) in section.entries.iter_mut().zip(lines) {
-            l.join("\n").trim_end().clone_into(&mut entry.1);
-        }
+    // Python joins the lines and strips the end: trailing blank lines go.
+    let trim = |v: &mut String| {
+        let keep = v.trim_end().len();
+        v.truncate(keep);
+    };
+    ini.defaults.entries.iter_mut().for_each(|e| trim(&mut e.1));
+    for section in &mut ini.sections {
+        section.entries.iter_mut().for_each(|e| trim(&mut e.1));
     }
     Ok(ini)
-}
-
-fn lines_of<'a>(
-    defaults: &'a mut [Vec<String>],
-    sections: &'a mut [Vec<Vec<String>>],
-    sec: Option<usize>,
-    i: usize,
-) -> &'a mut Vec<String> {
-    match sec {
-        None => &mut defaults[i],
-        Some(s) => &mut sections[s][i],
-    }
 }
 
 /// `\[(?P<header>.+)\]` matched at the start: the header runs to the last `]`.
@@ -305,8 +403,8 @@ fn section_header(stripped: &str) -> Option<&str> {
 
 /// `(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$`: split at the first delimiter.
 fn option_line(stripped: &str) -> Option<(&str, &str)> {
-    let at = stripped.find(['=', ':'])?;
-    Some((stripped[..at].trim_end(), stripped[at + 1..].trim_start()))
+    let at = memchr::memchr2(b'=', b':', stripped.as_bytes())?;
+    Some((py_strip(&stripped[..at]), py_strip(&stripped[at + 1..])))
 }
 
 #[cfg(test)]
@@ -348,5 +446,39 @@ mod tests {
             "ParsingError"
         );
         assert!(parse("[DEFAULT]\na=1\n[DEFAULT]\nb=2\n").is_ok());
+    }
+
+    #[test]
+    fn parse_only_checks_everything_but_keeps_one_section() {
+        let text = "[DEFAULT]\nregion=r\n[a]\nk=1\n  more\n[b]\nuser=u\nK2=v\n";
+        let ini = parse_only(text, Some("b")).unwrap();
+        assert_eq!(ini.get("b", "user"), Some("u"));
+        assert_eq!(ini.get("b", "k2"), Some("v"));
+        assert_eq!(ini.get("b", "region"), Some("r"));
+        assert!(ini.has_section("b") && !ini.has_section("a"));
+        assert_eq!(ini.sections.len(), 1, "only the section asked for");
+        // The same errors as a full parse, at the same lines, in skipped sections too.
+        for bad in [
+            "[a]\nk=1\nK=2\n[b]\n",
+            "[a]\n[b]\n[a]\n",
+            "[a]\njunk\n[b]\nx=1\n",
+            "[DEFAULT]\nx=1\n[a]\n[DEFAULT]\nX=2\n[b]\n",
+        ] {
+            assert_eq!(
+                parse_only(bad, Some("b")).unwrap_err(),
+                parse(bad).unwrap_err(),
+                "{bad:?}"
+            );
+        }
+        let many = (0..100).fold(String::new(), |mut m, i| {
+            let _ = std::fmt::Write::write_fmt(&mut m, format_args!("k{i}=v\n"));
+            m
+        });
+        let dup = format!("[a]\n{many}K7=again\n[b]\n");
+        assert_eq!(
+            parse_only(&dup, Some("b")).unwrap_err(),
+            parse(&dup).unwrap_err()
+        );
+        assert!(matches!(parse(&dup), Err(IniError::DuplicateOption { .. })));
     }
 }

@@ -140,12 +140,12 @@ pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
         (None, Box::new(|_| None))
     } else {
         let path = config_path(opts.config_file.as_deref(), env);
-        let parsed = read_config(&path)?;
+        let parsed = read_config_for(&path, Some(&name))?;
         if !parsed.has_section(&name) {
             return Err(Error::Config(format!(
                 "profile '{name}' not found in config file {} (it has: {}); pick one with --profile, or log in with `oci-token login --profile-name {name}`",
                 path.display(),
-                profile_list(&parsed)
+                read_config(&path).map_or_else(|_| "?".to_owned(), |all| profile_list(&all))
             )));
         }
         let n = name.clone();
@@ -208,6 +208,12 @@ fn profile_list(parsed: &ini::Ini) -> String {
 /// Reads and parses a config file, with errors that name it. Regular files of at most
 /// 16 MiB only (a FIFO or device is refused without blocking).
 pub fn read_config(path: &Path) -> Result<ini::Ini> {
+    read_config_for(path, None)
+}
+
+/// [`read_config`], materialising only `profile` and DEFAULT when given (see
+/// [`ini::parse_only`]).
+pub fn read_config_for(path: &Path, profile: Option<&str>) -> Result<ini::Ini> {
     let bytes = crate::store::read_regular(path, crate::store::MAX_CONFIG).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Config(format!(
@@ -220,7 +226,7 @@ pub fn read_config(path: &Path) -> Result<ini::Ini> {
     })?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::Config(format!("config file {} is not UTF-8 text", path.display())))?;
-    ini::parse(&text).map_err(|e| {
+    ini::parse_only(&text, profile).map_err(|e| {
         if text.starts_with('\u{feff}') {
             Error::Config(format!(
                 "cannot parse config file {}: it starts with a byte-order mark (an editor saved it as \"UTF-8 with BOM\"), which the oci CLI cannot read either; save it as plain UTF-8",

@@ -191,7 +191,20 @@ fn fuzz_ini_parser_and_config_edits() {
     seeds.push(b"[DEFAULT]\nregion=r\n[p]\nkey_file=~/k\n  cont\n\n[q]\nx:y\n".to_vec());
     fuzz("ini", &seeds, cases(4000), &|b| {
         let t = text(b);
-        if let Ok(ini) = oci_token::config::ini::parse(&t) {
+        let full = oci_token::config::ini::parse(&t);
+        // Reading one profile must agree with reading them all: same error, same values.
+        let name = full
+            .as_ref()
+            .ok()
+            .and_then(|i| i.sections.last().map(|s| s.name.clone()))
+            .unwrap_or_else(|| "p".to_owned());
+        let one = oci_token::config::ini::parse_only(&t, Some(&name));
+        match (&full, &one) {
+            (Ok(f), Ok(o)) => assert_eq!(f.items(&name), o.items(&name)),
+            (Err(a), Err(b)) => assert_eq!(a, b),
+            _ => panic!("parse and parse_only disagree"),
+        }
+        if let Ok(ini) = full {
             for s in &ini.sections {
                 let _ = ini.items(&s.name);
             }
