@@ -78,9 +78,44 @@ fn strip_port(h: &str) -> &str {
     }
 }
 
-/// A failure before a status code came back. The text never holds a secret.
-#[derive(Debug)]
-pub struct TransportError(pub String);
+/// A failure before a status code came back. Texts never hold a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The CA bundle cannot be read or holds no certificate: a configuration error.
+    CaBundle(String),
+    /// The proxy setting is not a URL: a configuration error.
+    ProxySetting,
+    /// Nothing came back in time.
+    Timeout,
+    /// DNS could not resolve the host.
+    Dns,
+    /// Connecting, TLS, the proxy or reading the reply failed.
+    Network(String),
+}
+
+impl TransportError {
+    /// Whether the user's configuration (not the network) is at fault: retrying cannot help.
+    #[must_use]
+    pub fn is_config(&self) -> bool {
+        matches!(
+            self,
+            TransportError::CaBundle(_) | TransportError::ProxySetting
+        )
+    }
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::CaBundle(t) | TransportError::Network(t) => f.write_str(t),
+            TransportError::ProxySetting => {
+                f.write_str("the proxy setting (HTTPS_PROXY/ALL_PROXY) is not a valid URL")
+            }
+            TransportError::Timeout => f.write_str("timed out"),
+            TransportError::Dns => f.write_str("host not found (DNS)"),
+        }
+    }
+}
 
 /// A reply.
 #[derive(Debug)]
@@ -106,7 +141,10 @@ impl Client {
             Some(path) => {
                 let pem =
                     crate::store::read_regular(path, crate::store::MAX_CONFIG).map_err(|e| {
-                        TransportError(format!("cannot read the CA bundle {}: {e}", path.display()))
+                        TransportError::CaBundle(format!(
+                            "cannot read the CA bundle {}: {e}",
+                            path.display()
+                        ))
                     })?;
                 let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
                     .filter_map(|item| match item {
@@ -115,7 +153,7 @@ impl Client {
                     })
                     .collect();
                 if certs.is_empty() {
-                    return Err(TransportError(format!(
+                    return Err(TransportError::CaBundle(format!(
                         "the CA bundle {} holds no certificate",
                         path.display()
                     )));
@@ -136,11 +174,7 @@ impl Client {
                 } else {
                     format!("http://{p}")
                 };
-                Some(ureq::Proxy::new(&p).map_err(|_| {
-                    TransportError(
-                        "the proxy setting (HTTPS_PROXY/ALL_PROXY) is not a valid URL".into(),
-                    )
-                })?)
+                Some(ureq::Proxy::new(&p).map_err(|_| TransportError::ProxySetting)?)
             }
             _ => None,
         };
@@ -183,7 +217,7 @@ impl Client {
             .as_reader()
             .take(1 << 20)
             .read_to_string(&mut text)
-            .map_err(|e| TransportError(format!("reading the reply failed: {e}")))?;
+            .map_err(|e| TransportError::Network(format!("reading the reply failed: {e}")))?;
         Ok(Reply {
             status,
             body: text,
@@ -194,8 +228,8 @@ impl Client {
 
 fn describe(e: &ureq::Error) -> TransportError {
     let text = match e {
-        ureq::Error::Timeout(_) => "timed out".to_owned(),
-        ureq::Error::HostNotFound => "host not found (DNS)".to_owned(),
+        ureq::Error::Timeout(_) => return TransportError::Timeout,
+        ureq::Error::HostNotFound => return TransportError::Dns,
         ureq::Error::ConnectionFailed => "connection failed".to_owned(),
         ureq::Error::Io(io) => {
             let t = io.to_string();
@@ -214,7 +248,7 @@ fn describe(e: &ureq::Error) -> TransportError {
         }
         other => other.to_string(),
     };
-    TransportError(text)
+    TransportError::Network(text)
 }
 
 /// A random `opc-request-id`: 32 upper-case hex digits, as the SDKs send.
@@ -228,22 +262,7 @@ pub fn request_id() -> String {
             .try_into()
             .unwrap_or([0; 16]);
     }
-    hex(&b, true)
-}
-
-/// Bytes as hex digits, upper- or lower-case.
-#[must_use]
-pub fn hex(bytes: &[u8], upper: bool) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = if upper {
-            write!(s, "{b:02X}")
-        } else {
-            write!(s, "{b:02x}")
-        };
-    }
-    s
+    crate::encoding::hex(&b, true)
 }
 
 /// A deadline helper for retries.

@@ -411,7 +411,7 @@ pub fn fingerprint(key: &SigningKey) -> String {
 /// The fingerprint of a DER `SubjectPublicKeyInfo`.
 #[must_use]
 pub fn fingerprint_of_der(spki: &[u8]) -> String {
-    let hex = crate::http::hex(&Md5::digest(spki), false);
+    let hex = crate::encoding::hex(&Md5::digest(spki), false);
     let pairs: Vec<&str> = (0..hex.len()).step_by(2).map(|i| &hex[i..i + 2]).collect();
     pairs.join(":")
 }

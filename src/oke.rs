@@ -6,6 +6,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
 
+use crate::encoding::quote_plus;
 use crate::key::SigningKey;
 use crate::sign;
 
@@ -17,28 +18,6 @@ pub const TOKEN_LIFETIME_SECS: i64 = 240;
 #[must_use]
 pub fn cluster_url(region_id: &str, cluster_id: &str) -> String {
     format!("https://containerengine.{region_id}.oraclecloud.com/cluster_request/{cluster_id}")
-}
-
-/// Python's `urllib.parse.quote_plus`: unreserved characters kept, space as `+`, the rest
-/// percent-encoded with upper-case hex.
-#[must_use]
-pub fn quote_plus(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3 / 2);
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(char::from(b));
-            }
-            b' ' => out.push('+'),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789ABCDEF";
-                out.push('%');
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
-            }
-        }
-    }
-    out
 }
 
 /// The presigned URL, before encoding.
@@ -76,17 +55,4 @@ pub fn token(
     date: &str,
 ) -> Result<String, crate::key::SignError> {
     Ok(URL_SAFE.encode(token_url(key, key_id, url, date)?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting() {
-        assert_eq!(
-            quote_plus("a b=\"c\",d/e:f(g)+h$i~j"),
-            "a+b%3D%22c%22%2Cd%2Fe%3Af%28g%29%2Bh%24i~j"
-        );
-    }
 }

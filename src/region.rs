@@ -39,10 +39,15 @@ pub struct Sources {
     pub default_realm: Option<String>,
 }
 
-fn table() -> Table {
-    serde_json::from_str(TABLE).unwrap_or(Table {
-        realms: std::collections::BTreeMap::default(),
-        regions: vec![],
+/// The embedded table, parsed the first time a region is resolved (never on `get`'s fast
+/// path) and then kept.
+fn table() -> &'static Table {
+    static PARSED: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| {
+        serde_json::from_str(TABLE).unwrap_or(Table {
+            realms: std::collections::BTreeMap::default(),
+            regions: vec![],
+        })
     })
 }
 

@@ -35,27 +35,6 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// `security_token` when the profile names a token file, else `api_key`.
-    #[must_use]
-    pub fn auth(&self) -> &'static str {
-        if self.security_token_file.is_some() {
-            "security_token"
-        } else {
-            "api_key"
-        }
-    }
-
-    /// `tenancy/user/fingerprint`: the keyId of API-key signing.
-    #[must_use]
-    pub fn api_key_id(&self) -> String {
-        format!(
-            "{}/{}/{}",
-            self.tenancy.as_deref().unwrap_or_default(),
-            self.user.as_deref().unwrap_or_default(),
-            self.fingerprint.as_deref().unwrap_or_default()
-        )
-    }
-
     /// The config file, for messages.
     #[must_use]
     pub fn config_display(&self) -> String {
@@ -261,7 +240,7 @@ mod tests {
         let p = resolve(&Options::default(), &env).unwrap();
         assert_eq!(p.name, "p");
         assert_eq!(p.region.as_deref(), Some("us-ashburn-1"));
-        assert_eq!(p.auth(), "security_token");
+        assert!(p.security_token_file.is_some());
         assert_eq!(p.key_file.unwrap(), d.path().join("k.pem"));
         assert_eq!(p.pass_phrase.unwrap().expose(), "pw");
 

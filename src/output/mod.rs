@@ -1,7 +1,11 @@
 //! Renderers (pure, one per format) and `emit`, the only stdout writer.
 
+pub mod env;
 pub mod exec_credential;
 pub mod json;
+pub mod prompt;
+pub mod setup_key;
+pub mod terraform;
 pub mod text;
 
 use std::io::Write as _;
@@ -9,6 +13,15 @@ use std::io::Write as _;
 use jiff::Timestamp;
 
 use crate::secret::Secret;
+
+/// `get`, `refresh` and `validate` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object (the stable schema, version 1).
+    Json,
+    /// `field: value` lines for people (never the token).
+    Text,
+}
 
 /// Everything a session renderer may show.
 #[derive(Debug)]
@@ -48,6 +61,11 @@ pub fn emit(payload: &str) -> std::io::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
+}
+
+/// [`emit`] for commands: the payload, with a write failure as an exit-1 error.
+pub fn print(payload: &str) -> crate::error::Result<()> {
+    emit(payload).map_err(|e| crate::error::Error::Other(format!("cannot write to stdout: {e}")))
 }
 
 /// A one-line warning on stderr (the only stderr writer besides `main`).

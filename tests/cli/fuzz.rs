@@ -174,10 +174,10 @@ fn regressions_stay_fixed() {
                 let _ = oci_token::config::ini::parse(&text(input));
             }
             "exec_info" => {
-                let _ = oci_token::kube::requested_version(Some(&text(input)));
+                let _ = oci_token::commands::kube::requested_version(Some(&text(input)));
             }
             "query" => {
-                let _ = oci_token::terraform::parse_query(&text(input));
+                let _ = oci_token::commands::terraform::parse_query(&text(input));
             }
             other => panic!("unknown target {other}"),
         });
@@ -235,7 +235,7 @@ fn fuzz_jwt_decoder() {
             let now = jiff::Timestamp::from_second(n).unwrap();
             let w = jiff::SignedDuration::from_mins(15);
             let _ = oci_token::token::decide(now, &c, w, jiff::SignedDuration::from_secs(60));
-            let _ = oci_token::exec::next_wait(now, Some(&c), w, 3);
+            let _ = oci_token::commands::exec::next_wait(now, Some(&c), w, 3);
         }
     });
 }
@@ -296,7 +296,7 @@ fn fuzz_session_archive_import() {
     }
     let seed = z.finish().unwrap().into_inner();
     fuzz("zip", &[seed], cases(1500), &|b| {
-        let _ = oci_token::archive::read_archive_bytes(Path::new("fuzz.zip"), b.to_vec());
+        let _ = oci_token::commands::archive::read_archive_bytes(Path::new("fuzz.zip"), b.to_vec());
     });
 }
 
@@ -307,7 +307,7 @@ fn fuzz_kubeconfig_converter() {
         b"users:\n- name: u\n  user:\n    exec: # c\n      command: /usr/bin/oci\n      args: [\"ce\", cluster, 'generate-token', \"--cluster-id=x\", --auth, instance_principal]\n      env:\n      - name: OCI_CLI_PROFILE\n        value: sess\r\n".to_vec(),
     ];
     fuzz("kubeconfig", &seeds, cases(4000), &|b| {
-        let c = oci_token::kubeconfig::convert(&text(b), "oci-token");
+        let c = oci_token::commands::kubeconfig::convert(&text(b), "oci-token");
         assert!(c.text.len() < b.len() * 4 + 8192, "bounded growth");
     });
 }
@@ -322,7 +322,7 @@ fn fuzz_exec_info_and_terraform_query() {
     ];
     fuzz("exec_info+query", &seeds, cases(4000), &|b| {
         let t = text(b);
-        let _ = oci_token::kube::requested_version(Some(&t));
-        let _ = oci_token::terraform::parse_query(&t);
+        let _ = oci_token::commands::kube::requested_version(Some(&t));
+        let _ = oci_token::commands::terraform::parse_query(&t);
     });
 }

@@ -327,7 +327,7 @@ fn a_token_read_during_an_in_place_rewrite_is_read_again() {
         std::thread::sleep(Duration::from_millis(15));
         std::fs::write(p2, t2).unwrap();
     });
-    let (got, _) = oci_token::session::read_token(&path, "p").unwrap();
+    let (got, _) = oci_token::credential::session::read_token(&path, "p").unwrap();
     writer.join().unwrap();
     assert_eq!(got.expose(), &token);
 }

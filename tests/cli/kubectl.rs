@@ -76,7 +76,7 @@ fn kube_prints_a_v1beta1_exec_credential_by_default_and_v1_when_asked() {
         base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE, bearer).unwrap(),
     )
     .unwrap();
-    assert!(url.contains(&oci_token::oke::quote_plus(&format!("ST${token}"))));
+    assert!(url.contains(&oci_token::encoding::quote_plus(&format!("ST${token}"))));
     let exp: jiff::Timestamp = v["status"]["expirationTimestamp"]
         .as_str()
         .unwrap()

@@ -25,6 +25,7 @@ mod interop;
 mod keys;
 mod kill9;
 mod kubectl;
+mod layout;
 mod login;
 mod man;
 mod refresh;

@@ -5,7 +5,7 @@ use crate::support::*;
 #[test]
 fn man_page_is_current() {
     let mut buf = Vec::new();
-    oci_token::man_page(&mut buf).unwrap();
+    oci_token::cli::man::man_page(&mut buf).unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man/oci-token.1");
     if std::env::var_os("UPDATE_MAN").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -42,4 +42,26 @@ fn generate_prints_man_and_completions() {
         assert_eq!(code(&o), 0);
         assert!(stdout(&o).contains("refresh"), "{shell}");
     }
+}
+
+/// README's exit-code table is rendered from the same table as `--help` and the man page.
+#[test]
+fn readme_exit_codes_are_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = ("<!-- exit-codes:", "<!-- /exit-codes -->");
+    let a = text.find(start).expect("README has the exit-codes marker");
+    let a = a + text[a..].find("-->\n").unwrap() + 4;
+    let b = text.find(end).unwrap();
+    let want = format!("\n{}", oci_token::error::exit_codes_markdown());
+    if std::env::var_os("UPDATE_README").is_some() {
+        let new = format!("{}{want}{}", &text[..a], &text[b..]);
+        std::fs::write(&path, new).unwrap();
+        return;
+    }
+    assert_eq!(
+        &text[a..b],
+        want,
+        "README's exit codes are stale: run `UPDATE_README=1 cargo test --test cli readme`"
+    );
 }

@@ -21,7 +21,7 @@ pub struct FakeK8s {
     _dir: tempfile::TempDir,
 }
 
-use oci_token::login::browser::form_decode;
+use oci_token::commands::login::browser::form_decode;
 
 /// Verifies an OKE bearer token for `cluster_id` in `region`.
 pub fn verify_token(bearer: &str, cluster_id: &str, region: &str) -> Result<(), String> {

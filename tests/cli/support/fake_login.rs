@@ -20,7 +20,7 @@ pub struct FakeLogin {
     pub requests: Requests,
 }
 
-use oci_token::login::browser::form_decode as decode;
+use oci_token::commands::login::browser::form_decode as decode;
 
 impl FakeLogin {
     /// `wrong_key`: mint the token for this PEM key instead of the one the client sent.

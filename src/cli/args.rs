@@ -1,25 +1,17 @@
-//! The command line. `command()` also drives the man page and the completions.
+//! The clap definition of the command line. `command()` also drives the man page and the
+//! completions.
 #![allow(clippy::doc_markdown)] // doc comments here are --help text, not rustdoc
 
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 
-const AFTER_HELP: &str = "\
-Exit codes:
-  0  success (the payload is on stdout)
-  1  other error (an unexpected I/O failure or a bug)
-  2  usage error
-  3  configuration or key error (config file, profile, token file, key, passphrase, CA bundle)
-  4  the session cannot be refreshed: log in again (oci session authenticate)
-  5  service, network or lock-timeout failure: retry";
-
 /// Fast, non-interactive credential helper for OCI CLI session tokens.
 ///
 /// Prints the session of an `~/.oci/config` profile as JSON, refreshing it first when it is
 /// about to expire, under a lock, with atomic writes. Never prompts.
 #[derive(Debug, Parser)]
-#[command(name = "oci-token", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(name = "oci-token", version, after_help = crate::error::exit_codes_help(), max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -170,7 +162,7 @@ pub struct KubeconfigArgs {
 #[derive(Debug, Clone, Args)]
 pub struct PromptArgs {
     /// Placeholders: {profile}, {region}, {remaining} (42m, 1h05m, 30s or expired), {expires_at}
-    #[arg(long, value_name = "FMT", default_value = crate::prompt::DEFAULT_FORMAT)]
+    #[arg(long, value_name = "FMT", default_value = crate::output::prompt::DEFAULT_FORMAT)]
     pub format: String,
 }
 

@@ -5,17 +5,17 @@ use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use crate::cli::LoginArgs;
+use crate::context::Context;
+use crate::encoding::quote_plus;
 use crate::error::{Error, Result};
 use crate::keygen;
-use crate::oke::quote_plus;
 use crate::output;
 use crate::secret::Secret;
-use crate::session::{self, Ctx};
 use crate::{region, spawn};
 
 use super::{
-    NewSession, config_location, login_region, persist, profile_name, report, token_location,
+    NewSession, Request, config_location, login_region, persist, profile_name, report,
+    token_location,
 };
 
 /// The page the login service redirects to: it sends the URL fragment back as a query.
@@ -42,7 +42,7 @@ fn uuid4() -> Result<String> {
         .map_err(|e| Error::Other(format!("cannot get random bytes for the login nonce: {e}")))?;
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = crate::http::hex(&b, false);
+    let h = crate::encoding::hex(&b, false);
     Ok(format!(
         "{}-{}-{}-{}-{}",
         &h[..8],
@@ -240,7 +240,7 @@ fn open_browser(browser: Option<&str>, url: &str) -> bool {
 }
 
 /// `oci-token login`.
-pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
+pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     let config_path = config_location(args.config_location.as_deref(), ctx);
     let profile = profile_name(args, &config_path)?;
     let region = login_region(ctx, &config_path, &profile)?;
@@ -263,7 +263,7 @@ pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
     let key = keygen::generate(None)?;
     let base = match &args.login_endpoint {
         Some(b) => b.clone(),
-        None => region::endpoint("login", "", &region, &session::region_sources(ctx.env)),
+        None => region::endpoint("login", "", &region, &region::sources(ctx.env)),
     };
     let url = login_url(
         &base,

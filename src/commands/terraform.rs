@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal as _, Read as _};
 use std::time::Duration;
 
-use crate::cli::{Global, TerraformArgs};
+use crate::context::Context;
+use crate::credential::{Credential, Freshness};
 use crate::error::{Error, Result};
-use crate::session::{self, Ctx};
 
 /// Keys the query may hold.
 pub const QUERY_KEYS: [&str; 5] = [
@@ -70,92 +70,55 @@ fn read_stdin() -> Result<String> {
 }
 
 /// `oci-token terraform`.
-pub fn run(ctx: &Ctx<'_>, args: &TerraformArgs) -> Result<()> {
+pub fn run(ctx: &Context<'_>, fresh: &Freshness) -> Result<()> {
     let q = parse_query(&read_stdin()?)?;
-    let mut global: Global = ctx.global.clone();
+    let mut config = ctx.config.clone();
     if let Some(p) = q.get("profile") {
-        global.profile = Some(p.clone());
+        config.profile = Some(p.clone());
     }
     if let Some(c) = q.get("config_file") {
-        global.config_file = Some(c.into());
+        config.config_file = Some(c.into());
     }
     if let Some(r) = q.get("region") {
-        global.region = Some(r.clone());
+        config.region = Some(r.clone());
     }
     let min_valid = match q.get("min_valid") {
         Some(m) => crate::duration::parse_min_valid(m)
             .map_err(|e| Error::Config(format!("query min_valid: {e}")))?,
-        None => args.refresh.min_valid,
+        None => fresh.min_valid,
     };
-    let ctx = Ctx {
-        global: &global,
-        env: ctx.env,
-    };
-    let p = ctx.profile()?;
-    let mut out: BTreeMap<&str, String> = BTreeMap::new();
-    let text = |o: Option<&str>| o.unwrap_or_default().to_owned();
-    out.insert("profile", p.name.clone());
-    out.insert("auth", p.auth().to_owned());
-    out.insert(
-        "config_file",
-        p.config_file
-            .as_ref()
-            .map(|c| c.display().to_string())
-            .unwrap_or_default(),
-    );
-    out.insert("region", text(p.region.as_deref()));
-    out.insert("fingerprint", text(p.fingerprint.as_deref()));
-    out.insert(
-        "key_file",
-        p.key_file
-            .as_ref()
-            .map(|k| k.display().to_string())
-            .unwrap_or_default(),
-    );
-    let g = crate::cli::GetArgs {
-        refresh_window: args.refresh.refresh_window.max(min_valid),
+    let fresh = Freshness {
+        window: fresh.window.max(min_valid),
         min_valid,
-        lock: args.refresh.lock.clone(),
+        lock_timeout: fresh.lock_timeout,
     };
-    let id = session::identity(&ctx, &p, &g, p.security_token_file.is_some())?;
-    let claims = id.session.as_ref().map(|s| &s.claims);
-    out.insert(
-        "tenancy",
-        text(
-            p.tenancy
-                .as_deref()
-                .or(claims.and_then(|c| c.tenant.as_deref())),
-        ),
-    );
-    out.insert(
-        "user",
-        text(p.user.as_deref().or(claims.and_then(|c| c.sub.as_deref()))),
-    );
-    out.insert(
-        "token_file",
-        id.session
-            .as_ref()
-            .map(|s| s.token_path.display().to_string())
-            .unwrap_or_default(),
-    );
+    let ctx = ctx.with_config(config);
+    let mut cred = Credential::active(&ctx, None)?;
+    cred.ensure_fresh(&ctx, &fresh)?;
+    let p = cred.profile();
+    let text = |o: Option<&str>| o.unwrap_or_default().to_owned();
+    let v = cred.view(ctx.env.now());
+    let mut out: BTreeMap<&str, String> = BTreeMap::new();
+    out.insert("profile", p.name.clone());
+    out.insert("auth", cred.auth().name().to_owned());
+    out.insert("config_file", v.config_file.clone().unwrap_or_default());
+    out.insert("region", text(v.region));
+    out.insert("fingerprint", text(v.fingerprint));
+    out.insert("key_file", v.key_file.clone().unwrap_or_default());
+    out.insert("tenancy", text(v.tenancy));
+    out.insert("user", text(v.user));
+    out.insert("token_file", v.token_file.clone().unwrap_or_default());
     out.insert(
         "expires_at",
-        claims.map(|c| c.exp.to_string()).unwrap_or_default(),
+        v.expires_at.map(|t| t.to_string()).unwrap_or_default(),
     );
     if let Some(cluster) = q.get("cluster_id") {
         // The OKE token's contract includes it; it is valid for minutes, not hours.
-        let (token, exp) = crate::kube::oke_token(&ctx, &id, cluster)?;
+        let (token, exp) = super::kube::oke_token(&ctx, &cred, cluster)?;
         out.insert("oke_token", token.expose().clone());
-        out.insert(
-            "oke_token_expires_at",
-            jiff::Timestamp::from_second(exp.as_second())
-                .unwrap_or(exp)
-                .to_string(),
-        );
+        out.insert("oke_token_expires_at", exp.to_string());
     }
-    let mut s = serde_json::to_string(&out).map_err(|e| Error::Other(e.to_string()))?;
-    s.push('\n');
-    session::emit(&s)
+    crate::output::print(&crate::output::terraform::render(&out))
 }
 
 #[cfg(test)]

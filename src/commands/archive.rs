@@ -7,12 +7,28 @@ use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::cli::{ExportArgs, ImportArgs, TerminateArgs};
+use super::login::{check_profile_name, config_location, token_location};
 use crate::config::{self, edit, ini};
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::login::{check_profile_name, config_location, token_location};
 use crate::output;
-use crate::session::Ctx;
+
+/// `export`'s options.
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    /// The archive to write; `.zip` is appended, as the oci CLI does.
+    pub output_file: PathBuf,
+    pub force: bool,
+    pub include_passphrase: bool,
+}
+
+/// `import`'s options.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub session_archive: PathBuf,
+    pub profile_name: Option<String>,
+    pub force: bool,
+}
 
 /// Largest archive and largest member `import` reads.
 const MAX_ARCHIVE: u64 = 16 << 20;
@@ -70,7 +86,7 @@ pub fn build(profile: &str, items: &[(&str, &str)], env: &dyn crate::env::Env) -
 }
 
 /// `oci-token export --output-file F`: writes `F.zip` (the oci CLI's naming).
-pub fn export(ctx: &Ctx<'_>, args: &ExportArgs) -> Result<()> {
+pub fn export(ctx: &Context<'_>, args: &ExportRequest) -> Result<()> {
     let p = ctx.profile()?;
     check_profile_name(&p.name)?;
     if p.security_token_file.is_none() {
@@ -256,7 +272,7 @@ pub fn read_archive_bytes(path: &Path, bytes: Vec<u8>) -> Result<Archive> {
 }
 
 /// `oci-token import --session-archive F [--profile-name N] [--force]`.
-pub fn import(ctx: &Ctx<'_>, args: &ImportArgs) -> Result<()> {
+pub fn import(ctx: &Context<'_>, args: &ImportRequest) -> Result<()> {
     let path = config::expand_user(&args.session_archive.to_string_lossy(), ctx.env);
     let a = read_archive(&path)?;
     let name = args
@@ -332,7 +348,7 @@ pub fn import(ctx: &Ctx<'_>, args: &ImportArgs) -> Result<()> {
 /// session directory `~/.oci/sessions/<profile>`. There is no server-side revocation.
 /// Nothing outside `<sessions>/<profile>` is ever removed: the name must pass the profile
 /// rule (no `..`, no `/`), and a symlink there is refused rather than followed.
-pub fn terminate(ctx: &Ctx<'_>, _args: &TerminateArgs) -> Result<()> {
+pub fn terminate(ctx: &Context<'_>) -> Result<()> {
     let p = ctx.profile()?;
     check_profile_name(&p.name)?;
     if p.name == ini::DEFAULT_SECTION {

@@ -2,11 +2,11 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::cli::KubeArgs;
+use crate::context::Context;
+use crate::credential::{Credential, Freshness};
 use crate::error::{Error, Result};
 use crate::output::exec_credential::{self, V1, V1BETA1};
 use crate::secret::Secret;
-use crate::session::{self, Ctx, Identity};
 use crate::{oke, region, sign};
 
 /// The apiVersion kubectl asked for in `KUBERNETES_EXEC_INFO`; v1beta1 when it is absent.
@@ -37,43 +37,45 @@ fn check_cluster_id(id: &str) -> Result<()> {
     }
 }
 
-/// The OKE token for `cluster`, signed by `id`, and when to stop using it: in 4 minutes, as
-/// the oci CLI says, but never after the session token itself expires.
+/// The OKE token for `cluster`, signed by the (fresh) credential, and when to stop using
+/// it: in 4 minutes, as the oci CLI says, but never after the credential itself expires.
 pub fn oke_token(
-    ctx: &Ctx<'_>,
-    id: &Identity<'_>,
+    ctx: &Context<'_>,
+    cred: &Credential,
     cluster: &str,
 ) -> Result<(Secret<String>, Timestamp)> {
-    let region = region::region_id(
-        id.profile.require_region()?,
-        &session::region_sources(ctx.env),
-    );
-    let key = id.key()?;
+    let p = cred.profile();
+    let region = region::region_id(p.require_region()?, &region::sources(ctx.env));
+    let signer = cred.signer()?;
     let now = ctx.env.now();
     let url = oke::cluster_url(&region, cluster);
-    let token = Secret::new(
-        oke::token(&key, id.key_id().expose(), &url, &sign::http_date(now)).map_err(|e| {
-            Error::Config(format!(
-                "signing the OKE token with profile '{}': {e}",
-                id.profile.name
-            ))
-        })?,
-    );
+    let token = oke::token(
+        &signer.key,
+        signer.key_id.expose(),
+        &url,
+        &sign::http_date(now),
+    )
+    .map_err(|e| {
+        Error::Config(format!(
+            "signing the OKE token with profile '{}': {e}",
+            p.name
+        ))
+    })?;
     let mut expires = now + SignedDuration::from_secs(oke::TOKEN_LIFETIME_SECS);
-    if let Some(s) = &id.session {
-        expires = expires.min(s.claims.exp);
+    if let Some(exp) = cred.expires_at() {
+        expires = expires.min(exp);
     }
-    Ok((token, expires))
+    Ok((Secret::new(token), expires))
 }
 
-/// Prints the `ExecCredential` for `args.cluster_id`.
-pub fn kube(ctx: &Ctx<'_>, args: &KubeArgs) -> Result<()> {
-    check_cluster_id(&args.cluster_id)?;
+/// Prints the `ExecCredential` for `cluster_id`.
+pub fn kube(ctx: &Context<'_>, cluster_id: &str, fresh: &Freshness) -> Result<()> {
+    check_cluster_id(cluster_id)?;
     let api_version = requested_version(ctx.env.var("KUBERNETES_EXEC_INFO").as_deref())?;
-    let p = ctx.profile()?;
-    let id = session::identity(ctx, &p, &args.refresh, p.security_token_file.is_some())?;
-    let (token, expires) = oke_token(ctx, &id, &args.cluster_id)?;
-    session::emit(&exec_credential::render(api_version, &token, expires))
+    let mut cred = Credential::active(ctx, None)?;
+    cred.ensure_fresh(ctx, fresh)?;
+    let (token, expires) = oke_token(ctx, &cred, cluster_id)?;
+    crate::output::print(&exec_credential::render(api_version, &token, expires))
 }
 
 #[cfg(test)]

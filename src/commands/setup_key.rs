@@ -1,12 +1,27 @@
 //! `oci-token setup-key`: the non-interactive counterpart of `oci setup config`.
 
-use crate::cli::SetupKeyArgs;
+use std::path::PathBuf;
+
+use super::login::{check_profile_name, config_location, known_region};
 use crate::config::{self, edit};
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::login::{check_profile_name, config_location, known_region};
+use crate::output::setup_key::{self, SetupKeyView};
 use crate::secret::Secret;
-use crate::session::Ctx;
 use crate::{key, keygen, output};
+
+/// `setup-key`'s options, as plain values.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub user: String,
+    pub tenancy: String,
+    pub profile_name: String,
+    pub key_dir: Option<PathBuf>,
+    pub key_name: String,
+    pub passphrase_file: Option<PathBuf>,
+    pub config_location: Option<PathBuf>,
+    pub force: bool,
+}
 
 /// The Python SDK's OCID pattern: `^([0-9a-zA-Z-_]+[.:])([0-9a-zA-Z-_]*[.:]){3,}([0-9a-zA-Z-_]+)$`.
 #[must_use]
@@ -23,7 +38,7 @@ pub fn is_ocid(s: &str) -> bool {
 }
 
 /// Generates the key pair, writes the profile, prints what to upload.
-pub fn run(ctx: &Ctx<'_>, args: &SetupKeyArgs) -> Result<()> {
+pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     for (flag, v) in [("--user", &args.user), ("--tenancy", &args.tenancy)] {
         if !is_ocid(v) {
             return Err(Error::Config(format!("{flag} '{v}' is not an OCID")));
@@ -36,7 +51,7 @@ pub fn run(ctx: &Ctx<'_>, args: &SetupKeyArgs) -> Result<()> {
             args.key_name.escape_debug()
         ))
     })?;
-    let region = config::profile::region_override(ctx.global.region.as_deref(), ctx.env)
+    let region = config::profile::region_override(ctx.config.region.as_deref(), ctx.env)
         .ok_or_else(|| Error::Config("setup-key needs --region".into()))?;
     let region = known_region(&region, ctx.env)?;
     let config_path = config_location(args.config_location.as_deref(), ctx);
@@ -103,13 +118,6 @@ pub fn run(ctx: &Ctx<'_>, args: &SetupKeyArgs) -> Result<()> {
     ];
     edit::upsert_profile(&config_path, &args.profile_name, &entries, args.force)?;
     undo.commit();
-    let json = serde_json::json!({
-        "profile": args.profile_name,
-        "config_file": config_path.display().to_string(),
-        "key_file": private.display().to_string(),
-        "public_key_file": public.display().to_string(),
-        "fingerprint": fingerprint,
-    });
     output::note(&format!(
         "Upload {} in the OCI console (your user > API keys > Add API key); its fingerprint is {fingerprint}.{}",
         public.display(),
@@ -119,7 +127,13 @@ pub fn run(ctx: &Ctx<'_>, args: &SetupKeyArgs) -> Result<()> {
             ""
         }
     ));
-    crate::session::emit(&format!("{json}\n"))
+    output::print(&setup_key::render(&SetupKeyView {
+        profile: &args.profile_name,
+        config_file: config_path.display().to_string(),
+        key_file: private.display().to_string(),
+        public_key_file: public.display().to_string(),
+        fingerprint: &fingerprint,
+    }))
 }
 
 #[cfg(test)]

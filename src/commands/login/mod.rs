@@ -8,24 +8,50 @@ pub mod no_browser;
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::LoginArgs;
+use jiff::SignedDuration;
+
 use crate::config::{self, edit};
+use crate::context::Context;
+use crate::credential::Auth;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::keygen::{self, NewKey};
-use crate::session::Ctx;
-use crate::{key, region, session, token};
+use crate::{key, region, token};
+
+/// `login`'s options, as plain values.
+#[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct Request {
+    /// The profile to create or replace (`DEFAULT` when the config does not exist yet).
+    pub profile_name: Option<String>,
+    pub tenancy_name: Option<String>,
+    pub identity_provider_name: Option<String>,
+    pub config_location: Option<PathBuf>,
+    pub token_location: Option<PathBuf>,
+    /// Loopback port of the hand-back listener (0: any free port).
+    pub port: u16,
+    pub no_open: bool,
+    pub timeout: SignedDuration,
+    pub login_endpoint: Option<String>,
+    /// `GenerateUpst` instead of a browser.
+    pub no_browser: bool,
+    /// With `no_browser`: what signs the request.
+    pub auth: Auth,
+    pub session_expiration_in_minutes: i64,
+    pub public_key_file_path: Option<PathBuf>,
+    pub private_key_file_path: Option<PathBuf>,
+}
 
 pub use crate::config::edit::check_profile_name;
 
 /// Where the config goes: `--config-location`, else `--config-file` / `OCI_CLI_CONFIG_FILE`,
 /// else `~/.oci/config`.
 #[must_use]
-pub fn config_location(flag: Option<&Path>, ctx: &Ctx<'_>) -> PathBuf {
+pub fn config_location(flag: Option<&Path>, ctx: &Context<'_>) -> PathBuf {
     if let Some(p) = flag {
         return config::expand_user(&p.to_string_lossy(), ctx.env);
     }
-    ctx.global
+    ctx.config
         .config_file
         .as_ref()
         .map(|p| p.to_string_lossy().into_owned())
@@ -48,7 +74,7 @@ pub fn token_location(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
 /// A region id that the table, `regions-config.json`, `OCI_REGION_METADATA` or a dotted
 /// domain vouches for.
 pub fn known_region(r: &str, env: &dyn Env) -> Result<String> {
-    let sources = session::region_sources(env);
+    let sources = region::sources(env);
     let id = region::region_id(r, &sources);
     if id.contains('.') || region::is_known(&id, &sources) {
         Ok(id)
@@ -129,7 +155,7 @@ pub fn persist(s: &NewSession<'_>, config_path: &Path, token_dir: &Path) -> Resu
 }
 
 /// `oci-token login [--no-browser]`.
-pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
+pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     if args.no_browser {
         no_browser::run(ctx, args)
     } else {
@@ -139,7 +165,7 @@ pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
 
 /// The profile a login creates: `--profile-name`, else `DEFAULT` when the config does not
 /// exist yet (as the oci CLI); otherwise it must be named.
-pub fn profile_name(args: &LoginArgs, config_path: &Path) -> Result<String> {
+pub fn profile_name(args: &Request, config_path: &Path) -> Result<String> {
     let name = match &args.profile_name {
         Some(n) => n.clone(),
         None if !config_path.exists() => "DEFAULT".to_owned(),
@@ -155,13 +181,13 @@ pub fn profile_name(args: &LoginArgs, config_path: &Path) -> Result<String> {
 }
 
 /// The region: `--region` / `OCI_CLI_REGION`, else the region the profile already has.
-pub fn login_region(ctx: &Ctx<'_>, config_path: &Path, profile: &str) -> Result<String> {
+pub fn login_region(ctx: &Context<'_>, config_path: &Path, profile: &str) -> Result<String> {
     let from_config = || {
         config::profile::read_config(config_path)
             .ok()
             .and_then(|ini| ini.get(profile, "region").map(str::to_owned))
     };
-    let r = config::profile::region_override(ctx.global.region.as_deref(), ctx.env)
+    let r = config::profile::region_override(ctx.config.region.as_deref(), ctx.env)
         .or_else(from_config)
         .ok_or_else(|| {
             Error::Config("no region: pass --region (for example us-ashburn-1 or iad)".into())

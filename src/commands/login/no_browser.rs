@@ -2,14 +2,16 @@
 //! (or, with `--auth security_token`, its current session), for a session of 5 to 60
 //! minutes that cannot be extended.
 
-use crate::cli::{LoginArgs, LoginAuth};
+use crate::auth::{self, AuthError};
+use crate::context::Context;
+use crate::credential::{Auth, Credential, Freshness};
 use crate::error::{Error, Result};
 use crate::keygen;
-use crate::session::{self, Ctx};
-use crate::{http, output, refresh};
+use crate::output;
 
 use super::{
-    NewSession, config_location, known_region, persist, profile_name, report, token_location,
+    NewSession, Request, config_location, known_region, persist, profile_name, report,
+    token_location,
 };
 
 /// The oci CLI's bounds and texts for `--session-expiration-in-minutes`.
@@ -38,7 +40,7 @@ pub fn body(public_pem: &str, minutes: i64) -> String {
 
 /// The public key to send: the user's (`--public-key-file-path`, with its fingerprint) or a
 /// fresh pair's.
-fn public_key(args: &LoginArgs) -> Result<(Option<keygen::NewKey>, String, Option<String>)> {
+fn public_key(args: &Request) -> Result<(Option<keygen::NewKey>, String, Option<String>)> {
     let Some(path) = &args.public_key_file_path else {
         let k = keygen::generate(None)?;
         let pem = k.public_pem.clone();
@@ -55,58 +57,59 @@ fn public_key(args: &LoginArgs) -> Result<(Option<keygen::NewKey>, String, Optio
 }
 
 /// `oci-token login --no-browser`.
-pub fn run(ctx: &Ctx<'_>, args: &LoginArgs) -> Result<()> {
+pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     check_minutes(args.session_expiration_in_minutes)?;
     let config_path = config_location(args.config_location.as_deref(), ctx);
     let profile = profile_name(args, &config_path)?;
     let token_dir = token_location(args.token_location.as_deref(), ctx.env);
-    let signer = ctx.profile()?;
+    let signer_profile = ctx.profile()?;
     // The signer's region already carries --region / OCI_CLI_REGION.
-    let region = known_region(signer.require_region()?, ctx.env)?;
-    let d = crate::cli::GetArgs::default();
-    if args.auth == LoginAuth::ApiKey
-        && signer.security_token_file.is_some()
-        && session::check_api_key_profile(&signer).is_err()
+    let region = known_region(signer_profile.require_region()?, ctx.env)?;
+    if args.auth == Auth::ApiKey
+        && signer_profile.security_token_file.is_some()
+        && crate::credential::api_key::check(&signer_profile).is_err()
     {
         return Err(Error::Config(format!(
             "profile '{}' is a session profile, not an API-key profile; to sign with its session pass --auth security_token (or pick an API-key profile with --profile)",
-            signer.name
+            signer_profile.name
         )));
     }
-    let id = session::identity(ctx, &signer, &d, args.auth == LoginAuth::SecurityToken)?;
-    let (key_id, key) = (id.key_id(), id.key()?);
+    let mut cred = Credential::select(signer_profile, Some(args.auth))?;
+    cred.ensure_fresh(ctx, &Freshness::default())?;
+    let signer = cred.signer()?;
     let (new_key, public_pem, fingerprint) = public_key(args)?;
-    let base = session::auth_base(ctx, &signer)?;
-    let url = format!(
-        "{}/v1/token/upst/actions/GenerateUpst",
-        base.trim_end_matches('/')
-    );
+    let url = auth::generate_upst_url(&ctx.auth_base(cred.profile())?);
     let body = body(&public_pem, args.session_expiration_in_minutes);
-    let what = format!("creating a session with profile '{}'", signer.name);
-    let signer_name = signer.name.clone();
-    let api_key = matches!(args.auth, LoginAuth::ApiKey);
-    let on_401 = move |detail: String| {
-        if api_key {
-            Error::Config(format!(
-                "the auth service refused the API key of profile '{signer_name}' ({detail}); check user, tenancy, fingerprint and that the public key is uploaded"
-            ))
-        } else {
-            Error::needs_login(
-                &signer_name,
-                &format!("the auth service refused the session ({detail})"),
-            )
-        }
-    };
-    let settings = http::Settings::from_env(ctx.global.cert_bundle.clone(), ctx.env);
-    let call = refresh::Call {
+    let name = &cred.profile().name;
+    let what = format!("creating a session with profile '{name}'");
+    let call = auth::Call {
         url: &url,
-        key: &key,
-        key_id: key_id.expose(),
+        key: &signer.key,
+        key_id: signer.key_id.expose(),
         body: &body,
-        what: &what,
-        on_401: &on_401,
     };
-    let token = refresh::post_for_token(&settings, &call, ctx.env, http::total_deadline(ctx.env))?;
+    let token = auth::post_for_token(
+        &ctx.http(),
+        &call,
+        ctx.env,
+        crate::http::total_deadline(ctx.env),
+    )
+    .map_err(|e| match e {
+        AuthError::Unauthorized(detail) if args.auth == Auth::ApiKey => Error::Config(format!(
+            "the auth service refused the API key of profile '{name}' ({detail}); check user, tenancy, fingerprint and that the public key is uploaded"
+        )),
+        AuthError::Unauthorized(detail) => Error::needs_login(
+            name,
+            &format!("the auth service refused the session ({detail})"),
+        ),
+        AuthError::NotHttps(_) | AuthError::Setup(_) => {
+            Error::Config(format!("{what} failed: {e}"))
+        }
+        AuthError::Rejected(..) => Error::Service(format!("{what} at {url} failed: {e}")),
+        AuthError::Unavailable(_) => Error::Service(format!(
+            "{what} at {url} failed: {e}; check the network, proxy and CA bundle, then try again"
+        )),
+    })?;
     persist(
         &NewSession {
             profile: &profile,
@@ -158,8 +161,8 @@ mod tests {
 
     #[test]
     fn fingerprint_of_a_public_pem() {
-        let pem = include_str!("../../tests/data/keys/public.pem");
-        let fp = include_str!("../../tests/data/keys/fingerprint.txt");
+        let pem = include_str!("../../../tests/data/keys/public.pem");
+        let fp = include_str!("../../../tests/data/keys/fingerprint.txt");
         assert_eq!(crate::key::public_pem_fingerprint(pem).unwrap(), fp.trim());
     }
 }

@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Command, Global, PromptArgs};
+use super::args::{Cli, Command, Global, PromptArgs};
 
 /// A `Cli` for `prompt`, or `None` to let clap parse the line.
 #[must_use]
@@ -20,7 +20,7 @@ pub fn prompt_cli(args: &[OsString]) -> Option<Cli> {
         cert_bundle: None,
         auth_endpoint: None,
     };
-    let mut format = crate::prompt::DEFAULT_FORMAT.to_owned();
+    let mut format = crate::output::prompt::DEFAULT_FORMAT.to_owned();
     let mut seen_command = false;
     let mut it = args.iter().skip(1).map(|a| a.to_str());
     while let Some(arg) = it.next() {

@@ -11,43 +11,34 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;
 
-use crate::cli::ExecArgs;
-use crate::config::Profile;
+use crate::context::Context;
+use crate::credential::{Credential, Freshness, Warning};
 use crate::error::{Error, Result};
 use crate::output;
-use crate::session::{self, Ctx, Mode, Warning};
 use crate::token::{self, Claims};
 
 /// Retry delays in seconds after failed background refreshes (then the last one, repeated).
 const BACKOFF: [i64; 4] = [15, 30, 60, 120];
 
 /// Runs the command; returns its exit code (128 + N when a signal N ended it).
-pub fn run(ctx: &Ctx<'_>, args: &ExecArgs) -> Result<u8> {
-    let (program, rest) = args
-        .command
+pub fn run(ctx: &Context<'_>, fresh: &Freshness, command: &[std::ffi::OsString]) -> Result<u8> {
+    let (program, rest) = command
         .split_first()
         .ok_or_else(|| Error::Config("exec needs a command after `--`".into()))?;
-    let p = ctx.profile()?;
-    let g = &args.refresh;
-    let mode = Mode::IfNeeded {
-        window: g.refresh_window,
-        min_valid: g.min_valid,
-    };
+    let mut cred = Credential::active(ctx, None)?;
+    cred.ensure_fresh(ctx, fresh)?;
+    let p = cred.profile();
     let mut env: Vec<(&str, String)> = vec![
         ("OCI_CLI_PROFILE", p.name.clone()),
-        ("OCI_CLI_AUTH", p.auth().to_owned()),
+        ("OCI_CLI_AUTH", cred.auth().name().to_owned()),
     ];
     if let Some(c) = &p.config_file {
         env.push(("OCI_CLI_CONFIG_FILE", c.display().to_string()));
     }
-    let session_exp = if p.security_token_file.is_some() {
-        let s = session::ensure_fresh(ctx, &p, g)?;
-        env.push(("OCI_TOKEN_EXPIRES_AT", s.claims.exp.to_string()));
-        Some(s.claims.exp)
-    } else {
-        session::check_api_key_profile(&p)?;
-        None
-    };
+    let expires = cred.expires_at();
+    if let Some(exp) = expires {
+        env.push(("OCI_TOKEN_EXPIRES_AT", exp.to_string()));
+    }
 
     let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
         .map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))?;
@@ -79,9 +70,9 @@ pub fn run(ctx: &Ctx<'_>, args: &ExecArgs) -> Result<u8> {
                 }
             }
         });
-        if session_exp.is_some() {
-            let (p, done) = (&p, &done);
-            scope.spawn(move || refresher(ctx, p, mode, g.lock.lock_timeout, &stop_rx, done));
+        if expires.is_some() {
+            let done = &done;
+            scope.spawn(move || refresher(ctx, cred, fresh, &stop_rx, done));
         }
         let status = child.wait();
         done.store(true, Ordering::SeqCst);
@@ -159,16 +150,14 @@ fn warning_key(w: &str) -> String {
 /// back, or the user may log in again meanwhile), is retried with backoff; it stops, warning
 /// once, only when the session reaches its 24-hour limit or cannot be extended.
 fn refresher(
-    ctx: &Ctx<'_>,
-    p: &Profile,
-    mode: Mode,
-    lock_timeout: SignedDuration,
+    ctx: &Context<'_>,
+    mut cred: Credential,
+    fresh: &Freshness,
     stop: &mpsc::Receiver<()>,
     done: &AtomicBool,
 ) {
-    let Mode::IfNeeded { window, .. } = mode else {
-        return;
-    };
+    let policy = fresh.policy(false);
+    let name = cred.profile().name.clone();
     let mut failures = 0usize;
     let mut last_warning = String::new();
     let warn_once = |last: &mut String, w: &str| {
@@ -179,43 +168,41 @@ fn refresher(
         }
     };
     loop {
-        let claims = session::token_path(p)
-            .and_then(|path| session::read_token(path, &p.name))
-            .ok()
-            .map(|(_, c)| c);
-        let wait = next_wait(ctx.env.now(), claims.as_ref(), window, failures);
+        let claims = cred.peek().ok().flatten();
+        let wait = next_wait(ctx.env.now(), claims.as_ref(), fresh.window, failures);
         if stop.recv_timeout(wait) != Err(mpsc::RecvTimeoutError::Timeout)
             || done.load(Ordering::SeqCst)
         {
             return;
         }
-        match session::ensure(ctx, p, mode, lock_timeout) {
-            Ok(s) => match s.warning {
-                None => {
-                    if failures > 0 {
-                        output::note(&format!(
-                            "oci-token: profile '{}' refreshed again; valid until {}",
-                            p.name, s.claims.exp
-                        ));
-                    }
-                    failures = 0;
-                    last_warning.clear();
-                }
-                Some(Warning::NotExtended(w)) => {
-                    output::warn(&format!(
-                        "{w}; the command keeps running, but OCI requests fail after that"
+        match cred.ensure(ctx, &policy, fresh.lock_timeout) {
+            Ok(None) => {
+                if failures > 0
+                    && let Some(exp) = cred.expires_at()
+                {
+                    output::note(&format!(
+                        "oci-token: profile '{name}' refreshed again; valid until {exp}"
                     ));
-                    return;
                 }
-                Some(Warning::RefreshFailed(w)) => {
-                    failures += 1;
-                    warn_once(&mut last_warning, &w);
-                }
-            },
+                failures = 0;
+                last_warning.clear();
+            }
+            Ok(Some(Warning::NotExtended(w))) => {
+                output::warn(&format!(
+                    "{w}; the command keeps running, but OCI requests fail after that"
+                ));
+                return;
+            }
+            Ok(Some(Warning::RefreshFailed(w))) => {
+                failures += 1;
+                warn_once(&mut last_warning, &w);
+            }
             Err(e @ Error::NeedsLogin(_)) => {
-                let ended = session::token_path(p)
-                    .and_then(|path| session::read_token(path, &p.name))
-                    .is_ok_and(|(_, c)| c.sess_exp.is_some_and(|s| ctx.env.now() >= s));
+                let ended = cred
+                    .peek()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|c| c.sess_exp.is_some_and(|s| ctx.env.now() >= s));
                 if ended {
                     output::warn(&format!(
                         "{e}; the command keeps running, but OCI requests will fail"

@@ -1,0 +1,273 @@
+//! The OCI auth service client: every call whose reply is a token. Today the session
+//! refresh (`/v1/authentication/refresh`) and `GenerateUpst`; federation (x509) and token
+//! exchange belong here too. Signed requests, bounded in time, retried on 5xx, 429, unusable
+//! replies and connection errors only. It knows nothing of profiles or sessions: callers
+//! turn an [`AuthError`] into the message and exit code that fit them.
+
+use std::time::Duration;
+
+use crate::env::Env;
+use crate::http::{self, Client, Deadline, Settings, TransportError};
+use crate::key::{SignError, SigningKey};
+use crate::secret::Secret;
+use crate::sign;
+
+/// Attempts at most (the first one included).
+const ATTEMPTS: u32 = 3;
+
+/// `<base>/v1/authentication/refresh`.
+#[must_use]
+pub fn refresh_url(base: &str) -> String {
+    format!("{}/v1/authentication/refresh", base.trim_end_matches('/'))
+}
+
+/// `<base>/v1/token/upst/actions/GenerateUpst`.
+#[must_use]
+pub fn generate_upst_url(base: &str) -> String {
+    format!(
+        "{}/v1/token/upst/actions/GenerateUpst",
+        base.trim_end_matches('/')
+    )
+}
+
+/// The refresh body the oci CLI sends: Python `json.dumps` spacing.
+#[must_use]
+pub fn refresh_body(token: &str) -> String {
+    format!(
+        "{{\"currentToken\": {}}}",
+        serde_json::Value::String(token.to_owned())
+    )
+}
+
+/// Why a token call failed. Texts never hold a secret; service texts are one line, bounded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthError {
+    /// The endpoint is not an `https://` URL.
+    NotHttps(String),
+    /// Our side could not sign or connect for a reason retrying cannot fix (CA bundle,
+    /// proxy setting, a key that cannot sign).
+    Setup(String),
+    /// The service answered 401: the credential is not (or no longer) accepted.
+    Unauthorized(String),
+    /// Any other 4xx: not retried.
+    Rejected(u16, String),
+    /// 5xx, 429, unusable replies or the network, after the bounded retries.
+    Unavailable(String),
+}
+
+impl std::fmt::Display for AuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthError::NotHttps(url) => write!(f, "the auth endpoint {url} is not an https:// URL"),
+            AuthError::Setup(t) | AuthError::Unavailable(t) => f.write_str(t),
+            AuthError::Unauthorized(detail) => write!(f, "the auth service answered {detail}"),
+            AuthError::Rejected(status, detail) => {
+                write!(f, "the auth service answered {status}{detail}")
+            }
+        }
+    }
+}
+
+impl From<SignError> for AuthError {
+    fn from(e: SignError) -> Self {
+        AuthError::Setup(e.to_string())
+    }
+}
+
+/// One signed `POST` whose reply carries a `token`.
+pub struct Call<'a> {
+    pub url: &'a str,
+    pub key: &'a SigningKey,
+    /// `ST$<token>` or `tenancy/user/fingerprint`.
+    pub key_id: &'a str,
+    pub body: &'a str,
+}
+
+/// Refreshes `token` at `url`, signed with the session key. Returns the new token text.
+pub fn refresh(
+    settings: &Settings,
+    url: &str,
+    key: &SigningKey,
+    token: &Secret<String>,
+    env: &dyn Env,
+    total: Duration,
+) -> Result<Secret<String>, AuthError> {
+    let body = refresh_body(token.expose());
+    let key_id = format!("ST${}", token.expose());
+    post_for_token(
+        settings,
+        &Call {
+            url,
+            key,
+            key_id: &key_id,
+            body: &body,
+        },
+        env,
+        total,
+    )
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Done(Secret<String>),
+    Retry(String),
+    Fail(AuthError),
+}
+
+/// Sends `call`, signed, with bounded retries on 5xx, 429, unusable replies and connection
+/// errors (none on other 4xx), within `total` (at most 30 s). Returns the reply's `token`.
+pub fn post_for_token(
+    settings: &Settings,
+    call: &Call<'_>,
+    env: &dyn Env,
+    total: Duration,
+) -> Result<Secret<String>, AuthError> {
+    let url = call.url;
+    let (host, target) = sign::split_url(url)
+        .filter(|_| url.starts_with("https://"))
+        .ok_or_else(|| AuthError::NotHttps(url.to_owned()))?;
+    let deadline = Deadline::after(total.min(http::TOTAL_DEADLINE));
+    let mut last = String::new();
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            let pause = Duration::from_millis(250 * 3u64.pow(attempt - 1));
+            if deadline.remaining() <= pause {
+                break;
+            }
+            std::thread::sleep(pause);
+        }
+        let remaining = deadline.remaining();
+        if remaining.is_zero() {
+            break;
+        }
+        let client = Client::new(settings, host, remaining).map_err(|e| match e {
+            e if e.is_config() => AuthError::Setup(e.to_string()),
+            e => AuthError::Unavailable(e.to_string()),
+        })?;
+        let date = sign::http_date(env.now());
+        let req = sign::Request {
+            method: "POST",
+            target,
+            host,
+            date: &date,
+            body: Some((call.body.as_bytes(), "application/json")),
+        };
+        let mut headers = sign::sign(call.key, call.key_id, &req)?.headers;
+        headers.push(("opc-request-id", http::request_id()));
+        match attempt_once(&client, call, &headers) {
+            Attempt::Done(t) => return Ok(t),
+            Attempt::Fail(e) => return Err(e),
+            Attempt::Retry(why) => last = why,
+        }
+    }
+    Err(AuthError::Unavailable(last))
+}
+
+fn attempt_once(client: &Client, call: &Call<'_>, headers: &[(&str, String)]) -> Attempt {
+    let url = call.url;
+    let reply = match client.post(url, headers, call.body.as_bytes()) {
+        Ok(r) => r,
+        Err(e @ TransportError::CaBundle(_)) => {
+            return Attempt::Fail(AuthError::Setup(e.to_string()));
+        }
+        Err(e) => return Attempt::Retry(e.to_string()),
+    };
+    let rid = reply
+        .request_id
+        .as_deref()
+        .map(|r| format!(" (opc-request-id {r})"))
+        .unwrap_or_default();
+    match reply.status {
+        200 => match serde_json::from_str::<serde_json::Value>(&reply.body)
+            .ok()
+            .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_owned))
+        {
+            Some(t) if !t.is_empty() => Attempt::Done(Secret::new(t)),
+            _ => Attempt::Retry(format!("the reply from {url} has no token{rid}")),
+        },
+        401 => Attempt::Fail(AuthError::Unauthorized(format!(
+            "401{}{rid}",
+            service_detail(&reply.body)
+        ))),
+        s if s >= 500 || s == 429 => Attempt::Retry(format!(
+            "the auth service answered {s}{}{rid}",
+            service_detail(&reply.body)
+        )),
+        s => Attempt::Fail(AuthError::Rejected(
+            s,
+            format!("{}{rid}", service_detail(&reply.body)),
+        )),
+    }
+}
+
+/// ` code: message` from an OCI error body, one line, bounded; empty if there is none.
+#[must_use]
+pub fn service_detail(body: &str) -> String {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
+        return String::new();
+    };
+    let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_owned();
+    let (code, message) = (field("code"), field("message"));
+    if code.is_empty() && message.is_empty() {
+        return String::new();
+    }
+    let mut s: String = format!(" {code}: {message}")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if s.len() > 200 {
+        let mut cut = 200;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_matches_python_json_dumps() {
+        assert_eq!(refresh_body("a.b.c"), r#"{"currentToken": "a.b.c"}"#);
+        assert_eq!(
+            refresh_url("https://x/"),
+            "https://x/v1/authentication/refresh"
+        );
+        assert_eq!(
+            generate_upst_url("https://x"),
+            "https://x/v1/token/upst/actions/GenerateUpst"
+        );
+    }
+
+    #[test]
+    fn details() {
+        assert_eq!(
+            service_detail(r#"{"code":"NotAuthenticated","message":"gone"}"#),
+            " NotAuthenticated: gone"
+        );
+        assert_eq!(
+            service_detail(r#"{"code":"X","message":"a\nforged: line\u001b[31m"}"#),
+            " X: a forged: line [31m"
+        );
+        assert_eq!(service_detail("<html>"), "");
+    }
+
+    #[test]
+    fn plain_http_is_refused_before_anything_is_sent() {
+        let key = crate::key::load(include_str!("../tests/data/keys/pkcs8.pem"), None).unwrap();
+        let env = crate::env::FakeEnv::new("/nonexistent", jiff::Timestamp::UNIX_EPOCH);
+        let call = Call {
+            url: "http://auth.example/v1/x",
+            key: &key,
+            key_id: "k",
+            body: "{}",
+        };
+        let e =
+            post_for_token(&Settings::default(), &call, &env, Duration::from_secs(1)).unwrap_err();
+        assert_eq!(e, AuthError::NotHttps("http://auth.example/v1/x".into()));
+    }
+}

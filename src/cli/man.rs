@@ -1,0 +1,105 @@
+//! The man page and shell completions, rendered from the clap definition (and the exit
+//! codes from the one table in `error`).
+
+use super::args::Generate;
+use crate::error::{Error, Result};
+use crate::output;
+
+/// `oci-token generate man|completions`.
+pub fn generate(what: &Generate) -> Result<()> {
+    let mut buf: Vec<u8> = Vec::new();
+    match what {
+        Generate::Man => man_page(&mut buf)?,
+        Generate::Completions { shell } => {
+            clap_complete::generate(*shell, &mut super::command(), "oci-token", &mut buf);
+        }
+    }
+    output::emit(&String::from_utf8_lossy(&buf))
+        .map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))
+}
+
+/// The man page, rendered from the clap definition.
+pub fn man_page(buf: &mut Vec<u8>) -> Result<()> {
+    let cmd = super::command();
+    let man = clap_mangen::Man::new(cmd.clone());
+    let io = |e: std::io::Error| Error::Other(e.to_string());
+    man.render_title(buf).map_err(io)?;
+    man.render_name_section(buf).map_err(io)?;
+    man.render_synopsis_section(buf).map_err(io)?;
+    man.render_description_section(buf).map_err(io)?;
+    man.render_options_section(buf).map_err(io)?;
+    // Not clap_mangen's subcommand list: it points at oci-token-get(1) and the like, pages
+    // that do not exist. Each command has its own section here instead.
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        buf.extend_from_slice(
+            format!(".SH \"OCI-TOKEN {}\"\n", sub.get_name().to_uppercase()).as_bytes(),
+        );
+        if let Some(about) = sub.get_about() {
+            buf.extend_from_slice(format!("{}\n", roff_escape(&about.to_string())).as_bytes());
+        }
+        let sub_man =
+            clap_mangen::Man::new(sub.clone().name(format!("oci-token {}", sub.get_name())));
+        sub_man.render_synopsis_section(buf).map_err(io)?;
+        sub_man.render_options_section(buf).map_err(io)?;
+    }
+    buf.extend_from_slice(crate::error::exit_codes_roff().as_bytes());
+    buf.extend_from_slice(MAN_EXTRA.as_bytes());
+    man.render_version_section(buf).map_err(io)?;
+    Ok(())
+}
+
+/// Text for a roff paragraph: backslashes and leading dots or quotes neutralised.
+fn roff_escape(s: &str) -> String {
+    let s = s.replace('\\', "\\e").replace('-', "\\-");
+    if s.starts_with(['.', '\'']) {
+        format!("\\&{s}")
+    } else {
+        s
+    }
+}
+
+const MAN_EXTRA: &str = r".SH ENVIRONMENT
+.TP
+\fBOCI_CLI_CONFIG_FILE\fR, \fBOCI_CONFIG_FILE\fR
+Config file (the second only when ~/.oci/config does not exist).
+.TP
+\fBOCI_CLI_PROFILE\fR, \fBOCI_CLI_RC_FILE\fR
+Profile; oci_cli_rc file holding default_profile.
+.TP
+\fBOCI_CLI_REGION\fR, \fBOCI_CLI_KEY_FILE\fR, \fBOCI_CLI_SECURITY_TOKEN_FILE\fR, \fBOCI_CLI_PASSPHRASE\fR, \fBOCI_CLI_USER\fR, \fBOCI_CLI_TENANCY\fR, \fBOCI_CLI_FINGERPRINT\fR
+Override the profile's keys, as in the oci CLI.
+.TP
+\fBOCI_REGION_METADATA\fR, \fBOCI_DEFAULT_REALM\fR
+Extra region definition; domain of unknown regions.
+.TP
+\fBOCI_TOKEN_AUTH_ENDPOINT\fR
+Base URL of the auth service.
+.TP
+\fBOCI_TOKEN_HTTP_TIMEOUT\fR
+Total time of a refresh, all attempts (default and maximum 30s).
+.TP
+\fBKUBERNETES_EXEC_INFO\fR
+Set by kubectl for kube: the ExecCredential apiVersion to answer in.
+.TP
+\fBKUBECONFIG\fR
+The kubeconfig kubeconfig edits (first entry), else ~/.kube/config.
+.TP
+\fBOCI_CLI_CERT_BUNDLE\fR, \fBREQUESTS_CA_BUNDLE\fR
+CA bundle replacing the built\-in roots.
+.TP
+\fBHTTPS_PROXY\fR, \fBALL_PROXY\fR, \fBNO_PROXY\fR
+Proxy for the auth service (HTTP_PROXY is never used for https).
+.SH FILES
+.TP
+\fI~/.oci/config\fR
+Profiles, read as the oci CLI reads them.
+.TP
+\fI~/.oci/sessions/<PROFILE>/token\fR
+The session token; replaced atomically (temp file, fsync, rename) with mode 0600.
+.TP
+\fI~/.oci/sessions/<PROFILE>/token.lock\fR
+Sidecar lock taken only while refreshing.
+.TP
+\fI~/.oci/regions-config.json\fR
+Extra regions.
+";

@@ -1,0 +1,178 @@
+//! The command layer: the only code that knows clap. It parses the command line (`args`,
+//! or `fast` for `prompt`), resolves every option once into the plain values of
+//! [`crate::app`], and renders the man page and completions.
+
+pub mod args;
+pub mod fast;
+pub mod man;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+pub use args::{Cli, command};
+
+use crate::app::{self, Context};
+use crate::commands::{archive, login, setup_key};
+use crate::config;
+use crate::credential::{Auth, Freshness};
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::output::Format;
+use crate::output::env::Shell;
+
+/// Parses `args` (`prompt` without building the whole clap definition; usage errors: clap
+/// prints them and exits 2).
+#[must_use]
+pub fn parse(args: Vec<OsString>) -> Cli {
+    use clap::Parser as _;
+    fast::prompt_cli(&args).unwrap_or_else(|| Cli::parse_from(args))
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
+    if let Some(args::Command::Generate { what }) = &cli.command {
+        man::generate(what)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let g = &cli.global;
+    let ctx = Context::new(
+        env,
+        config::Options {
+            config_file: g.config_file.clone(),
+            profile: g.profile.clone(),
+            region: g.region.clone(),
+            cli_rc_file: g.cli_rc_file.clone(),
+        },
+        g.cert_bundle.clone(),
+        g.auth_endpoint.clone(),
+    );
+    app::run(&ctx, &to_command(cli)?)
+}
+
+fn format(f: Option<args::Format>) -> Option<Format> {
+    f.map(|f| match f {
+        args::Format::Json => Format::Json,
+        args::Format::Text => Format::Text,
+    })
+}
+
+fn fresh(a: &args::GetArgs) -> Freshness {
+    Freshness {
+        window: a.refresh_window,
+        min_valid: a.min_valid,
+        lock_timeout: a.lock.lock_timeout,
+    }
+}
+
+/// The command as plain values. `--output` before the command belongs to the commands that
+/// print a session.
+#[allow(clippy::too_many_lines)] // one arm per command, each a plain mapping
+pub fn to_command(cli: &Cli) -> Result<app::Command> {
+    use args::Command as C;
+    let top = cli.output;
+    if top.is_some()
+        && !matches!(
+            cli.command,
+            None | Some(C::Get(_) | C::Refresh(_) | C::Validate(_))
+        )
+    {
+        return Err(Error::Usage(
+            "--output applies only to get, refresh and validate".into(),
+        ));
+    }
+    let out = |f: Option<args::Format>| format(f.or(top)).unwrap_or(Format::Json);
+    Ok(match &cli.command {
+        None => app::Command::Get {
+            fresh: Freshness::default(),
+            format: out(None),
+        },
+        Some(C::Get(a)) => app::Command::Get {
+            fresh: fresh(&a.refresh),
+            format: out(a.output),
+        },
+        Some(C::Refresh(a)) => app::Command::Refresh {
+            fresh: Freshness {
+                lock_timeout: a.lock.lock_timeout,
+                ..Freshness::default()
+            },
+            format: out(a.output),
+        },
+        Some(C::Validate(a)) => app::Command::Validate {
+            format: format(a.output.or(top)),
+        },
+        Some(C::Kube(a)) => app::Command::Kube {
+            cluster_id: a.cluster_id.clone(),
+            fresh: fresh(&a.refresh),
+        },
+        Some(C::Prompt(a)) => app::Command::Prompt {
+            format: a.format.clone(),
+        },
+        Some(C::Env(a)) => app::Command::Env {
+            shell: a.shell.map(|s| match s {
+                args::EnvShell::Sh => Shell::Sh,
+                args::EnvShell::Bash => Shell::Bash,
+                args::EnvShell::Zsh => Shell::Zsh,
+                args::EnvShell::Fish => Shell::Fish,
+                args::EnvShell::Pwsh => Shell::Pwsh,
+            }),
+            fresh: fresh(&a.refresh),
+        },
+        Some(C::Terraform(a)) => app::Command::Terraform {
+            fresh: fresh(&a.refresh),
+        },
+        Some(C::Exec(a)) => app::Command::Exec {
+            fresh: fresh(&a.refresh),
+            command: a.command.clone(),
+        },
+        Some(C::Login(a)) => app::Command::Login(login::Request {
+            profile_name: a.profile_name.clone(),
+            tenancy_name: a.tenancy_name.clone(),
+            identity_provider_name: a.identity_provider_name.clone(),
+            config_location: a.config_location.clone(),
+            token_location: a.token_location.clone(),
+            port: a.port,
+            no_open: a.no_open,
+            timeout: a.timeout,
+            login_endpoint: a.login_endpoint.clone(),
+            no_browser: a.no_browser,
+            auth: match a.auth {
+                args::LoginAuth::ApiKey => Auth::ApiKey,
+                args::LoginAuth::SecurityToken => Auth::SecurityToken,
+            },
+            session_expiration_in_minutes: a.session_expiration_in_minutes,
+            public_key_file_path: a.public_key_file_path.clone(),
+            private_key_file_path: a.private_key_file_path.clone(),
+        }),
+        Some(C::SetupKey(a)) => app::Command::SetupKey(setup_key::Request {
+            user: a.user.clone(),
+            tenancy: a.tenancy.clone(),
+            profile_name: a.profile_name.clone(),
+            key_dir: a.key_dir.clone(),
+            key_name: a.key_name.clone(),
+            passphrase_file: a.passphrase_file.clone(),
+            config_location: a.config_location.clone(),
+            force: a.force,
+        }),
+        Some(C::Export(a)) => app::Command::Export(archive::ExportRequest {
+            output_file: a.output_file.clone(),
+            force: a.force,
+            include_passphrase: a.include_passphrase,
+        }),
+        Some(C::Import(a)) => app::Command::Import(archive::ImportRequest {
+            session_archive: a.session_archive.clone(),
+            profile_name: a.profile_name.clone(),
+            force: a.force,
+        }),
+        Some(C::Terminate(_)) => app::Command::Terminate,
+        Some(C::Kubeconfig(a)) => app::Command::Kubeconfig {
+            file: a.file.clone(),
+            dry_run: a.dry_run,
+            command: a.command.clone(),
+        },
+        Some(C::Generate { .. }) => {
+            return Err(Error::Other(
+                "internal: generate is handled by cli::run".into(),
+            ));
+        }
+    })
+}

@@ -1,0 +1,77 @@
+//! The context every command runs in, resolved once from the command line and the
+//! environment: which config and profile, TLS trust and the auth endpoint. Plain values;
+//! the credential kinds and the commands take it, and it depends on neither.
+
+use std::path::PathBuf;
+
+use crate::config::{self, Profile};
+use crate::env::Env;
+use crate::error::Result;
+use crate::{http, region};
+
+/// What every command needs: the environment, which config and profile, and how to reach
+/// the auth service.
+pub struct Context<'a> {
+    pub env: &'a dyn Env,
+    /// `--config-file`, `--profile`, `--region`, `--cli-rc-file`.
+    pub config: config::Options,
+    /// `--cert-bundle` (the environment's bundles are read by [`http::Settings::from_env`]).
+    pub cert_bundle: Option<PathBuf>,
+    /// `--auth-endpoint`, else `OCI_TOKEN_AUTH_ENDPOINT`.
+    pub auth_endpoint: Option<String>,
+}
+
+impl<'a> Context<'a> {
+    /// A context: `auth_endpoint` from the flag, else `OCI_TOKEN_AUTH_ENDPOINT`.
+    #[must_use]
+    pub fn new(
+        env: &'a dyn Env,
+        config: config::Options,
+        cert_bundle: Option<PathBuf>,
+        auth_endpoint: Option<String>,
+    ) -> Self {
+        let auth_endpoint = auth_endpoint.or_else(|| env.var("OCI_TOKEN_AUTH_ENDPOINT"));
+        Context {
+            env,
+            config,
+            cert_bundle,
+            auth_endpoint,
+        }
+    }
+
+    /// The same context for another profile, config file or region (Terraform's query).
+    #[must_use]
+    pub fn with_config(&self, config: config::Options) -> Context<'a> {
+        Context {
+            env: self.env,
+            config,
+            cert_bundle: self.cert_bundle.clone(),
+            auth_endpoint: self.auth_endpoint.clone(),
+        }
+    }
+
+    /// The active profile, as the oci CLI resolves it.
+    pub fn profile(&self) -> Result<Profile> {
+        config::resolve(&self.config, self.env)
+    }
+
+    /// TLS trust and proxy for outgoing requests.
+    #[must_use]
+    pub fn http(&self) -> http::Settings {
+        http::Settings::from_env(self.cert_bundle.clone(), self.env)
+    }
+
+    /// The auth service's base URL: the override, else `https://auth.<region>.<domain>`
+    /// for the profile's region (an error only when it is needed and missing).
+    pub fn auth_base(&self, p: &Profile) -> Result<String> {
+        match &self.auth_endpoint {
+            Some(b) => Ok(b.clone()),
+            None => Ok(region::endpoint(
+                "auth",
+                "",
+                p.require_region()?,
+                &region::sources(self.env),
+            )),
+        }
+    }
+}
