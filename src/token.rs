@@ -49,6 +49,23 @@ struct RawClaims {
     jwk: Option<JwkField>,
 }
 
+impl Claims {
+    /// Claims with only the times set (epoch seconds), for tables in tests.
+    #[cfg(test)]
+    #[must_use]
+    pub fn at(iat: Option<i64>, exp: i64, sess_exp: Option<i64>) -> Claims {
+        let t = |s: i64| Timestamp::from_second(s).unwrap();
+        Claims {
+            exp: t(exp),
+            iat: iat.map(t),
+            sub: None,
+            tenant: None,
+            sess_exp: sess_exp.map(t),
+            jwk: None,
+        }
+    }
+}
+
 /// Why a token file is not a usable token. Never carries the token itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenError {
@@ -427,14 +444,7 @@ mod tests {
     }
 
     fn claims_at(iat: i64, exp: i64) -> Claims {
-        Claims {
-            exp: Timestamp::from_second(exp).unwrap(),
-            iat: Some(Timestamp::from_second(iat).unwrap()),
-            sub: None,
-            tenant: None,
-            sess_exp: None,
-            jwk: None,
-        }
+        Claims::at(Some(iat), exp, None)
     }
 
     #[test]

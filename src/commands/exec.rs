@@ -225,14 +225,7 @@ mod tests {
     use super::*;
 
     fn claims(iat: i64, exp: i64) -> Claims {
-        Claims {
-            exp: Timestamp::from_second(exp).unwrap(),
-            iat: Some(Timestamp::from_second(iat).unwrap()),
-            sub: None,
-            tenant: None,
-            sess_exp: None,
-            jwk: None,
-        }
+        Claims::at(Some(iat), exp, None)
     }
 
     #[test]

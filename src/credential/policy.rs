@@ -136,15 +136,8 @@ mod tests {
     use crate::env::{Env as _, FakeEnv};
 
     fn claims(now: Timestamp, iat: i64, exp: i64, sess: Option<i64>) -> Claims {
-        let at = |d: i64| now + SignedDuration::from_secs(d);
-        Claims {
-            exp: at(exp),
-            iat: Some(at(iat)),
-            sub: None,
-            tenant: None,
-            sess_exp: sess.map(at),
-            jwk: None,
-        }
+        let n = now.as_second();
+        Claims::at(Some(n + iat), n + exp, sess.map(|s| n + s))
     }
 
     #[test]

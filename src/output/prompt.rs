@@ -42,14 +42,7 @@ mod tests {
     use super::*;
 
     fn claims(exp: i64, sess: Option<i64>) -> Claims {
-        Claims {
-            exp: Timestamp::from_second(exp).unwrap(),
-            iat: None,
-            sub: None,
-            tenant: None,
-            sess_exp: sess.map(|s| Timestamp::from_second(s).unwrap()),
-            jwk: None,
-        }
+        Claims::at(None, exp, sess)
     }
 
     #[test]
