@@ -19,6 +19,8 @@ pub enum Command {
     Get {
         fresh: Freshness,
         format: Format,
+        /// Also write a session profile of this name for the credential (principals).
+        as_profile: Option<String>,
     },
     Refresh {
         fresh: Freshness,
@@ -43,6 +45,7 @@ pub enum Command {
     },
     Exec {
         fresh: Freshness,
+        as_profile: Option<String>,
         command: Vec<OsString>,
     },
     Login(commands::login::Request),
@@ -60,8 +63,12 @@ pub enum Command {
 /// Runs one command. The exit code is 0 unless the command says otherwise (`exec`).
 pub fn run(ctx: &Context<'_>, command: &Command) -> Result<ExitCode> {
     match command {
-        Command::Get { fresh, format } => commands::get::get(ctx, fresh, false, *format)?,
-        Command::Refresh { fresh, format } => commands::get::get(ctx, fresh, true, *format)?,
+        Command::Get {
+            fresh,
+            format,
+            as_profile,
+        } => commands::get::get(ctx, fresh, false, *format, as_profile.as_deref())?,
+        Command::Refresh { fresh, format } => commands::get::get(ctx, fresh, true, *format, None)?,
         Command::Validate { format } => commands::get::validate(ctx, *format)?,
         Command::Kube { cluster_id, fresh } => commands::kube::kube(ctx, cluster_id, fresh)?,
         Command::Prompt { format } => {
@@ -70,8 +77,13 @@ pub fn run(ctx: &Context<'_>, command: &Command) -> Result<ExitCode> {
         }
         Command::Env { shell, fresh } => commands::prompt::env(ctx, *shell, fresh)?,
         Command::Terraform { fresh } => commands::terraform::run(ctx, fresh)?,
-        Command::Exec { fresh, command } => {
-            return commands::exec::run(ctx, fresh, command).map(ExitCode::from);
+        Command::Exec {
+            fresh,
+            as_profile,
+            command,
+        } => {
+            return commands::exec::run(ctx, fresh, as_profile.as_deref(), command)
+                .map(ExitCode::from);
         }
         Command::Login(r) => commands::login::run(ctx, r)?,
         Command::SetupKey(r) => commands::setup_key::run(ctx, r)?,

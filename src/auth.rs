@@ -78,9 +78,43 @@ impl From<SignError> for AuthError {
 pub struct Call<'a> {
     pub url: &'a str,
     pub key: &'a SigningKey,
-    /// `ST$<token>` or `tenancy/user/fingerprint`.
+    /// `ST$<token>`, `tenancy/user/fingerprint` or `tenancy/fed-x509-sha256/<fp>`.
     pub key_id: &'a str,
     pub body: &'a str,
+    /// The x509 federation endpoint, which is signed without `host`.
+    pub federation: bool,
+}
+
+/// The body of `POST /v1/x509`: the leaf certificate and the new session public key as
+/// base64 DER (PEM without its armour), the intermediates, and `fingerprintAlgorithm`
+/// `SHA256` to go with the `fed-x509-sha256` keyId (as the Go and Java SDKs send it).
+#[must_use]
+pub fn x509_body(leaf_der: &[u8], session_public_der: &[u8], intermediates: &[Vec<u8>]) -> String {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body {
+        certificate: String,
+        public_key: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        intermediate_certificates: Vec<String>,
+        fingerprint_algorithm: &'static str,
+    }
+    serde_json::to_string(&Body {
+        certificate: crate::x509::stripped(leaf_der),
+        public_key: crate::x509::stripped(session_public_der),
+        intermediate_certificates: intermediates.iter().map(|d| crate::x509::stripped(d)).collect(),
+        fingerprint_algorithm: "SHA256",
+    })
+    .unwrap_or_default()
+}
+
+/// `<tenancy>/fed-x509-sha256/<sha256 of the leaf DER>`: the keyId of a federation request.
+#[must_use]
+pub fn x509_key_id(tenancy: &str, leaf_der: &[u8]) -> String {
+    format!(
+        "{tenancy}/fed-x509-sha256/{}",
+        crate::x509::sha256_fingerprint(leaf_der)
+    )
 }
 
 /// Refreshes `token` at `url`, signed with the session key. Returns the new token text.
@@ -101,10 +135,94 @@ pub fn refresh(
             key,
             key_id: &key_id,
             body: &body,
+            federation: false,
         },
         env,
         total,
     )
+}
+
+/// The OKE workload-identity exchange: `POST <proxymux>/resourcePrincipalSessionTokens`
+/// with `Authorization: Bearer <service-account token>` and `{"podKey": <base64 DER of the
+/// session public key>}`. The answer is a JSON string holding base64 of
+/// `{"token": "ST$<jwt>"}`; the JWT is returned. Retried like the token calls.
+pub fn oke_workload_token(
+    settings: &Settings,
+    url: &str,
+    sa_token: &Secret<String>,
+    session_public_der: &[u8],
+    env: &dyn Env,
+) -> Result<Secret<String>, AuthError> {
+    let (host, _) = sign::split_url(url)
+        .filter(|_| url.starts_with("https://"))
+        .ok_or_else(|| AuthError::NotHttps(url.to_owned()))?;
+    let body = serde_json::json!({ "podKey": crate::x509::stripped(session_public_der) }).to_string();
+    let deadline = Deadline::after(http::total_deadline(env));
+    let mut last = String::new();
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            let pause = Duration::from_millis(250 * 3u64.pow(attempt - 1));
+            if deadline.remaining() <= pause {
+                break;
+            }
+            std::thread::sleep(pause);
+        }
+        let remaining = deadline.remaining();
+        if remaining.is_zero() {
+            break;
+        }
+        let client = Client::new(settings, host, remaining).map_err(|e| match e {
+            e if e.is_config() => AuthError::Setup(e.to_string()),
+            e => AuthError::Unavailable(e.to_string()),
+        })?;
+        let headers = [
+            ("authorization", format!("Bearer {}", sa_token.expose())),
+            ("content-type", "application/json".to_owned()),
+            ("opc-request-id", http::request_id()),
+        ];
+        let reply = match client.post(url, &headers, body.as_bytes()) {
+            Ok(r) => r,
+            Err(e @ TransportError::CaBundle(_)) => return Err(AuthError::Setup(e.to_string())),
+            Err(e) => {
+                last = e.to_string();
+                continue;
+            }
+        };
+        match reply.status {
+            200 => match workload_token(&reply.body) {
+                Some(t) => return Ok(t),
+                None => last = format!("the reply from {url} holds no token"),
+            },
+            401 => return Err(AuthError::Unauthorized(format!("401{}", service_detail(&reply.body)))),
+            403 => {
+                return Err(AuthError::Rejected(
+                    403,
+                    format!(
+                        "{} (is the cluster an enhanced cluster with workload identity?)",
+                        service_detail(&reply.body)
+                    ),
+                ));
+            }
+            s if s >= 500 || s == 429 => {
+                last = format!("{url} answered {s}{}", service_detail(&reply.body));
+            }
+            s => return Err(AuthError::Rejected(s, service_detail(&reply.body))),
+        }
+    }
+    Err(AuthError::Unavailable(last))
+}
+
+/// `"<base64 of {\"token\": \"ST$<jwt>\"}>"` → the JWT.
+fn workload_token(body: &str) -> Option<Secret<String>> {
+    use base64::Engine as _;
+    let inner: String = serde_json::from_str(body.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(inner.trim())
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&decoded).ok()?;
+    let t = v.get("token")?.as_str()?;
+    let jwt = t.strip_prefix("ST$").unwrap_or(t);
+    (!jwt.is_empty()).then(|| Secret::new(jwt.to_owned()))
 }
 
 /// What one attempt came to.
@@ -152,7 +270,12 @@ pub fn post_for_token(
             date: &date,
             body: Some((call.body.as_bytes(), "application/json")),
         };
-        let mut headers = sign::sign(call.key, call.key_id, &req)?.headers;
+        let signed = if call.federation {
+            sign::sign_federation(call.key, call.key_id, &req)?
+        } else {
+            sign::sign(call.key, call.key_id, &req)?
+        };
+        let mut headers = signed.headers;
         headers.push(("opc-request-id", http::request_id()));
         match attempt_once(&client, call, &headers) {
             Attempt::Done(t) => return Ok(t),
@@ -244,6 +367,17 @@ mod tests {
     }
 
     #[test]
+    fn workload_replies() {
+        use base64::Engine as _;
+        let b = base64::engine::general_purpose::STANDARD.encode(r#"{"token":"ST$a.b.c"}"#);
+        assert_eq!(workload_token(&format!("\"{b}\"")).unwrap().expose(), "a.b.c");
+        assert!(workload_token("{}").is_none());
+        assert!(workload_token("\"not base64!\"").is_none());
+        let b = base64::engine::general_purpose::STANDARD.encode(r#"{"token":""}"#);
+        assert!(workload_token(&format!("\"{b}\"")).is_none());
+    }
+
+    #[test]
     fn details() {
         assert_eq!(
             service_detail(r#"{"code":"NotAuthenticated","message":"gone"}"#),
@@ -265,6 +399,7 @@ mod tests {
             key: &key,
             key_id: "k",
             body: "{}",
+            federation: false,
         };
         let e =
             post_for_token(&Settings::default(), &call, &env, Duration::from_secs(1)).unwrap_err();

@@ -19,6 +19,9 @@ pub struct Context<'a> {
     pub cert_bundle: Option<PathBuf>,
     /// `--auth-endpoint`, else `OCI_TOKEN_AUTH_ENDPOINT`.
     pub auth_endpoint: Option<String>,
+    /// `--auth`, as given (the credential layer resolves it with `OCI_CLI_AUTH` and the
+    /// oci_cli_rc default).
+    pub auth: Option<String>,
 }
 
 impl<'a> Context<'a> {
@@ -36,6 +39,7 @@ impl<'a> Context<'a> {
             config,
             cert_bundle,
             auth_endpoint,
+            auth: None,
         }
     }
 
@@ -47,6 +51,7 @@ impl<'a> Context<'a> {
             config,
             cert_bundle: self.cert_bundle.clone(),
             auth_endpoint: self.auth_endpoint.clone(),
+            auth: self.auth.clone(),
         }
     }
 

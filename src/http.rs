@@ -194,6 +194,34 @@ impl Client {
         })
     }
 
+    /// A client for the instance metadata service: plain HTTP to a link-local address, so
+    /// never through a proxy, and a short connect timeout (off OCI nothing answers there).
+    #[must_use]
+    pub fn metadata(remaining: Duration) -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .https_only(false)
+            .max_redirects(0)
+            .user_agent(format!("oci-token/{}", env!("CARGO_PKG_VERSION")))
+            .proxy(None)
+            .timeout_connect(Some(Duration::from_secs(2).min(remaining)))
+            .timeout_global(Some(remaining))
+            .build();
+        Client {
+            agent: config.into(),
+        }
+    }
+
+    /// GETs `url` with `headers` and reads the reply (at most 1 MiB).
+    pub fn get(&self, url: &str, headers: &[(&str, String)]) -> Result<Reply, TransportError> {
+        let mut req = self.agent.get(url);
+        for (name, value) in headers {
+            req = req.header(*name, value.as_str());
+        }
+        let resp = req.call().map_err(|e| describe(&e))?;
+        read_reply(resp)
+    }
+
     /// POSTs `body` with `headers` (which include the signed ones) and reads the reply.
     pub fn post(
         &self,
@@ -205,7 +233,15 @@ impl Client {
         for (name, value) in headers {
             req = req.header(*name, value.as_str());
         }
-        let mut resp = req.send(body).map_err(|e| describe(&e))?;
+        let resp = req.send(body).map_err(|e| describe(&e))?;
+        read_reply(resp)
+    }
+}
+
+/// The status, `opc-request-id` and at most 1 MiB of body (as text; invalid UTF-8 is an
+/// error rather than a panic).
+fn read_reply(mut resp: ureq::http::Response<ureq::Body>) -> Result<Reply, TransportError> {
+    {
         let status = resp.status().as_u16();
         let request_id = resp
             .headers()

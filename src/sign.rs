@@ -15,6 +15,9 @@ pub const EMPTY_BODY_SHA256: &str = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU
 const GENERIC_HEADERS: &str = "date (request-target) host";
 const BODY_HEADERS: &str =
     "date (request-target) host content-length content-type x-content-sha256";
+/// The federation endpoint signs without `host` (the SDKs' `AuthTokenRequestSigner`).
+const FEDERATION_BODY_HEADERS: &str =
+    "date (request-target) content-length content-type x-content-sha256";
 
 /// A request to sign. `target` is the path plus `?query` exactly as sent; `host` the URL
 /// authority (with a non-default port).
@@ -26,6 +29,13 @@ pub struct Request<'a> {
     pub date: &'a str,
     /// Body and content type, for POST, PUT and PATCH.
     pub body: Option<(&'a [u8], &'a str)>,
+}
+
+impl Request<'_> {
+    /// Whether `host` is signed: always, except on the x509 federation endpoint.
+    fn signs_host(&self, federation: bool) -> bool {
+        !federation
+    }
 }
 
 /// The headers to send, and the signing string they were signed over.
@@ -62,13 +72,20 @@ pub fn body_sha256(body: &[u8]) -> String {
 /// The signed headers (without `authorization`), the header list and the signing string.
 #[must_use]
 pub fn signing_string(req: &Request<'_>) -> (Vec<(&'static str, String)>, &'static str, String) {
+    signing_string_for(req, false)
+}
+
+fn signing_string_for(
+    req: &Request<'_>,
+    federation: bool,
+) -> (Vec<(&'static str, String)>, &'static str, String) {
     let mut headers = vec![("date", req.date.to_owned())];
     let target = format!("{} {}", req.method.to_ascii_lowercase(), req.target);
-    let mut s = format!(
-        "date: {}\n(request-target): {target}\nhost: {}",
-        req.date, req.host
-    );
-    headers.push(("host", req.host.to_owned()));
+    let mut s = format!("date: {}\n(request-target): {target}", req.date);
+    if req.signs_host(federation) {
+        let _ = write!(s, "\nhost: {}", req.host);
+        headers.push(("host", req.host.to_owned()));
+    }
     if !is_body_method(req.method) {
         return (headers, GENERIC_HEADERS, s);
     }
@@ -86,7 +103,12 @@ pub fn signing_string(req: &Request<'_>) -> (Vec<(&'static str, String)>, &'stat
     headers.push(("content-length", len));
     headers.push(("content-type", ctype.to_owned()));
     headers.push(("x-content-sha256", digest));
-    (headers, BODY_HEADERS, s)
+    let list = if req.signs_host(federation) {
+        BODY_HEADERS
+    } else {
+        FEDERATION_BODY_HEADERS
+    };
+    (headers, list, s)
 }
 
 /// The `Authorization` value in the parameter order of the Python SDK and oci CLI.
@@ -104,7 +126,27 @@ pub fn rsa_sha256(key: &SigningKey, data: &[u8]) -> Result<String, SignError> {
 
 /// Signs `req` with `key` under `key_id` (`ST$<token>` or `tenancy/user/fingerprint`).
 pub fn sign(key: &SigningKey, key_id: &str, req: &Request<'_>) -> Result<Signed, SignError> {
-    let (mut headers, list, signing_string) = signing_string(req);
+    sign_for(key, key_id, req, false)
+}
+
+/// [`sign`] for the x509 federation endpoint: `host` is not signed (and, being a body
+/// request, the list is `date (request-target) content-length content-type
+/// x-content-sha256`).
+pub fn sign_federation(
+    key: &SigningKey,
+    key_id: &str,
+    req: &Request<'_>,
+) -> Result<Signed, SignError> {
+    sign_for(key, key_id, req, true)
+}
+
+fn sign_for(
+    key: &SigningKey,
+    key_id: &str,
+    req: &Request<'_>,
+    federation: bool,
+) -> Result<Signed, SignError> {
+    let (mut headers, list, signing_string) = signing_string_for(req, federation);
     let signature = rsa_sha256(key, signing_string.as_bytes())?;
     headers.push(("authorization", authorization(list, key_id, &signature)));
     Ok(Signed {

@@ -21,6 +21,8 @@ pub struct Claims {
     pub iat: Option<Timestamp>,
     pub sub: Option<String>,
     pub tenant: Option<String>,
+    /// A resource principal's tenancy (RPST `res_tenant`).
+    pub res_tenant: Option<String>,
     pub sess_exp: Option<Timestamp>,
     pub jwk: Option<Jwk>,
 }
@@ -45,6 +47,7 @@ struct RawClaims {
     iat: Option<NumOrString>,
     sub: Option<String>,
     tenant: Option<String>,
+    res_tenant: Option<String>,
     sess_exp: Option<NumOrString>,
     jwk: Option<JwkField>,
 }
@@ -60,6 +63,7 @@ impl Claims {
             iat: iat.map(t),
             sub: None,
             tenant: None,
+            res_tenant: None,
             sess_exp: sess_exp.map(t),
             jwk: None,
         }
@@ -151,6 +155,7 @@ pub fn decode(token: &str) -> Result<Claims, TokenError> {
         iat: raw.iat.as_ref().and_then(to_timestamp),
         sub: raw.sub,
         tenant: raw.tenant,
+        res_tenant: raw.res_tenant,
         sess_exp: raw.sess_exp.as_ref().and_then(to_timestamp),
         jwk,
     })

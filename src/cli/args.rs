@@ -43,6 +43,9 @@ pub struct Global {
     /// Base URL of the auth service, replacing https://auth.<region>.<domain> [env OCI_TOKEN_AUTH_ENDPOINT]
     #[arg(long, global = true, value_name = "URL")]
     pub auth_endpoint: Option<String>,
+    /// The credential [default: env OCI_CLI_AUTH, else the profile's auth in oci_cli_rc, else what the profile holds]; principals need no config file; with login --no-browser: what signs (api_key or security_token)
+    #[arg(long, global = true, value_name = "AUTH", value_parser = ["api_key", "security_token", "instance_principal", "resource_principal", "oke_workload_identity"])]
+    pub auth: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,6 +97,9 @@ pub enum Command {
 pub struct GetCmd {
     #[command(flatten)]
     pub refresh: GetArgs,
+    /// Also write (or update) a session profile NAME in the config that points at a principal's cached token and key
+    #[arg(long, value_name = "NAME")]
+    pub as_profile: Option<String>,
     /// Output format [default: json]
     #[arg(long, value_enum)]
     pub output: Option<Format>,
@@ -194,6 +200,9 @@ pub struct TerraformArgs {
 pub struct ExecArgs {
     #[command(flatten)]
     pub refresh: GetArgs,
+    /// Run the command on a session profile NAME that points at a principal's token (kept fresh)
+    #[arg(long, value_name = "NAME")]
+    pub as_profile: Option<String>,
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
@@ -232,9 +241,6 @@ pub struct LoginArgs {
     /// No browser: GenerateUpst, signed with the active profile's API key (or session)
     #[arg(long)]
     pub no_browser: bool,
-    /// With --no-browser: what signs the request
-    #[arg(long, value_enum, default_value_t = LoginAuth::ApiKey)]
-    pub auth: LoginAuth,
     /// With --no-browser: the session's length, 5 to 60
     #[arg(
         long,
@@ -251,13 +257,6 @@ pub struct LoginArgs {
     pub private_key_file_path: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LoginAuth {
-    #[value(name = "api_key")]
-    ApiKey,
-    #[value(name = "security_token")]
-    SecurityToken,
-}
 
 #[derive(Debug, Clone, Args)]
 #[command(

@@ -19,6 +19,7 @@ pub fn prompt_cli(args: &[OsString]) -> Option<Cli> {
         cli_rc_file: None,
         cert_bundle: None,
         auth_endpoint: None,
+        auth: None,
     };
     let mut format = crate::output::prompt::DEFAULT_FORMAT.to_owned();
     let mut seen_command = false;
@@ -44,6 +45,7 @@ pub fn prompt_cli(args: &[OsString]) -> Option<Cli> {
             "--config-file" => global.config_file = Some(PathBuf::from(value()?)),
             "--cli-rc-file" => global.cli_rc_file = Some(PathBuf::from(value()?)),
             "--region" => global.region = Some(value()?),
+            "--auth" => global.auth = Some(value()?),
             "--format" => format = value()?,
             _ => return None,
         }

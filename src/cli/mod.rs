@@ -46,6 +46,10 @@ pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
         g.cert_bundle.clone(),
         g.auth_endpoint.clone(),
     );
+    let ctx = Context {
+        auth: g.auth.clone(),
+        ..ctx
+    };
     app::run(&ctx, &to_command(cli)?)
 }
 
@@ -85,10 +89,12 @@ pub fn to_command(cli: &Cli) -> Result<app::Command> {
         None => app::Command::Get {
             fresh: Freshness::default(),
             format: out(None),
+            as_profile: None,
         },
         Some(C::Get(a)) => app::Command::Get {
             fresh: fresh(&a.refresh),
             format: out(a.output),
+            as_profile: a.as_profile.clone(),
         },
         Some(C::Refresh(a)) => app::Command::Refresh {
             fresh: Freshness {
@@ -122,6 +128,7 @@ pub fn to_command(cli: &Cli) -> Result<app::Command> {
         },
         Some(C::Exec(a)) => app::Command::Exec {
             fresh: fresh(&a.refresh),
+            as_profile: a.as_profile.clone(),
             command: a.command.clone(),
         },
         Some(C::Login(a)) => app::Command::Login(login::Request {
@@ -135,9 +142,14 @@ pub fn to_command(cli: &Cli) -> Result<app::Command> {
             timeout: a.timeout,
             login_endpoint: a.login_endpoint.clone(),
             no_browser: a.no_browser,
-            auth: match a.auth {
-                args::LoginAuth::ApiKey => Auth::ApiKey,
-                args::LoginAuth::SecurityToken => Auth::SecurityToken,
+            auth: match cli.global.auth.as_deref() {
+                None | Some("api_key") => Auth::ApiKey,
+                Some("security_token") => Auth::SecurityToken,
+                Some(other) => {
+                    return Err(Error::Usage(format!(
+                        "login --no-browser signs with --auth api_key or security_token, not {other}"
+                    )));
+                }
             },
             session_expiration_in_minutes: a.session_expiration_in_minutes,
             public_key_file_path: a.public_key_file_path.clone(),

@@ -21,19 +21,31 @@ use crate::token::{self, Claims};
 const BACKOFF: [i64; 4] = [15, 30, 60, 120];
 
 /// Runs the command; returns its exit code (128 + N when a signal N ended it).
-pub fn run(ctx: &Context<'_>, fresh: &Freshness, command: &[std::ffi::OsString]) -> Result<u8> {
+pub fn run(
+    ctx: &Context<'_>,
+    fresh: &Freshness,
+    as_profile: Option<&str>,
+    command: &[std::ffi::OsString],
+) -> Result<u8> {
     let (program, rest) = command
         .split_first()
         .ok_or_else(|| Error::Config("exec needs a command after `--`".into()))?;
     let mut cred = Credential::active(ctx, None)?;
     cred.ensure_fresh(ctx, fresh)?;
-    let p = cred.profile();
-    let mut env: Vec<(&str, String)> = vec![
-        ("OCI_CLI_PROFILE", p.name.clone()),
-        ("OCI_CLI_AUTH", cred.auth().name().to_owned()),
-    ];
-    if let Some(c) = &p.config_file {
-        env.push(("OCI_CLI_CONFIG_FILE", c.display().to_string()));
+    let mut env: Vec<(&str, String)> = vec![("OCI_CLI_AUTH", cred.auth().name().to_owned())];
+    if let Some(p) = cred.profile() {
+        env.push(("OCI_CLI_PROFILE", p.name.clone()));
+        if let Some(c) = &p.config_file {
+            env.push(("OCI_CLI_CONFIG_FILE", c.display().to_string()));
+        }
+    }
+    if let Some(name) = as_profile {
+        // The child's oci CLI, SDKs and Terraform use the principal through a session profile.
+        let (path, _) = super::get::write_as_profile(ctx, &cred, name)?;
+        env.retain(|(k, _)| *k == "OCI_TOKEN_EXPIRES_AT");
+        env.push(("OCI_CLI_AUTH", "security_token".to_owned()));
+        env.push(("OCI_CLI_PROFILE", name.to_owned()));
+        env.push(("OCI_CLI_CONFIG_FILE", path.display().to_string()));
     }
     let expires = cred.expires_at();
     if let Some(exp) = expires {
@@ -157,7 +169,7 @@ fn refresher(
     done: &AtomicBool,
 ) {
     let policy = fresh.policy(false);
-    let name = cred.profile().name.clone();
+    let name = cred.describe();
     let mut failures = 0usize;
     let mut last_warning = String::new();
     let warn_once = |last: &mut String, w: &str| {
@@ -181,7 +193,7 @@ fn refresher(
                     && let Some(exp) = cred.expires_at()
                 {
                     output::note(&format!(
-                        "oci-token: profile '{name}' refreshed again; valid until {exp}"
+                        "oci-token: {name} refreshed again; valid until {exp}"
                     ));
                 }
                 failures = 0;

@@ -13,12 +13,55 @@ fn render(format: Format, cred: &Credential, now: jiff::Timestamp) -> String {
     }
 }
 
-/// `oci-token get` (and `refresh` when `force`).
-pub fn get(ctx: &Context<'_>, fresh: &Freshness, force: bool, format: Format) -> Result<()> {
+/// Writes (or replaces) a session profile `name` in the config that points at the
+/// credential's token and key files, so that anything reading session profiles (the oci
+/// CLI with `--auth security_token`, Terraform's `SecurityToken`, the SDKs) uses it.
+/// Returns the config path and whether it changed.
+pub fn write_as_profile(
+    ctx: &Context<'_>,
+    cred: &Credential,
+    name: &str,
+) -> Result<(std::path::PathBuf, bool)> {
+    crate::config::edit::check_profile_name(name)?;
+    let Credential::Principal(p) = cred else {
+        return Err(Error::Usage(
+            "--as-profile is for principals (--auth instance_principal, resource_principal or oke_workload_identity): a profile credential has a profile already".into(),
+        ));
+    };
+    let (Some(token_file), Some(key_file)) = p.files() else {
+        return Err(Error::Config(
+            "--as-profile needs the token and key in files: give OCI_RESOURCE_PRINCIPAL_RPST and _PRIVATE_PEM as absolute paths".into(),
+        ));
+    };
+    let key = p.key()?;
+    let v = cred.view(ctx.env.now());
+    let entries = [
+        ("fingerprint", crate::key::fingerprint(&key)),
+        ("key_file", key_file.display().to_string()),
+        ("tenancy", v.tenancy.unwrap_or_default().to_owned()),
+        ("region", cred.region().unwrap_or_default().to_owned()),
+        ("security_token_file", token_file.display().to_string()),
+    ];
+    let path = super::login::config_location(None, ctx);
+    let before = std::fs::read(&path).ok();
+    crate::config::edit::upsert_profile(&path, name, &entries, true)?;
+    let changed = before != std::fs::read(&path).ok();
+    Ok((path, changed))
+}
+
+/// `oci-token get` (and `refresh` when `force`); with `as_profile`, also the session
+/// profile of that name.
+pub fn get(
+    ctx: &Context<'_>,
+    fresh: &Freshness,
+    force: bool,
+    format: Format,
+    as_profile: Option<&str>,
+) -> Result<()> {
     let mut cred = Credential::active(ctx, None)?;
-    if force && !matches!(cred, Credential::Session { .. }) {
+    if force && let Some(p) = cred.profile().filter(|_| matches!(cred, Credential::ApiKey { .. })) {
         // `refresh` on an API-key profile: there is no session to refresh.
-        session::token_path(cred.profile())?;
+        session::token_path(p)?;
     }
     if let Some(w) = cred.ensure(ctx, &fresh.policy(force), fresh.lock_timeout)? {
         w.print();
@@ -26,18 +69,28 @@ pub fn get(ctx: &Context<'_>, fresh: &Freshness, force: bool, format: Format) ->
     if force && let Some(s) = cred.session() {
         let note = if s.refreshed {
             format!(
-                "oci-token: refreshed profile '{}'; valid until {}",
-                cred.profile().name,
+                "oci-token: refreshed {}; valid until {}",
+                cred.describe(),
                 s.claims.exp
             )
         } else {
             format!(
-                "oci-token: profile '{}' was just refreshed by another oci-token; valid until {}",
-                cred.profile().name,
+                "oci-token: {} was just refreshed by another oci-token; valid until {}",
+                cred.describe(),
                 s.claims.exp
             )
         };
         output::note(&note);
+    }
+    if let Some(name) = as_profile {
+        let (path, changed) = write_as_profile(ctx, &cred, name)?;
+        if changed {
+            output::note(&format!(
+                "oci-token: profile '{name}' in {} now uses the {} token (oci ... --profile {name} --auth security_token)",
+                path.display(),
+                cred.auth().name()
+            ));
+        }
     }
     crate::output::print(&render(format, &cred, ctx.env.now()))
 }
@@ -66,7 +119,7 @@ pub fn validate(ctx: &Context<'_>, format: Option<Format>) -> Result<()> {
         Some(Format::Text) => crate::output::print(&output::text::render(&v, Some(valid)))?,
         None => {}
     }
-    let (name, c) = (&cred.profile().name, &cred.session().map(|s| &s.claims));
+    let (name, c) = (cred.name(), &cred.session().map(|s| &s.claims));
     let Some(c) = c else {
         return Err(Error::Other("internal: no session".into()));
     };

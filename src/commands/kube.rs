@@ -44,8 +44,7 @@ pub fn oke_token(
     cred: &Credential,
     cluster: &str,
 ) -> Result<(Secret<String>, Timestamp)> {
-    let p = cred.profile();
-    let region = region::region_id(p.require_region()?, &region::sources(ctx.env));
+    let region = region::region_id(cred.require_region()?, &region::sources(ctx.env));
     let signer = cred.signer()?;
     let now = ctx.env.now();
     let url = oke::cluster_url(&region, cluster);
@@ -57,8 +56,8 @@ pub fn oke_token(
     )
     .map_err(|e| {
         Error::Config(format!(
-            "signing the OKE token with profile '{}': {e}",
-            p.name
+            "signing the OKE token as '{}': {e}",
+            cred.name()
         ))
     })?;
     let mut expires = now + SignedDuration::from_secs(oke::TOKEN_LIFETIME_SECS);

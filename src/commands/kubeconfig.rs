@@ -20,6 +20,8 @@ pub struct OciEntry {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub config_file: Option<String>,
+    /// `--auth` when the user gave one (kept: principals stay principals).
+    pub auth: Option<String>,
 }
 
 /// The result of converting a kubeconfig text.
@@ -214,11 +216,12 @@ fn oci_entry(b: &ExecBlock) -> Option<Result<OciEntry, String>> {
             _ => {}
         }
     }
-    if let Some(a) = auth.filter(|a| a != "api_key" && a != "security_token") {
+    if let Some(a) = auth.as_deref().filter(|a| crate::credential::Auth::parse(a).is_none()) {
         return Some(Err(format!(
-            "uses `--auth {a}`, which oci-token kube does not serve yet"
+            "uses `--auth {a}`, which oci-token kube does not serve"
         )));
     }
+    e.auth = auth;
     Some(if e.cluster_id.is_empty() {
         Err("has no --cluster-id".to_owned())
     } else {
@@ -243,6 +246,7 @@ fn render_block(
         ("--region", &e.region),
         ("--profile", &e.profile),
         ("--config-file", &e.config_file),
+        ("--auth", &e.auth),
     ] {
         if let Some(v) = v {
             args.push(flag.to_owned());
@@ -533,14 +537,17 @@ users:
     }
 
     #[test]
-    fn principal_users_are_kept_as_they_are() {
-        let text = "users:\n- name: ip\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: oci\n      args: [ce, cluster, generate-token, --cluster-id, ocid1.cluster.oc1.iad.x, --auth, instance_principal]\n- name: rp\n  user:\n    exec:\n      command: oci\n      args:\n      - ce\n      - cluster\n      - generate-token\n      - --cluster-id=ocid1.cluster.oc1.iad.y\n      - --auth=resource_principal\n- name: st\n  user:\n    exec:\n      command: oci\n      args: [ce, cluster, generate-token, --cluster-id, ocid1.cluster.oc1.iad.z, --auth, security_token]\n";
+    fn auth_modes_are_kept_and_unserved_ones_left_alone() {
+        let text = "users:\n- name: ip\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: oci\n      args: [ce, cluster, generate-token, --cluster-id, ocid1.cluster.oc1.iad.x, --auth, instance_principal]\n- name: obo\n  user:\n    exec:\n      command: oci\n      args:\n      - ce\n      - cluster\n      - generate-token\n      - --cluster-id=ocid1.cluster.oc1.iad.y\n      - --auth=instance_obo_user\n- name: st\n  user:\n    exec:\n      command: oci\n      args: [ce, cluster, generate-token, --cluster-id, ocid1.cluster.oc1.iad.z, --auth, security_token]\n";
         let c = convert(text, "oci-token");
-        assert_eq!(c.converted.len(), 1, "only the security_token user");
-        assert_eq!(c.skipped.len(), 2);
-        assert!(c.skipped[0].1.contains("instance_principal"));
-        assert!(c.skipped[1].1.contains("resource_principal"));
-        assert!(c.text.contains("--auth, instance_principal]"));
-        assert!(c.text.contains("- --auth=resource_principal"));
+        assert_eq!(c.converted.len(), 2, "instance_principal and security_token users");
+        assert_eq!(c.skipped.len(), 1);
+        assert!(c.skipped[0].1.contains("instance_obo_user"), "{:?}", c.skipped);
+        assert!(c.text.contains("- --auth=instance_obo_user"), "left as it was");
+        assert!(
+            c.text.contains("      - --auth\n      - instance_principal\n"),
+            "the mode is kept: {}",
+            c.text
+        );
     }
 }

@@ -17,8 +17,7 @@ pub fn segment(ctx: &Context<'_>, format: &str) -> String {
     let Ok(Some(claims)) = cred.peek() else {
         return String::new();
     };
-    let p = cred.profile();
-    crate::output::prompt::render(format, &p.name, p.region.as_deref(), &claims, ctx.env.now())
+    crate::output::prompt::render(format, cred.name(), cred.region(), &claims, ctx.env.now())
 }
 
 /// `oci-token env`: export lines for `eval`, after making the credential fresh.
@@ -28,9 +27,11 @@ pub fn env(ctx: &Context<'_>, shell: Option<Shell>, fresh: &Freshness) -> Result
     let shell = shell.unwrap_or_else(|| Shell::from_shell_var(ctx.env.var("SHELL").as_deref()));
     let p = cred.profile();
     let view = EnvView {
-        profile: &p.name,
+        profile: p.map(|p| p.name.as_str()),
         auth: cred.auth().name(),
-        config_file: p.config_file.as_ref().map(|c| c.display().to_string()),
+        config_file: p
+            .and_then(|p| p.config_file.as_ref())
+            .map(|c| c.display().to_string()),
         expires_at: cred.expires_at(),
     };
     crate::output::print(&env::render(shell, &view))

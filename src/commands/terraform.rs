@@ -95,11 +95,10 @@ pub fn run(ctx: &Context<'_>, fresh: &Freshness) -> Result<()> {
     let ctx = ctx.with_config(config);
     let mut cred = Credential::active(&ctx, None)?;
     cred.ensure_fresh(&ctx, &fresh)?;
-    let p = cred.profile();
     let text = |o: Option<&str>| o.unwrap_or_default().to_owned();
     let v = cred.view(ctx.env.now());
     let mut out: BTreeMap<&str, String> = BTreeMap::new();
-    out.insert("profile", p.name.clone());
+    out.insert("profile", v.profile.unwrap_or_default().to_owned());
     out.insert("auth", cred.auth().name().to_owned());
     out.insert("config_file", v.config_file.clone().unwrap_or_default());
     out.insert("region", text(v.region));

@@ -30,6 +30,21 @@ pub fn locate(flag: Option<&Path>, env: &dyn Env) -> Option<PathBuf> {
 
 /// `default_profile` from the rc file, if any.
 pub fn default_profile(flag: Option<&Path>, env: &dyn Env) -> Result<Option<String>> {
+    value(flag, env, "OCI_CLI_SETTINGS", "default_profile")
+}
+
+/// A default option value of `profile`'s section of the rc file (with its `[DEFAULT]`), such
+/// as `auth`: what the oci CLI applies when neither the flag nor the environment says.
+pub fn profile_default(
+    flag: Option<&Path>,
+    env: &dyn Env,
+    profile: &str,
+    key: &str,
+) -> Result<Option<String>> {
+    value(flag, env, profile, key)
+}
+
+fn value(flag: Option<&Path>, env: &dyn Env, section: &str, key: &str) -> Result<Option<String>> {
     let Some(path) = locate(flag, env) else {
         return Ok(None);
     };
@@ -46,7 +61,7 @@ pub fn default_profile(flag: Option<&Path>, env: &dyn Env) -> Result<Option<Stri
         ))
     })?;
     Ok(parsed
-        .get("OCI_CLI_SETTINGS", "default_profile")
+        .get(section, key)
         .filter(|v| !v.is_empty())
         .map(str::to_owned))
 }

@@ -5,6 +5,7 @@
 
 pub mod api_key;
 pub mod policy;
+pub mod principal;
 pub mod session;
 
 use std::path::Path;
@@ -28,16 +29,76 @@ pub use session::Session;
 pub enum Auth {
     ApiKey,
     SecurityToken,
+    InstancePrincipal,
+    ResourcePrincipal,
+    OkeWorkloadIdentity,
 }
 
 impl Auth {
+    pub const ALL: [Auth; 5] = [
+        Auth::ApiKey,
+        Auth::SecurityToken,
+        Auth::InstancePrincipal,
+        Auth::ResourcePrincipal,
+        Auth::OkeWorkloadIdentity,
+    ];
+
     /// The oci CLI's name, as `OCI_CLI_AUTH` and the JSON `auth` field spell it.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Auth::ApiKey => "api_key",
             Auth::SecurityToken => "security_token",
+            Auth::InstancePrincipal => "instance_principal",
+            Auth::ResourcePrincipal => "resource_principal",
+            Auth::OkeWorkloadIdentity => "oke_workload_identity",
         }
+    }
+
+    /// The name as the oci CLI spells it, or `None`.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Auth> {
+        Auth::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    fn principal(self) -> Option<principal::Kind> {
+        match self {
+            Auth::InstancePrincipal => Some(principal::Kind::Instance),
+            Auth::ResourcePrincipal => Some(principal::Kind::Resource),
+            Auth::OkeWorkloadIdentity => Some(principal::Kind::OkeWorkload),
+            Auth::ApiKey | Auth::SecurityToken => None,
+        }
+    }
+}
+
+/// The auth mode the oci CLI would use: `--auth`, else `OCI_CLI_AUTH`, else the `auth`
+/// default of the profile's section of oci_cli_rc; `None` leaves it to the profile. An
+/// unknown name is a usage error (exit 2), as it is for the oci CLI.
+pub fn requested_auth(ctx: &Context<'_>) -> Result<Option<Auth>> {
+    let (name, from) = if let Some(a) = &ctx.auth {
+        (Some(a.clone()), "--auth")
+    } else if let Some(a) = ctx.env.var("OCI_CLI_AUTH") {
+        (Some(a), "OCI_CLI_AUTH")
+    } else {
+        let profile = crate::config::profile::profile_name(&ctx.config, ctx.env)?;
+        let rc = crate::config::rc::profile_default(
+            ctx.config.cli_rc_file.as_deref(),
+            ctx.env,
+            &profile,
+            "auth",
+        )?;
+        (rc, "the oci_cli_rc auth default")
+    };
+    match name {
+        None => Ok(None),
+        Some(n) => Auth::parse(&n).map(Some).ok_or_else(|| {
+            let names: Vec<&str> = Auth::ALL.iter().map(|a| a.name()).collect();
+            Error::Usage(format!(
+                "{from} is '{}': oci-token serves {}",
+                n.escape_debug(),
+                names.join(", ")
+            ))
+        }),
     }
 }
 
@@ -95,7 +156,7 @@ pub struct Signer {
     pub key: SigningKey,
 }
 
-/// A credential of one kind, with the profile it comes from.
+/// A credential of one kind, with the profile it comes from (principals need none).
 #[derive(Debug)]
 pub enum Credential {
     /// A session token file refreshed with its key; the session once read.
@@ -105,11 +166,14 @@ pub enum Credential {
     },
     /// An API signing key.
     ApiKey { profile: Profile },
+    /// An instance, resource or OKE workload principal.
+    Principal(Box<principal::Principal>),
 }
 
 impl Credential {
     /// Which credential `profile` means: `auth` when given (the profile must then hold
     /// that kind), else a session when it names a `security_token_file`, else an API key.
+    /// Principals are not read from a profile: see [`Credential::active`].
     pub fn select(profile: Profile, auth: Option<Auth>) -> Result<Self> {
         let auth = auth.unwrap_or(if profile.security_token_file.is_some() {
             Auth::SecurityToken
@@ -128,11 +192,26 @@ impl Credential {
                 api_key::check(&profile)?;
                 Ok(Credential::ApiKey { profile })
             }
+            other => Err(Error::Other(format!(
+                "internal: {} is not a profile credential",
+                other.name()
+            ))),
         }
     }
 
-    /// The active profile's credential (`Context::profile`, then [`Credential::select`]).
+    /// The credential a command uses: `auth` when the command fixes one, else
+    /// [`requested_auth`]; a principal needs no config file, anything else comes from the
+    /// active profile.
     pub fn active(ctx: &Context<'_>, auth: Option<Auth>) -> Result<Self> {
+        let auth = match auth {
+            Some(a) => Some(a),
+            None => requested_auth(ctx)?,
+        };
+        if let Some(kind) = auth.and_then(Auth::principal) {
+            return Ok(Credential::Principal(Box::new(principal::Principal::new(
+                ctx, kind,
+            )?)));
+        }
         Self::select(ctx.profile()?, auth)
     }
 
@@ -141,13 +220,61 @@ impl Credential {
         match self {
             Credential::Session { .. } => Auth::SecurityToken,
             Credential::ApiKey { .. } => Auth::ApiKey,
+            Credential::Principal(p) => p.kind.auth(),
         }
     }
 
+    /// The profile, for credentials that come from one.
     #[must_use]
-    pub fn profile(&self) -> &Profile {
+    pub fn profile(&self) -> Option<&Profile> {
         match self {
-            Credential::Session { profile, .. } | Credential::ApiKey { profile } => profile,
+            Credential::Session { profile, .. } | Credential::ApiKey { profile } => Some(profile),
+            Credential::Principal(_) => None,
+        }
+    }
+
+    /// The profile's name, or the principal's short name (`instance`), for messages and
+    /// prompts.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            Credential::Session { profile, .. } | Credential::ApiKey { profile } => &profile.name,
+            Credential::Principal(p) => p.kind.short(),
+        }
+    }
+
+    /// `profile 'p'` or `the instance principal`, for messages.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Credential::Principal(p) => format!("the {} principal", p.kind.short()),
+            _ => format!("profile '{}'", self.name()),
+        }
+    }
+
+    /// The region requests go to.
+    #[must_use]
+    pub fn region(&self) -> Option<&str> {
+        match self {
+            Credential::Session { profile, .. } | Credential::ApiKey { profile } => {
+                profile.region.as_deref()
+            }
+            Credential::Principal(p) => p.region.as_deref(),
+        }
+    }
+
+    /// The region, or a configuration error saying how to give one.
+    pub fn require_region(&self) -> Result<&str> {
+        match self {
+            Credential::Principal(p) => p.region.as_deref().ok_or_else(|| {
+                Error::Config(format!(
+                    "the {} principal has no region: pass --region (or set OCI_RESOURCE_PRINCIPAL_REGION)",
+                    p.kind.short()
+                ))
+            }),
+            Credential::Session { profile, .. } | Credential::ApiKey { profile } => {
+                profile.require_region()
+            }
         }
     }
 
@@ -168,6 +295,7 @@ impl Credential {
                 Ok(warning)
             }
             Credential::ApiKey { .. } => Ok(None),
+            Credential::Principal(p) => p.ensure(ctx, policy, lock_timeout),
         }
     }
 
@@ -188,6 +316,7 @@ impl Credential {
                 Ok(Some(session::read_token(path, &profile.name)?.1))
             }
             Credential::ApiKey { .. } => Ok(None),
+            Credential::Principal(p) => p.peek(),
         }
     }
 
@@ -197,6 +326,7 @@ impl Credential {
         match self {
             Credential::Session { session, .. } => session.as_deref(),
             Credential::ApiKey { .. } => None,
+            Credential::Principal(p) => p.session.as_ref(),
         }
     }
 
@@ -223,35 +353,64 @@ impl Credential {
                 key_id: Secret::new(api_key::key_id(profile)),
                 key: load_key(profile, None)?,
             }),
+            Credential::Principal(p) => {
+                let s = p.session.as_ref().ok_or_else(|| {
+                    Error::Other("internal: the principal token was not read before signing".into())
+                })?;
+                Ok(Signer {
+                    key_id: Secret::new(format!("ST${}", s.token.expose())),
+                    key: p.key()?,
+                })
+            }
         }
     }
 
     /// Everything `get` prints.
     #[must_use]
     pub fn view(&self, now: Timestamp) -> View<'_> {
-        let p = self.profile();
         let s = self.session();
+        let claims = s.map(|s| &s.claims);
         let path = |o: Option<&Path>| o.map(|x| x.display().to_string());
+        let (profile, config_file, tenancy, user, fingerprint, key_file, token_file) = match self
+        {
+            Credential::Session { profile: p, .. } | Credential::ApiKey { profile: p } => (
+                Some(p.name.as_str()),
+                path(p.config_file.as_deref()),
+                p.tenancy.as_deref(),
+                p.user.as_deref(),
+                p.fingerprint.as_deref(),
+                path(p.key_file.as_deref()),
+                s.map(|s| s.token_path.display().to_string()),
+            ),
+            Credential::Principal(p) => {
+                let (token_file, key_file) = p.files();
+                (
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    key_file.map(|k| k.display().to_string()),
+                    token_file.map(|t| t.display().to_string()),
+                )
+            }
+        };
         View {
             auth: self.auth().name(),
-            profile: &p.name,
-            config_file: p.config_file.as_deref().map(|x| x.display().to_string()),
-            region: p.region.as_deref(),
-            tenancy: p
-                .tenancy
-                .as_deref()
-                .or_else(|| s.and_then(|s| s.claims.tenant.as_deref())),
-            user: p
-                .user
-                .as_deref()
-                .or_else(|| s.and_then(|s| s.claims.sub.as_deref())),
-            fingerprint: p.fingerprint.as_deref(),
-            key_file: path(p.key_file.as_deref()),
-            token_file: s.map(|s| s.token_path.display().to_string()),
+            profile,
+            config_file,
+            region: self.region(),
+            tenancy: tenancy.or_else(|| {
+                claims.and_then(|c| c.tenant.as_deref().or(c.res_tenant.as_deref()))
+            }),
+            user: user.or_else(|| claims.and_then(|c| c.sub.as_deref())),
+            fingerprint,
+            key_file,
+            token_file,
             token: s.map(|s| &s.token),
-            issued_at: s.and_then(|s| s.claims.iat),
-            expires_at: s.map(|s| s.claims.exp),
-            session_expires_at: s.and_then(|s| s.claims.sess_exp),
+            issued_at: claims.and_then(|c| c.iat),
+            expires_at: claims.map(|c| c.exp),
+            session_expires_at: claims.and_then(|c| c.sess_exp),
             now,
             refreshed: s.is_some_and(|s| s.refreshed),
         }

@@ -29,7 +29,8 @@ impl Shell {
 /// What the lines say.
 #[derive(Debug, Clone)]
 pub struct EnvView<'a> {
-    pub profile: &'a str,
+    /// `None` for principals: `OCI_CLI_PROFILE` is unset.
+    pub profile: Option<&'a str>,
     pub auth: &'a str,
     pub config_file: Option<String>,
     pub expires_at: Option<Timestamp>,
@@ -66,7 +67,10 @@ fn unset(shell: Shell, name: &str) -> String {
 /// time without running anything); what does not apply is unset.
 #[must_use]
 pub fn render(shell: Shell, v: &EnvView<'_>) -> String {
-    let mut out = set(shell, "OCI_CLI_PROFILE", v.profile);
+    let mut out = match v.profile {
+        Some(p) => set(shell, "OCI_CLI_PROFILE", p),
+        None => unset(shell, "OCI_CLI_PROFILE"),
+    };
     out.push_str(&set(shell, "OCI_CLI_AUTH", v.auth));
     match &v.config_file {
         Some(c) => out.push_str(&set(shell, "OCI_CLI_CONFIG_FILE", c)),
@@ -107,7 +111,7 @@ mod tests {
     #[test]
     fn byte_exact() {
         let v = EnvView {
-            profile: "p'x",
+            profile: Some("p'x"),
             auth: "security_token",
             config_file: Some("/h/.oci/config".into()),
             expires_at: Some(Timestamp::from_second(1_800_000_000).unwrap()),
@@ -117,7 +121,7 @@ mod tests {
             "export OCI_CLI_PROFILE='p'\\''x'\nexport OCI_CLI_AUTH='security_token'\nexport OCI_CLI_CONFIG_FILE='/h/.oci/config'\nexport OCI_TOKEN_EXPIRES_AT='2027-01-15T08:00:00Z'\nexport OCI_TOKEN_EXPIRES_EPOCH='1800000000'\n"
         );
         let api = EnvView {
-            profile: "k",
+            profile: Some("k"),
             auth: "api_key",
             config_file: None,
             expires_at: None,

@@ -9,7 +9,7 @@ use super::View;
 struct Payload<'a> {
     version: u8,
     auth: &'a str,
-    profile: &'a str,
+    profile: Option<&'a str>,
     config_file: Option<&'a str>,
     region: Option<&'a str>,
     tenancy: Option<&'a str>,
@@ -76,7 +76,7 @@ mod tests {
         let ts = |s: i64| Timestamp::from_second(s).unwrap();
         View {
             auth: "security_token",
-            profile: "p",
+            profile: Some("p"),
             config_file: Some("/h/.oci/config".into()),
             region: Some("us-ashburn-1"),
             tenancy: Some("ocid1.tenancy.oc1..t"),

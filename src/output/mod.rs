@@ -27,7 +27,8 @@ pub enum Format {
 #[derive(Debug)]
 pub struct View<'a> {
     pub auth: &'static str,
-    pub profile: &'a str,
+    /// `None` for principals, which need no profile.
+    pub profile: Option<&'a str>,
     pub config_file: Option<String>,
     pub region: Option<&'a str>,
     pub tenancy: Option<&'a str>,

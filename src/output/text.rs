@@ -7,7 +7,7 @@ pub fn render(v: &View<'_>, valid: Option<bool>) -> String {
     let opt = |o: Option<&str>| o.unwrap_or("-").to_owned();
     let ts = |t: Option<jiff::Timestamp>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
     let mut rows: Vec<(&str, String)> = vec![
-        ("profile", v.profile.to_owned()),
+        ("profile", opt(v.profile)),
         ("auth", v.auth.to_owned()),
         ("config_file", opt(v.config_file.as_deref())),
         ("region", opt(v.region)),

@@ -242,7 +242,7 @@ fn kubectl_with_a_kubeconfig_converted_by_oci_token() {
     assert_eq!(
         stdout(&view),
         format!(
-            "Never client.authentication.k8s.io/v1 [\"kube\",\"--cluster-id\",\"{CLUSTER}\",\"--region\",\"us-ashburn-1\",\"--profile\",\"p\"]"
+            "Never client.authentication.k8s.io/v1 [\"kube\",\"--cluster-id\",\"{CLUSTER}\",\"--region\",\"us-ashburn-1\",\"--profile\",\"p\",\"--auth\",\"security_token\"]"
         )
     );
     let o = run_kubectl(&t, &cfg, &["get", "--raw", "/api/v1/namespaces"]);

@@ -74,19 +74,21 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
             signer_profile.name
         )));
     }
+    let base = ctx.auth_base(&signer_profile)?;
     let mut cred = Credential::select(signer_profile, Some(args.auth))?;
     cred.ensure_fresh(ctx, &Freshness::default())?;
     let signer = cred.signer()?;
     let (new_key, public_pem, fingerprint) = public_key(args)?;
-    let url = auth::generate_upst_url(&ctx.auth_base(cred.profile())?);
+    let url = auth::generate_upst_url(&base);
     let body = body(&public_pem, args.session_expiration_in_minutes);
-    let name = &cred.profile().name;
+    let name = cred.name();
     let what = format!("creating a session with profile '{name}'");
     let call = auth::Call {
         url: &url,
         key: &signer.key,
         key_id: signer.key_id.expose(),
         body: &body,
+        federation: false,
     };
     let token = auth::post_for_token(
         &ctx.http(),
