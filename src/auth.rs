@@ -102,7 +102,10 @@ pub fn x509_body(leaf_der: &[u8], session_public_der: &[u8], intermediates: &[Ve
     serde_json::to_string(&Body {
         certificate: crate::x509::stripped(leaf_der),
         public_key: crate::x509::stripped(session_public_der),
-        intermediate_certificates: intermediates.iter().map(|d| crate::x509::stripped(d)).collect(),
+        intermediate_certificates: intermediates
+            .iter()
+            .map(|d| crate::x509::stripped(d))
+            .collect(),
         fingerprint_algorithm: "SHA256",
     })
     .unwrap_or_default()
@@ -156,7 +159,8 @@ pub fn oke_workload_token(
     let (host, _) = sign::split_url(url)
         .filter(|_| url.starts_with("https://"))
         .ok_or_else(|| AuthError::NotHttps(url.to_owned()))?;
-    let body = serde_json::json!({ "podKey": crate::x509::stripped(session_public_der) }).to_string();
+    let body =
+        serde_json::json!({ "podKey": crate::x509::stripped(session_public_der) }).to_string();
     let deadline = Deadline::after(http::total_deadline(env));
     let mut last = String::new();
     for attempt in 0..ATTEMPTS {
@@ -193,7 +197,12 @@ pub fn oke_workload_token(
                 Some(t) => return Ok(t),
                 None => last = format!("the reply from {url} holds no token"),
             },
-            401 => return Err(AuthError::Unauthorized(format!("401{}", service_detail(&reply.body)))),
+            401 => {
+                return Err(AuthError::Unauthorized(format!(
+                    "401{}",
+                    service_detail(&reply.body)
+                )));
+            }
             403 => {
                 return Err(AuthError::Rejected(
                     403,
@@ -370,7 +379,10 @@ mod tests {
     fn workload_replies() {
         use base64::Engine as _;
         let b = base64::engine::general_purpose::STANDARD.encode(r#"{"token":"ST$a.b.c"}"#);
-        assert_eq!(workload_token(&format!("\"{b}\"")).unwrap().expose(), "a.b.c");
+        assert_eq!(
+            workload_token(&format!("\"{b}\"")).unwrap().expose(),
+            "a.b.c"
+        );
         assert!(workload_token("{}").is_none());
         assert!(workload_token("\"not base64!\"").is_none());
         let b = base64::engine::general_purpose::STANDARD.encode(r#"{"token":""}"#);

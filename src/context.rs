@@ -20,7 +20,7 @@ pub struct Context<'a> {
     /// `--auth-endpoint`, else `OCI_TOKEN_AUTH_ENDPOINT`.
     pub auth_endpoint: Option<String>,
     /// `--auth`, as given (the credential layer resolves it with `OCI_CLI_AUTH` and the
-    /// oci_cli_rc default).
+    /// `oci_cli_rc` default).
     pub auth: Option<String>,
 }
 

@@ -38,9 +38,16 @@ mod tests {
     #[test]
     fn lengths() {
         assert_eq!(tlv(&[0x02, 0x01, 0x05]), Some((0x02, &[5u8][..], &[][..])));
-        assert_eq!(tlv(&[0x04, 0x81, 0x01, 0xaa, 0xbb]), Some((0x04, &[0xaa][..], &[0xbb][..])));
+        assert_eq!(
+            tlv(&[0x04, 0x81, 0x01, 0xaa, 0xbb]),
+            Some((0x04, &[0xaa][..], &[0xbb][..]))
+        );
         assert_eq!(tlv(&[0x04, 0x80]), None, "indefinite length");
-        assert_eq!(tlv(&[0x04, 0x85, 1, 1, 1, 1, 1]), None, "over 4 length bytes");
+        assert_eq!(
+            tlv(&[0x04, 0x85, 1, 1, 1, 1, 1]),
+            None,
+            "over 4 length bytes"
+        );
         assert_eq!(tlv(&[0x04, 0x05, 1]), None, "short");
         let v: Vec<_> = items(&[0x02, 0x01, 0x01, 0x02, 0x01, 0x02]).collect();
         assert_eq!(v.len(), 2);

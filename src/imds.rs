@@ -97,7 +97,8 @@ mod tests {
         assert_eq!(base_url(&env), DEFAULT_BASE);
         let env = env.with("OCI_METADATA_BASE_URL", " http://127.0.0.1:9/opc/v2/ ");
         assert_eq!(base_url(&env), "http://127.0.0.1:9/opc/v2");
-        let env = FakeEnv::new("/h", jiff::Timestamp::UNIX_EPOCH).with("OCI_METADATA_BASE_URL", "  ");
+        let env =
+            FakeEnv::new("/h", jiff::Timestamp::UNIX_EPOCH).with("OCI_METADATA_BASE_URL", "  ");
         assert_eq!(base_url(&env), DEFAULT_BASE);
     }
 }

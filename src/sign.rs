@@ -31,13 +31,6 @@ pub struct Request<'a> {
     pub body: Option<(&'a [u8], &'a str)>,
 }
 
-impl Request<'_> {
-    /// Whether `host` is signed: always, except on the x509 federation endpoint.
-    fn signs_host(&self, federation: bool) -> bool {
-        !federation
-    }
-}
-
 /// The headers to send, and the signing string they were signed over.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed {
@@ -82,7 +75,7 @@ fn signing_string_for(
     let mut headers = vec![("date", req.date.to_owned())];
     let target = format!("{} {}", req.method.to_ascii_lowercase(), req.target);
     let mut s = format!("date: {}\n(request-target): {target}", req.date);
-    if req.signs_host(federation) {
+    if !federation {
         let _ = write!(s, "\nhost: {}", req.host);
         headers.push(("host", req.host.to_owned()));
     }
@@ -103,10 +96,10 @@ fn signing_string_for(
     headers.push(("content-length", len));
     headers.push(("content-type", ctype.to_owned()));
     headers.push(("x-content-sha256", digest));
-    let list = if req.signs_host(federation) {
-        BODY_HEADERS
-    } else {
+    let list = if federation {
         FEDERATION_BODY_HEADERS
+    } else {
+        BODY_HEADERS
     };
     (headers, list, s)
 }

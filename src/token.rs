@@ -382,13 +382,8 @@ mod tests {
         let now = Timestamp::from_second(1_000_000).unwrap();
         let w = SignedDuration::from_mins(15);
         let m = SignedDuration::from_secs(60);
-        let c = |exp: i64, sess: Option<i64>| Claims {
-            exp: Timestamp::from_second(1_000_000 + exp).unwrap(),
-            iat: None,
-            sub: None,
-            tenant: None,
-            sess_exp: sess.map(|s| Timestamp::from_second(1_000_000 + s).unwrap()),
-            jwk: None,
+        let c = |exp: i64, sess: Option<i64>| {
+            Claims::at(None, 1_000_000 + exp, sess.map(|s| 1_000_000 + s))
         };
         let cases = [
             (3600, None, Decision::Fresh),

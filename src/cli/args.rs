@@ -257,7 +257,6 @@ pub struct LoginArgs {
     pub private_key_file_path: Option<PathBuf>,
 }
 
-
 #[derive(Debug, Clone, Args)]
 #[command(
     override_usage = "oci-token setup-key --user <OCID> --tenancy <OCID> --region <REGION> [OPTIONS]"

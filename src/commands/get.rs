@@ -59,7 +59,11 @@ pub fn get(
     as_profile: Option<&str>,
 ) -> Result<()> {
     let mut cred = Credential::active(ctx, None)?;
-    if force && let Some(p) = cred.profile().filter(|_| matches!(cred, Credential::ApiKey { .. })) {
+    if force
+        && let Some(p) = cred
+            .profile()
+            .filter(|_| matches!(cred, Credential::ApiKey { .. }))
+    {
         // `refresh` on an API-key profile: there is no session to refresh.
         session::token_path(p)?;
     }

@@ -54,12 +54,7 @@ pub fn oke_token(
         &url,
         &sign::http_date(now),
     )
-    .map_err(|e| {
-        Error::Config(format!(
-            "signing the OKE token as '{}': {e}",
-            cred.name()
-        ))
-    })?;
+    .map_err(|e| Error::Config(format!("signing the OKE token as '{}': {e}", cred.name())))?;
     let mut expires = now + SignedDuration::from_secs(oke::TOKEN_LIFETIME_SECS);
     if let Some(exp) = cred.expires_at() {
         expires = expires.min(exp);

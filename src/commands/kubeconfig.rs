@@ -216,7 +216,10 @@ fn oci_entry(b: &ExecBlock) -> Option<Result<OciEntry, String>> {
             _ => {}
         }
     }
-    if let Some(a) = auth.as_deref().filter(|a| crate::credential::Auth::parse(a).is_none()) {
+    if let Some(a) = auth
+        .as_deref()
+        .filter(|a| crate::credential::Auth::parse(a).is_none())
+    {
         return Some(Err(format!(
             "uses `--auth {a}`, which oci-token kube does not serve"
         )));
@@ -454,6 +457,8 @@ users:
       - us-ashburn-1
       - --profile
       - my-session
+      - --auth
+      - security_token
       command: oci-token
       env: []
       installHint: {}
@@ -540,12 +545,24 @@ users:
     fn auth_modes_are_kept_and_unserved_ones_left_alone() {
         let text = "users:\n- name: ip\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: oci\n      args: [ce, cluster, generate-token, --cluster-id, ocid1.cluster.oc1.iad.x, --auth, instance_principal]\n- name: obo\n  user:\n    exec:\n      command: oci\n      args:\n      - ce\n      - cluster\n      - generate-token\n      - --cluster-id=ocid1.cluster.oc1.iad.y\n      - --auth=instance_obo_user\n- name: st\n  user:\n    exec:\n      command: oci\n      args: [ce, cluster, generate-token, --cluster-id, ocid1.cluster.oc1.iad.z, --auth, security_token]\n";
         let c = convert(text, "oci-token");
-        assert_eq!(c.converted.len(), 2, "instance_principal and security_token users");
+        assert_eq!(
+            c.converted.len(),
+            2,
+            "instance_principal and security_token users"
+        );
         assert_eq!(c.skipped.len(), 1);
-        assert!(c.skipped[0].1.contains("instance_obo_user"), "{:?}", c.skipped);
-        assert!(c.text.contains("- --auth=instance_obo_user"), "left as it was");
         assert!(
-            c.text.contains("      - --auth\n      - instance_principal\n"),
+            c.skipped[0].1.contains("instance_obo_user"),
+            "{:?}",
+            c.skipped
+        );
+        assert!(
+            c.text.contains("- --auth=instance_obo_user"),
+            "left as it was"
+        );
+        assert!(
+            c.text
+                .contains("      - --auth\n      - instance_principal\n"),
             "the mode is kept: {}",
             c.text
         );

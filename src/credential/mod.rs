@@ -72,7 +72,7 @@ impl Auth {
 }
 
 /// The auth mode the oci CLI would use: `--auth`, else `OCI_CLI_AUTH`, else the `auth`
-/// default of the profile's section of oci_cli_rc; `None` leaves it to the profile. An
+/// default of the profile's section of `oci_cli_rc`; `None` leaves it to the profile. An
 /// unknown name is a usage error (exit 2), as it is for the oci CLI.
 pub fn requested_auth(ctx: &Context<'_>) -> Result<Option<Auth>> {
     let (name, from) = if let Some(a) = &ctx.auth {
@@ -371,8 +371,7 @@ impl Credential {
         let s = self.session();
         let claims = s.map(|s| &s.claims);
         let path = |o: Option<&Path>| o.map(|x| x.display().to_string());
-        let (profile, config_file, tenancy, user, fingerprint, key_file, token_file) = match self
-        {
+        let (profile, config_file, tenancy, user, fingerprint, key_file, token_file) = match self {
             Credential::Session { profile: p, .. } | Credential::ApiKey { profile: p } => (
                 Some(p.name.as_str()),
                 path(p.config_file.as_deref()),
@@ -400,9 +399,8 @@ impl Credential {
             profile,
             config_file,
             region: self.region(),
-            tenancy: tenancy.or_else(|| {
-                claims.and_then(|c| c.tenant.as_deref().or(c.res_tenant.as_deref()))
-            }),
+            tenancy: tenancy
+                .or_else(|| claims.and_then(|c| c.tenant.as_deref().or(c.res_tenant.as_deref()))),
             user: user.or_else(|| claims.and_then(|c| c.sub.as_deref())),
             fingerprint,
             key_file,

@@ -158,93 +158,39 @@ fn region_from(env: &dyn Env, r: &str) -> String {
 }
 
 impl Principal {
-    /// Reads the environment for `kind`: no network, no file besides none.
+    /// Reads the environment for `kind`: no network, no file.
     pub fn new(ctx: &Context<'_>, kind: Kind) -> Result<Self> {
         let env = ctx.env;
-        let region_flag = crate::config::profile::region_override(ctx.config.region.as_deref(), env)
-            .map(|r| region_from(env, &r));
-        let federation = federation_override(ctx);
+        let region_flag =
+            crate::config::profile::region_override(ctx.config.region.as_deref(), env)
+                .map(|r| region_from(env, &r));
+        let env_region = || {
+            region_flag.clone().or_else(|| {
+                env.var("OCI_RESOURCE_PRINCIPAL_REGION")
+                    .map(|r| region_from(env, &r))
+            })
+        };
         let (source, cache, region) = match kind {
             Kind::Instance => {
                 let base = imds::base_url(env);
+                let federation = federation_override(ctx);
                 let cache = cache_dir(
                     env,
                     kind,
-                    &[&base, federation.as_deref().unwrap_or(""), region_flag.as_deref().unwrap_or("")],
+                    &[
+                        &base,
+                        federation.as_deref().unwrap_or(""),
+                        region_flag.as_deref().unwrap_or(""),
+                    ],
                 )?;
-                (Source::Instance { imds_base: base }, Some(cache), region_flag)
+                let source = Source::Instance { imds_base: base };
+                (source, Some(cache), region_flag.clone())
             }
-            Kind::Resource => {
-                match env.var("OCI_RESOURCE_PRINCIPAL_VERSION").as_deref() {
-                    Some("2.2") => {}
-                    Some(v) => {
-                        return Err(Error::Config(format!(
-                            "OCI_RESOURCE_PRINCIPAL_VERSION is {v}; oci-token serves resource principals of version 2.2 (an RPST and key from the platform)"
-                        )));
-                    }
-                    None => {
-                        return Err(Error::Config(
-                            "resource principal: OCI_RESOURCE_PRINCIPAL_VERSION is not set (this is not an OCI Function or other resource with a principal)".into(),
-                        ));
-                    }
-                }
-                let need = |name: &str| {
-                    Value::from_env(env, name).ok_or_else(|| {
-                        Error::Config(format!("resource principal: {name} is not set"))
-                    })
-                };
-                let source = Source::Resource {
-                    rpst: need("OCI_RESOURCE_PRINCIPAL_RPST")?,
-                    key: need("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM")?,
-                    passphrase: Value::from_env(env, "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE"),
-                };
-                let region = region_flag.or_else(|| {
-                    env.var("OCI_RESOURCE_PRINCIPAL_REGION")
-                        .map(|r| region_from(env, &r))
-                });
-                (source, None, region)
-            }
+            Kind::Resource => (resource_source(env)?, None, env_region()),
             Kind::OkeWorkload => {
-                let url = match env.var("OCI_TOKEN_OKE_PROXYMUX_URL") {
-                    Some(u) => u.trim_end_matches('/').to_owned(),
-                    None => {
-                        let host = env.var("KUBERNETES_SERVICE_HOST").ok_or_else(|| {
-                            Error::Config(
-                                "OKE workload identity: KUBERNETES_SERVICE_HOST is not set (this is not a pod)".into(),
-                            )
-                        })?;
-                        let host = if host.contains(':') && !host.starts_with('[') {
-                            format!("[{host}]")
-                        } else {
-                            host
-                        };
-                        format!("https://{host}:12250")
-                    }
-                };
-                let sa_token = Value::from_env(env, "OCI_KUBERNETES_SERVICE_ACCOUNT_TOKEN_STRING")
-                    .map(|v| match v {
-                        Value::Path(p) => Value::Literal(Secret::new(p.display().to_string())),
-                        lit @ Value::Literal(_) => lit,
-                    })
-                    .unwrap_or_else(|| {
-                        Value::Path(PathBuf::from(
-                            env.var("OCI_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH").unwrap_or_else(
-                                || "/var/run/secrets/kubernetes.io/serviceaccount/token".into(),
-                            ),
-                        ))
-                    });
-                let ca = PathBuf::from(env.var("OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH").unwrap_or_else(
-                    || "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt".into(),
-                ));
-                let sa_source = sa_token
-                    .path()
-                    .map_or_else(|| "literal".to_owned(), |p| p.display().to_string());
-                let cache = cache_dir(env, kind, &[&url, &sa_source])?;
-                let region = region_flag.or_else(|| {
-                    env.var("OCI_RESOURCE_PRINCIPAL_REGION")
-                        .map(|r| region_from(env, &r))
-                });
-                (Source::OkeWorkload { url, sa_token, ca }, Some(cache), region)
+                let (source, id) = workload_source(env)?;
+                let cache = cache_dir(env, kind, &[&id])?;
+                (source, Some(cache), env_region())
             }
         };
         Ok(Principal {
@@ -260,9 +206,10 @@ impl Principal {
     #[must_use]
     pub fn files(&self) -> (Option<PathBuf>, Option<PathBuf>) {
         match (&self.source, &self.cache) {
-            (Source::Resource { rpst, key, .. }, _) => {
-                (rpst.path().map(Path::to_owned), key.path().map(Path::to_owned))
-            }
+            (Source::Resource { rpst, key, .. }, _) => (
+                rpst.path().map(Path::to_owned),
+                key.path().map(Path::to_owned),
+            ),
             (_, Some(dir)) => (Some(dir.join("token")), Some(dir.join("key.pem"))),
             _ => (None, None),
         }
@@ -270,46 +217,59 @@ impl Principal {
 
     /// The claims of the cached token, without locking or fetching (prompts, exec).
     pub fn peek(&self) -> Result<Option<Claims>> {
-        match &self.source {
-            Source::Resource { rpst, .. } => {
-                let t = rpst.read("OCI_RESOURCE_PRINCIPAL_RPST", store::MAX_TOKEN)?;
-                Ok(token::decode(t.expose()).ok())
-            }
-            _ => {
-                let Some((path, _)) = self.files().0.zip(Some(())) else {
-                    return Ok(None);
-                };
-                match store::read_regular(&path, store::MAX_TOKEN) {
-                    Ok(b) => Ok(token::decode(token::trim_file(&String::from_utf8_lossy(&b))).ok()),
-                    Err(_) => Ok(None),
-                }
-            }
+        if let Source::Resource { rpst, .. } = &self.source {
+            let t = rpst.read("OCI_RESOURCE_PRINCIPAL_RPST", store::MAX_TOKEN)?;
+            return Ok(token::decode(t.expose()).ok());
         }
+        let Some(path) = self.files().0 else {
+            return Ok(None);
+        };
+        Ok(store::read_regular(&path, store::MAX_TOKEN)
+            .ok()
+            .and_then(|b| token::decode(token::trim_file(&String::from_utf8_lossy(&b))).ok()))
     }
 
     /// The signing key: the cached session key, or the resource principal's key.
     pub fn key(&self) -> Result<SigningKey> {
-        let (bytes, pass, what) = match &self.source {
-            Source::Resource {
-                key: k, passphrase, ..
-            } => {
+        let (bytes, pass, what) = if let Source::Resource {
+            key: k, passphrase, ..
+        } = &self.source
+        {
+            {
                 let pass = passphrase
                     .as_ref()
-                    .map(|p| p.read("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE", store::MAX_KEY))
+                    .map(|p| {
+                        p.read(
+                            "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE",
+                            store::MAX_KEY,
+                        )
+                    })
                     .transpose()?;
                 let pem = k.read("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM", store::MAX_KEY)?;
-                (pem.expose().as_bytes().to_vec(), pass, "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM".to_owned())
+                (
+                    pem.expose().as_bytes().to_vec(),
+                    pass,
+                    "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM".to_owned(),
+                )
             }
-            _ => {
-                let path = self.files().1.ok_or_else(|| Error::Other("internal: no key file".into()))?;
+        } else {
+            {
+                let path = self
+                    .files()
+                    .1
+                    .ok_or_else(|| Error::Other("internal: no key file".into()))?;
                 let b = store::read_regular(&path, store::MAX_KEY).map_err(|e| {
-                    Error::Config(format!("cannot read the cached session key {}: {e}", path.display()))
+                    Error::Config(format!(
+                        "cannot read the cached session key {}: {e}",
+                        path.display()
+                    ))
                 })?;
                 (b, None, path.display().to_string())
             }
         };
-        let k = key::load_bytes(&bytes, pass.as_ref())
-            .map_err(|e| Error::Config(format!("{} principal key {what}: {e}", self.kind.short())))?;
+        let k = key::load_bytes(&bytes, pass.as_ref()).map_err(|e| {
+            Error::Config(format!("{} principal key {what}: {e}", self.kind.short()))
+        })?;
         if let Some(jwk) = self.session.as_ref().and_then(|s| s.claims.jwk.as_ref())
             && !key::matches_jwk(&k, &jwk.n, &jwk.e)
         {
@@ -333,7 +293,9 @@ impl Principal {
         if let Source::Resource { rpst, .. } = &self.source {
             let t = rpst.read("OCI_RESOURCE_PRINCIPAL_RPST", store::MAX_TOKEN)?;
             let claims = token::decode(t.expose()).map_err(|e| {
-                Error::Config(format!("resource principal: OCI_RESOURCE_PRINCIPAL_RPST: {e}"))
+                Error::Config(format!(
+                    "resource principal: OCI_RESOURCE_PRINCIPAL_RPST: {e}"
+                ))
             })?;
             if claims.exp.duration_since(ctx.env.now()) < policy.min_valid {
                 return Err(Error::NeedsLogin(format!(
@@ -356,7 +318,10 @@ impl Principal {
         store::create_private_dir(&dir)?;
         let token_path = dir.join("token");
         let pinned = store::Pinned::new(&token_path).map_err(|e| {
-            Error::Config(format!("cannot open the cache directory {}: {e}", dir.display()))
+            Error::Config(format!(
+                "cannot open the cache directory {}: {e}",
+                dir.display()
+            ))
         })?;
         pinned
             .check_private()
@@ -396,16 +361,27 @@ impl Principal {
             Err(e) => return self.fallback(e, ctx, policy, &dir, again),
         };
         pinned.write_atomic(new.expose().as_bytes()).map_err(|e| {
-            Error::Other(format!("cannot write the principal token {} (it is unchanged): {e}", token_path.display()))
+            Error::Other(format!(
+                "cannot write the principal token {} (it is unchanged): {e}",
+                token_path.display()
+            ))
         })?;
         if let Some(r) = &self.region {
-            let _ = store::Pinned::new(&dir.join("region")).and_then(|p| p.write_atomic(r.as_bytes()));
+            let _ =
+                store::Pinned::new(&dir.join("region")).and_then(|p| p.write_atomic(r.as_bytes()));
         }
         self.serve(&dir, token_path, new.expose().clone(), claims, true);
         Ok(None)
     }
 
-    fn serve(&mut self, dir: &Path, token_path: PathBuf, token: String, claims: Claims, refreshed: bool) {
+    fn serve(
+        &mut self,
+        dir: &Path,
+        token_path: PathBuf,
+        token: String,
+        claims: Claims,
+        refreshed: bool,
+    ) {
         if self.region.is_none() {
             self.region = store::read_text(&dir.join("region"), 256)
                 .ok()
@@ -452,11 +428,15 @@ impl Principal {
             Source::OkeWorkload { url, sa_token, ca } => {
                 oke_workload(ctx, url, sa_token, ca, &session_key)?
             }
-            Source::Resource { .. } => return Err(Error::Other("internal: nothing to fetch".into())),
+            Source::Resource { .. } => {
+                return Err(Error::Other("internal: nothing to fetch".into()));
+            }
         };
         let what = self.kind.short();
         let claims = token::decode_issued(new.expose()).map_err(|e| {
-            Error::Service(format!("{what} principal: the token received is unusable ({e}); nothing was cached"))
+            Error::Service(format!(
+                "{what} principal: the token received is unusable ({e}); nothing was cached"
+            ))
         })?;
         if let Some(jwk) = &claims.jwk
             && !key::matches_jwk(&session_key, &jwk.n, &jwk.e)
@@ -470,7 +450,12 @@ impl Principal {
 
     /// Metadata service, then `POST /v1/x509` signed with the leaf key; a 401 fetches the
     /// certificates once more (they rotate) and tries again.
-    fn federate(&mut self, ctx: &Context<'_>, imds_base: &str, session_key: &SigningKey) -> Result<Secret<String>> {
+    fn federate(
+        &mut self,
+        ctx: &Context<'_>,
+        imds_base: &str,
+        session_key: &SigningKey,
+    ) -> Result<Secret<String>> {
         let imds = Imds::new(imds_base.to_owned());
         let off_oci = |e: String| {
             Error::Service(format!(
@@ -480,7 +465,12 @@ impl Principal {
         if self.region.is_none() {
             let r = imds.get("/instance/region").map_err(off_oci)?;
             let r = r.trim();
-            if r.is_empty() || r.len() > 64 || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+            if r.is_empty()
+                || r.len() > 64
+                || !r
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            {
                 return Err(Error::Service(format!(
                     "instance principal: the metadata service's region is not a region name: {:?}",
                     r.chars().take(40).collect::<String>()
@@ -499,7 +489,11 @@ impl Principal {
         let mut last = None;
         for _ in 0..2 {
             let certs = fetch_certificates(&imds).map_err(off_oci)?;
-            let body = auth::x509_body(&certs.leaf, &key::public_der(session_key), &certs.intermediates);
+            let body = auth::x509_body(
+                &certs.leaf,
+                &key::public_der(session_key),
+                &certs.intermediates,
+            );
             let key_id = auth::x509_key_id(&certs.tenancy, &certs.leaf);
             let call = auth::Call {
                 url: &url,
@@ -522,24 +516,90 @@ impl Principal {
     }
 }
 
+/// Resource principal v2.2 from the environment (other versions are refused with a reason).
+fn resource_source(env: &dyn Env) -> Result<Source> {
+    match env.var("OCI_RESOURCE_PRINCIPAL_VERSION").as_deref() {
+        Some("2.2") => {}
+        Some(v) => {
+            return Err(Error::Config(format!(
+                "OCI_RESOURCE_PRINCIPAL_VERSION is {v}; oci-token serves resource principals of version 2.2 (an RPST and key from the platform)"
+            )));
+        }
+        None => {
+            return Err(Error::Config(
+                "resource principal: OCI_RESOURCE_PRINCIPAL_VERSION is not set (this is not an OCI Function or other resource with a principal)".into(),
+            ));
+        }
+    }
+    let need = |name: &str| {
+        Value::from_env(env, name)
+            .ok_or_else(|| Error::Config(format!("resource principal: {name} is not set")))
+    };
+    Ok(Source::Resource {
+        rpst: need("OCI_RESOURCE_PRINCIPAL_RPST")?,
+        key: need("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM")?,
+        passphrase: Value::from_env(env, "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE"),
+    })
+}
+
+/// OKE workload identity from the environment, and what identifies it for the cache.
+fn workload_source(env: &dyn Env) -> Result<(Source, String)> {
+    let url = if let Some(u) = env.var("OCI_TOKEN_OKE_PROXYMUX_URL") {
+        u.trim_end_matches('/').to_owned()
+    } else {
+        let host = env.var("KUBERNETES_SERVICE_HOST").ok_or_else(|| {
+            Error::Config(
+                "OKE workload identity: KUBERNETES_SERVICE_HOST is not set (this is not a pod)"
+                    .into(),
+            )
+        })?;
+        let host = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        format!("https://{host}:12250")
+    };
+    let sa_token = if let Some(literal) = env.var("OCI_KUBERNETES_SERVICE_ACCOUNT_TOKEN_STRING") {
+        Value::Literal(Secret::new(literal))
+    } else {
+        Value::Path(PathBuf::from(
+            env.var("OCI_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH")
+                .unwrap_or_else(|| "/var/run/secrets/kubernetes.io/serviceaccount/token".into()),
+        ))
+    };
+    let ca = PathBuf::from(
+        env.var("OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH")
+            .unwrap_or_else(|| "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt".into()),
+    );
+    let id = format!(
+        "{url}\0{}",
+        sa_token
+            .path()
+            .map_or_else(|| "literal".to_owned(), |p| p.display().to_string())
+    );
+    Ok((Source::OkeWorkload { url, sa_token, ca }, id))
+}
+
 /// `OCI_CLI_FEDERATION_ENDPOINT` (a full URL, as the oci CLI takes it), else
 /// `--auth-endpoint` / `OCI_TOKEN_AUTH_ENDPOINT` + `/v1/x509`.
 fn federation_override(ctx: &Context<'_>) -> Option<String> {
-    ctx.env
-        .var("OCI_CLI_FEDERATION_ENDPOINT")
-        .or_else(|| {
-            ctx.auth_endpoint
-                .as_ref()
-                .map(|b| format!("{}/v1/x509", b.trim_end_matches('/')))
-        })
+    ctx.env.var("OCI_CLI_FEDERATION_ENDPOINT").or_else(|| {
+        ctx.auth_endpoint
+            .as_ref()
+            .map(|b| format!("{}/v1/x509", b.trim_end_matches('/')))
+    })
 }
 
+#[allow(clippy::needless_pass_by_value)] // called with errors just made
 fn auth_error(what: &str, url: &str, e: AuthError) -> Error {
     match e {
         AuthError::Unauthorized(_) => Error::NeedsLogin(format!(
             "{what} at {url} was refused ({e}); check the dynamic group and policies of this principal"
         )),
-        AuthError::NotHttps(_) | AuthError::Setup(_) => Error::Config(format!("{what} failed: {e}")),
+        AuthError::NotHttps(_) | AuthError::Setup(_) => {
+            Error::Config(format!("{what} failed: {e}"))
+        }
         AuthError::Rejected(..) => Error::Service(format!("{what} at {url} failed: {e}")),
         AuthError::Unavailable(_) => Error::Service(format!(
             "{what} at {url} failed: {e}; check the network, proxy and CA bundle, then try again"
@@ -565,7 +625,10 @@ fn fetch_certificates(imds: &Imds) -> std::result::Result<Certificates, String> 
         .ok_or("/identity/cert.pem holds no certificate")?;
     let tenancy = x509::tenancy(&leaf)
         .ok_or("the leaf certificate names no tenancy (no opc-tenant: in its subject)")?;
-    if !tenancy.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':')) {
+    if !tenancy
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
+    {
         return Err("the leaf certificate's opc-tenant is not an OCID".into());
     }
     let key = key::load(&key_pem, None).map_err(|e| format!("/identity/key.pem: {e}"))?;
@@ -588,7 +651,12 @@ fn session_key(dir: &Path) -> Result<SigningKey> {
     let k = crate::keygen::generate(None)?;
     store::Pinned::new(&path)
         .and_then(|p| p.write_atomic(k.private_pem.expose().as_bytes()))
-        .map_err(|e| Error::Other(format!("cannot write the session key {}: {e}", path.display())))?;
+        .map_err(|e| {
+            Error::Other(format!(
+                "cannot write the session key {}: {e}",
+                path.display()
+            ))
+        })?;
     Ok(k.key)
 }
 
@@ -597,7 +665,9 @@ fn read_cached(pinned: &store::Pinned) -> Result<Option<(Secret<String>, Claims)
         Ok(b) => {
             let text = String::from_utf8_lossy(&b);
             let t = token::trim_file(&text);
-            Ok(token::decode(t).ok().map(|c| (Secret::new(t.to_owned()), c)))
+            Ok(token::decode(t)
+                .ok()
+                .map(|c| (Secret::new(t.to_owned()), c)))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::Config(format!(

@@ -28,6 +28,7 @@ mod kubectl;
 mod layout;
 mod login;
 mod man;
+mod principals;
 mod refresh;
 mod sessions;
 mod shells;

@@ -57,6 +57,9 @@ impl Record {
     }
 }
 
+/// An instance leaf: (certificate DER, key n, key e, tenancy).
+type LeafKey = (Vec<u8>, Vec<u8>, Vec<u8>, String);
+
 struct State {
     script: VecDeque<Reply>,
     default: Reply,
@@ -64,6 +67,10 @@ struct State {
     delay: Duration,
     records: Vec<Record>,
     api_keys: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
+    /// The instance leaf it federates.
+    leaf: Option<LeafKey>,
+    /// The service-account token the OKE proxymux accepts.
+    sa_token: Option<String>,
 }
 
 pub struct FakeAuth {
@@ -92,6 +99,8 @@ impl FakeAuth {
             delay: Duration::ZERO,
             records: Vec::new(),
             api_keys: std::collections::HashMap::new(),
+            leaf: None,
+            sa_token: None,
         }));
         let st = state.clone();
         std::thread::spawn(move || {
@@ -129,6 +138,33 @@ impl FakeAuth {
             .api_keys
             .insert(key_id.to_owned(), (k.n().to_vec(), k.e().to_vec()));
     }
+    /// Federates this instance leaf (certificate DER and its PKCS#8 key) at `/v1/x509`.
+    pub fn register_leaf(&self, cert_der: &[u8], key_pem: &str, tenancy: &str) {
+        let k = oci_token::key::load(key_pem, None).unwrap();
+        self.state.lock().unwrap().leaf = Some((
+            cert_der.to_vec(),
+            k.n().to_vec(),
+            k.e().to_vec(),
+            tenancy.to_owned(),
+        ));
+    }
+
+    /// Accepts this service-account token at `/resourcePrincipalSessionTokens`.
+    pub fn accept_service_account(&self, token: &str) {
+        self.state.lock().unwrap().sa_token = Some(token.to_owned());
+    }
+
+    /// Requests to `target` so far.
+    pub fn count_of(&self, target: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .records
+            .iter()
+            .filter(|r| r.target == target)
+            .count()
+    }
+
     /// Lifetime of the tokens it issues (capped by `sess_exp`).
     pub fn ttl(&self, secs: i64) {
         self.state.lock().unwrap().ttl = secs;
@@ -244,6 +280,18 @@ fn serve(
         tls.flush()?;
         return Ok(());
     }
+    if target == "/v1/x509" || target == "/resourcePrincipalSessionTokens" {
+        let (status, out) = principal_reply(&method, &target, &headers, &body, via_proxy, st);
+        let resp = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{out}",
+            out.len()
+        );
+        tls.write_all(resp.as_bytes())?;
+        tls.flush()?;
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
+        return Ok(());
+    }
     let verified = verify(&method, &target, &headers, &body);
     let record = Record {
         method,
@@ -317,6 +365,197 @@ fn serve(
     tls.conn.send_close_notify();
     let _ = tls.flush();
     Ok(())
+}
+
+/// `/v1/x509` (signed with the registered leaf key, the certificate in the body) and the
+/// OKE proxymux (the registered service-account token): verify, then issue a token bound
+/// to the public key in the body, or answer as scripted.
+fn principal_reply(
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &str,
+    via_proxy: bool,
+    st: &Mutex<State>,
+) -> (u16, String) {
+    let (leaf, sa, ttl, delay) = {
+        let s = st.lock().unwrap();
+        (s.leaf.clone(), s.sa_token.clone(), s.ttl, s.delay)
+    };
+    let checked = if target == "/v1/x509" {
+        verify_x509(method, target, headers, body, leaf.as_ref())
+    } else {
+        verify_workload(headers, body, sa.as_deref())
+    };
+    let reply = {
+        let mut s = st.lock().unwrap();
+        s.records.push(Record {
+            method: method.to_owned(),
+            target: target.to_owned(),
+            headers: headers.to_vec(),
+            body: body.to_owned(),
+            verified: checked.clone().map(|_| ()),
+            via_proxy,
+        });
+        s.script.pop_front().unwrap_or_else(|| s.default.clone())
+    };
+    std::thread::sleep(delay);
+    let (n, e, tenant) = match (checked, reply) {
+        (Err(why), _) => {
+            return (
+                401,
+                serde_json::json!({"code": "NotAuthenticated", "message": why}).to_string(),
+            );
+        }
+        (Ok(_), Reply::Status(s, b)) => return (s, b),
+        (Ok(_), Reply::Garbage) => return (200, "<html>not json</html>".to_owned()),
+        (Ok(_), Reply::Stall(d)) => {
+            std::thread::sleep(d);
+            return (504, String::new());
+        }
+        (Ok(_), Reply::Raw(t)) => return (200, serde_json::json!({"token": t}).to_string()),
+        (Ok(k), _) => k,
+    };
+    let now = super::now();
+    let ptype = if target == "/v1/x509" {
+        "instance"
+    } else {
+        "resource"
+    };
+    // A serial in the subject: two tokens issued in one second still differ.
+    let token = jwt::mint_principal(
+        &n,
+        &e,
+        now,
+        now + ttl,
+        &tenant,
+        &format!("{ptype}-{}", JTI.fetch_add(1, Ordering::SeqCst)),
+    );
+    if target == "/v1/x509" {
+        (200, serde_json::json!({"token": token}).to_string())
+    } else {
+        let inner =
+            STANDARD.encode(serde_json::json!({"token": format!("ST${token}")}).to_string());
+        (200, serde_json::Value::String(inner).to_string())
+    }
+}
+
+/// The session public key a principal request carries (base64 DER of an SPKI) as base64url
+/// `(n, e)`.
+fn session_key_of(b64_spki: &str) -> Result<(String, String), String> {
+    use rsa::pkcs8::DecodePublicKey as _;
+    use rsa::traits::PublicKeyParts as _;
+    let der = STANDARD
+        .decode(b64_spki)
+        .map_err(|_| "the public key is not base64")?;
+    let k = rsa::PublicKey::from_public_key_der(&der)
+        .map_err(|_| "the public key is not an RSA SPKI")?;
+    Ok((
+        URL_SAFE_NO_PAD.encode(k.n_bytes()),
+        URL_SAFE_NO_PAD.encode(k.e_bytes()),
+    ))
+}
+
+fn verify_x509(
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &str,
+    leaf: Option<&LeafKey>,
+) -> Result<(String, String, String), String> {
+    let (der, n, e, tenancy) = leaf.ok_or("no leaf registered")?;
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let p = auth_params(get("authorization").ok_or("no authorization header")?)?;
+    let list = p.get("headers").ok_or("no headers parameter")?;
+    if list != "date (request-target) content-length content-type x-content-sha256" {
+        return Err(format!("wrong signed header list for /v1/x509: {list}"));
+    }
+    let key_id = p.get("keyId").ok_or("no keyId")?;
+    let sha256 = {
+        let d = Sha256::digest(der);
+        d.iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    let sha1 = {
+        let d = <sha1::Sha1 as sha1::Digest>::digest(der);
+        d.iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    let go_form = format!("{tenancy}/fed-x509-sha256/{sha256}");
+    let python_form = format!("{tenancy}/fed-x509/{sha1}");
+    if *key_id != go_form && *key_id != python_form {
+        return Err(format!(
+            "keyId {key_id} names another certificate or tenancy"
+        ));
+    }
+    let mut lines = Vec::new();
+    for h in list.split(' ') {
+        if h == "(request-target)" {
+            lines.push(format!(
+                "(request-target): {} {target}",
+                method.to_ascii_lowercase()
+            ));
+        } else {
+            lines.push(format!(
+                "{h}: {}",
+                get(h).ok_or_else(|| format!("signed header {h} missing"))?
+            ));
+        }
+    }
+    let digest = STANDARD.encode(Sha256::digest(body.as_bytes()));
+    if get("x-content-sha256") != Some(digest.as_str()) {
+        return Err("x-content-sha256 does not match the body".into());
+    }
+    date_is_fresh(get("date").ok_or("no date")?)?;
+    verify_with(
+        n,
+        e,
+        p.get("signature").ok_or("no signature")?,
+        &lines.join(
+            "
+",
+        ),
+    )
+    .map_err(|_| "the signature does not verify with the leaf certificate's key".to_owned())?;
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    if v["certificate"].as_str() != Some(STANDARD.encode(der).as_str()) {
+        return Err("certificate in the body is not the leaf".into());
+    }
+    if v["intermediateCertificates"]
+        .as_array()
+        .is_none_or(Vec::is_empty)
+    {
+        return Err("no intermediateCertificates".into());
+    }
+    let (n, e) = session_key_of(v["publicKey"].as_str().ok_or("no publicKey")?)?;
+    Ok((n, e, tenancy.clone()))
+}
+
+fn verify_workload(
+    headers: &[(String, String)],
+    body: &str,
+    sa: Option<&str>,
+) -> Result<(String, String, String), String> {
+    let sa = sa.ok_or("no service account registered")?;
+    let auth = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .map(|(_, v)| v.as_str());
+    if auth != Some(format!("Bearer {sa}").as_str()) {
+        return Err("not the service-account token".into());
+    }
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let (n, e) = session_key_of(v["podKey"].as_str().ok_or("no podKey")?)?;
+    Ok((n, e, jwt::TENANCY.to_owned()))
 }
 
 fn current_token(body: &str) -> Option<String> {

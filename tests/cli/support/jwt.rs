@@ -68,6 +68,35 @@ pub fn mint(c: &Claims) -> String {
     )
 }
 
+/// A principal's token (instance or workload): bound to the public key `(n, e)` (base64url),
+/// for `tenant`; `ptype` (`instance`, `resource`) may carry a `-serial` that makes the
+/// token unique.
+pub fn mint_principal(n: &str, e: &str, iat: i64, exp: i64, tenant: &str, ptype: &str) -> String {
+    let (ptype, serial) = ptype.split_once('-').unwrap_or((ptype, "0"));
+    let jwk = serde_json::json!({"kid": "fixture", "n": n, "e": e, "kty": "RSA", "alg": "RS256", "use": "sig"})
+        .to_string();
+    let claims = serde_json::json!({
+        "sub": "ocid1.instance.oc1.iad.aaaaaaaatestinstance",
+        "iss": "authService.oracle.com",
+        "ptype": ptype,
+        "aud": "oci",
+        "ttype": "x509",
+        "exp": exp,
+        "iat": iat,
+        "jti": format!("principal-{iat}-{exp}-{serial}-{}", &n[..8.min(n.len())]),
+        "tenant": tenant,
+        "opc-tenant": tenant,
+        "jwk": jwk,
+    });
+    let header = r#"{"alg":"RS256","typ":"JWT","kid":"fixture-issuer"}"#;
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        URL_SAFE_NO_PAD.encode([7u8; 256])
+    )
+}
+
 /// Decodes a token's claims (for assertions).
 pub fn claims(token: &str) -> serde_json::Value {
     let payload = token.split('.').nth(1).unwrap();
