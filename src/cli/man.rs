@@ -89,6 +89,21 @@ CA bundle replacing the built\-in roots.
 .TP
 \fBHTTPS_PROXY\fR, \fBALL_PROXY\fR, \fBNO_PROXY\fR
 Proxy for the auth service (HTTP_PROXY is never used for https).
+.TP
+\fBOCI_CLI_AUTH\fR
+The credential when \-\-auth is not given: api_key, security_token, instance_principal, resource_principal, oke_workload_identity.
+.TP
+\fBOCI_METADATA_BASE_URL\fR, \fBOCI_CLI_FEDERATION_ENDPOINT\fR
+Instance principal: the metadata service and the x509 federation endpoint.
+.TP
+\fBOCI_RESOURCE_PRINCIPAL_VERSION\fR, \fBOCI_RESOURCE_PRINCIPAL_RPST\fR, \fBOCI_RESOURCE_PRINCIPAL_PRIVATE_PEM\fR, \fBOCI_RESOURCE_PRINCIPAL_REGION\fR
+Resource principal (version 2.2): values or absolute paths.
+.TP
+\fBKUBERNETES_SERVICE_HOST\fR, \fBOCI_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH\fR, \fBOCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH\fR
+OKE workload identity.
+.TP
+\fBOCI_TOKEN_CACHE_DIR\fR, \fBXDG_CACHE_HOME\fR
+Where principal tokens are cached (default ~/.cache/oci\-token).
 .SH FILES
 .TP
 \fI~/.oci/config\fR
@@ -99,6 +114,9 @@ The session token; replaced atomically (temp file, fsync, rename) with mode 0600
 .TP
 \fI~/.oci/sessions/<PROFILE>/token.lock\fR
 Sidecar lock taken only while refreshing.
+.TP
+\fI~/.cache/oci\-token/<principal>\-<hash>/{token,key.pem,region}\fR
+Cached principal tokens and their session key (directory 0700, files 0600).
 .TP
 \fI~/.oci/regions-config.json\fR
 Extra regions.

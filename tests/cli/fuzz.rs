@@ -326,3 +326,24 @@ fn fuzz_exec_info_and_terraform_query() {
         let _ = oci_token::commands::terraform::parse_query(&t);
     });
 }
+
+#[test]
+fn fuzz_x509_reader() {
+    let leaf = crate::support::fake_imds::make_leaf(&other_key_pem(), "ocid1.tenancy.oc1..t", true);
+    let seeds = vec![
+        leaf.cert_der.clone(),
+        leaf.cert_pem.clone().into_bytes(),
+        leaf.intermediate_pem.clone().into_bytes(),
+    ];
+    assert_eq!(
+        oci_token::x509::tenancy(&leaf.cert_der).as_deref(),
+        Some("ocid1.tenancy.oc1..t")
+    );
+    fuzz("x509", &seeds, cases(4000), &|b| {
+        let _ = oci_token::x509::subject_values(b);
+        let _ = oci_token::x509::tenancy(b);
+        for der in oci_token::x509::certificates(&text(b)) {
+            let _ = oci_token::x509::tenancy(&der);
+        }
+    });
+}

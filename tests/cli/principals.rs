@@ -506,3 +506,72 @@ fn oke_workload_identity_exchanges_the_service_account_token_once() {
     let o = u.run(&["get", "--auth", "oke_workload_identity"]);
     assert_fails(&o, 3, "KUBERNETES_SERVICE_HOST");
 }
+
+/// The real oci CLI, pointed at the same stand-ins (`OCI_METADATA_BASE_URL` and its
+/// federation endpoint override), federates the same leaf: the stand-ins speak the protocol
+/// the oci CLI speaks (its SHA-1 `fed-x509` keyId and our `fed-x509-sha256` one are both
+/// verified), and its OKE token verifies like ours.
+#[test]
+#[cfg_attr(not(have_oci), ignore = "the oci CLI is not installed (pip install oci-cli, or set OCI_CLI_BIN)")]
+fn the_oci_cli_federates_against_the_same_stand_ins() {
+    let Some(oci) = crate::interop::oci() else { return };
+    let Instance { imds, auth, t } = instance();
+    let o = crate::interop::oci_cmd(&oci, &t)
+        .env("OCI_METADATA_BASE_URL", &imds.base)
+        .env("OCI_CLI_FEDERATION_ENDPOINT", format!("{}/v1/x509", auth.url))
+        .env("REQUESTS_CA_BUNDLE", &auth.ca_path)
+        .env("OCI_CLI_CERT_BUNDLE", &auth.ca_path)
+        .args([
+            "ce",
+            "cluster",
+            "generate-token",
+            "--auth",
+            "instance_principal",
+            "--cluster-id",
+            CLUSTER,
+            "--region",
+            "us-ashburn-1",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "oci: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bearer = v["status"]["token"].as_str().unwrap();
+    crate::support::fake_k8s::verify_token(bearer, CLUSTER, "us-ashburn-1").unwrap();
+    assert_eq!(auth.count_of("/v1/x509"), 1);
+    auth.assert_all_verified();
+    let keys: Vec<String> = auth
+        .records()
+        .iter()
+        .filter_map(|r| r.header("authorization").map(str::to_owned))
+        .collect();
+    assert!(keys[0].contains("/fed-x509/"), "the oci CLI's SHA-1 form: {}", keys[0]);
+}
+
+#[test]
+fn exec_runs_a_command_on_a_principal_through_a_session_profile() {
+    let Instance { auth, t, .. } = instance();
+    let o = t.run(&[
+        "exec",
+        "--auth",
+        "instance_principal",
+        "--as-profile",
+        "ip",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s|%s|%s' \"$OCI_CLI_PROFILE\" \"$OCI_CLI_AUTH\" \"$OCI_CLI_CONFIG_FILE\"",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!("ip|security_token|{}", t.config_path().display())
+    );
+    let o = t.run(&["validate", "--profile", "ip"]);
+    assert_eq!(code(&o), 0, "the profile points at a valid token and its key: {}", stderr(&o));
+    // --as-profile is for principals only.
+    t.session(&SessionSpec::new("s", 3600));
+    let o = t.run(&["get", "--profile", "s", "--as-profile", "x"]);
+    assert_fails(&o, 2, "--as-profile is for principals");
+    auth.assert_all_verified();
+}
