@@ -100,50 +100,82 @@ pub fn get(
 }
 
 /// `oci-token validate`: no network, no lock, no writes. Exit 0 when valid, 4 when not.
+/// A principal is valid while its cached (or, for a resource principal, given) token is.
 pub fn validate(ctx: &Context<'_>, format: Option<Format>) -> Result<()> {
-    let p = ctx.profile()?;
-    let path = session::token_path(&p)?.to_owned();
-    let (token, claims) = session::read_token(&path, &p.name)?;
-    crate::credential::load_key(&p, claims.jwk.as_ref())?;
+    let mut cred = match crate::credential::requested_auth(ctx)? {
+        Some(a) if a.is_principal() => Credential::active(ctx, Some(a))?,
+        _ => {
+            let profile = ctx.profile()?;
+            session::token_path(&profile)?;
+            Credential::Session {
+                profile,
+                session: None,
+            }
+        }
+    };
     let now = ctx.env.now();
+    let (token_path, token, claims) = if let Credential::Principal(p) = &cred {
+        let (file, _) = p.files();
+        let claims = p.peek()?.ok_or_else(|| {
+            Error::NeedsLogin(format!(
+                "{} has no token yet; `oci-token get --auth {}` fetches one",
+                cred.describe(),
+                cred.auth().name()
+            ))
+        })?;
+        let text = match &file {
+            Some(f) => crate::store::read_text(f, crate::store::MAX_TOKEN).unwrap_or_default(),
+            None => String::new(),
+        };
+        (file.unwrap_or_default(), text, claims)
+    } else {
+        let p = cred
+            .profile()
+            .ok_or_else(|| Error::Other("internal: no profile".into()))?;
+        let path = session::token_path(p)?.to_owned();
+        let (token, claims) = session::read_token(&path, &p.name)?;
+        crate::credential::load_key(p, claims.jwk.as_ref())?;
+        (path, token.expose().clone(), claims)
+    };
     let session_over = claims.sess_exp.is_some_and(|s| now >= s);
     let valid = session::is_valid(&claims, now);
-    let cred = Credential::Session {
-        profile: p,
-        session: Some(Box::new(session::Session {
-            token_path: path,
-            token,
-            claims,
-            refreshed: false,
-        })),
+    let s = session::Session {
+        token_path,
+        token: crate::secret::Secret::new(token),
+        claims: claims.clone(),
+        refreshed: false,
     };
+    match &mut cred {
+        Credential::Session { session, .. } => *session = Some(Box::new(s)),
+        Credential::Principal(p) => p.session = Some(s),
+        Credential::ApiKey { .. } => {}
+    }
     let v = cred.view(now);
     match format {
-        Some(Format::Json) => crate::output::print(&output::json::render_validate(&v, valid))?,
-        Some(Format::Text) => crate::output::print(&output::text::render(&v, Some(valid)))?,
+        Some(Format::Json) => output::print(&output::json::render_validate(&v, valid))?,
+        Some(Format::Text) => output::print(&output::text::render(&v, Some(valid)))?,
         None => {}
     }
-    let (name, c) = (cred.name(), &cred.session().map(|s| &s.claims));
-    let Some(c) = c else {
-        return Err(Error::Other("internal: no session".into()));
-    };
     if valid {
         output::note(&format!(
             "Session is valid until {}",
-            c.exp.strftime("%Y-%m-%d %H:%M:%S UTC")
+            claims.exp.strftime("%Y-%m-%d %H:%M:%S UTC")
         ));
         return Ok(());
     }
     let why = if session_over {
         format!(
             "the session ended at {}",
-            c.sess_exp.map(|t| t.to_string()).unwrap_or_default()
+            claims.sess_exp.map(|t| t.to_string()).unwrap_or_default()
         )
     } else {
         format!(
-            "the session token expired at {} (`oci-token refresh` may still revive it)",
-            c.exp
+            "the token expired at {} (`oci-token refresh` may still revive it)",
+            claims.exp
         )
     };
-    Err(Error::needs_login(name, &why))
+    match &cred {
+        Credential::Principal(_) => Err(Error::NeedsLogin(format!("{}: {why}", cred.describe()))),
+        _ => Err(Error::needs_login(cred.name(), &why)),
+    }
 }

@@ -61,6 +61,12 @@ impl Auth {
         Auth::ALL.into_iter().find(|a| a.name() == name)
     }
 
+    /// Whether this is a principal (no profile, no config file).
+    #[must_use]
+    pub fn is_principal(self) -> bool {
+        self.principal().is_some()
+    }
+
     fn principal(self) -> Option<principal::Kind> {
         match self {
             Auth::InstancePrincipal => Some(principal::Kind::Instance),

@@ -512,13 +512,21 @@ fn oke_workload_identity_exchanges_the_service_account_token_once() {
 /// the oci CLI speaks (its SHA-1 `fed-x509` keyId and our `fed-x509-sha256` one are both
 /// verified), and its OKE token verifies like ours.
 #[test]
-#[cfg_attr(not(have_oci), ignore = "the oci CLI is not installed (pip install oci-cli, or set OCI_CLI_BIN)")]
+#[cfg_attr(
+    not(have_oci),
+    ignore = "the oci CLI is not installed (pip install oci-cli, or set OCI_CLI_BIN)"
+)]
 fn the_oci_cli_federates_against_the_same_stand_ins() {
-    let Some(oci) = crate::interop::oci() else { return };
+    let Some(oci) = crate::interop::oci() else {
+        return;
+    };
     let Instance { imds, auth, t } = instance();
     let o = crate::interop::oci_cmd(&oci, &t)
         .env("OCI_METADATA_BASE_URL", &imds.base)
-        .env("OCI_CLI_FEDERATION_ENDPOINT", format!("{}/v1/x509", auth.url))
+        .env(
+            "OCI_CLI_FEDERATION_ENDPOINT",
+            format!("{}/v1/x509", auth.url),
+        )
         .env("REQUESTS_CA_BUNDLE", &auth.ca_path)
         .env("OCI_CLI_CERT_BUNDLE", &auth.ca_path)
         .args([
@@ -545,7 +553,11 @@ fn the_oci_cli_federates_against_the_same_stand_ins() {
         .iter()
         .filter_map(|r| r.header("authorization").map(str::to_owned))
         .collect();
-    assert!(keys[0].contains("/fed-x509/"), "the oci CLI's SHA-1 form: {}", keys[0]);
+    assert!(
+        keys[0].contains("/fed-x509/"),
+        "the oci CLI's SHA-1 form: {}",
+        keys[0]
+    );
 }
 
 #[test]
@@ -568,10 +580,35 @@ fn exec_runs_a_command_on_a_principal_through_a_session_profile() {
         format!("ip|security_token|{}", t.config_path().display())
     );
     let o = t.run(&["validate", "--profile", "ip"]);
-    assert_eq!(code(&o), 0, "the profile points at a valid token and its key: {}", stderr(&o));
+    assert_eq!(
+        code(&o),
+        0,
+        "the profile points at a valid token and its key: {}",
+        stderr(&o)
+    );
     // --as-profile is for principals only.
     t.session(&SessionSpec::new("s", 3600));
     let o = t.run(&["get", "--profile", "s", "--as-profile", "x"]);
     assert_fails(&o, 2, "--as-profile is for principals");
     auth.assert_all_verified();
+}
+
+#[test]
+fn validate_reads_a_principal_token_without_fetching() {
+    let Instance { imds, auth, t } = instance();
+    let o = t.run(&["validate", "--auth", "instance_principal"]);
+    assert_fails(&o, 4, "no token yet");
+    t.run(&["get", "--auth", "instance_principal"]);
+    let (hits, feds) = (imds.hits(), auth.count());
+    let o = t.run(&[
+        "validate",
+        "--auth",
+        "instance_principal",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["valid"], true);
+    assert_eq!(json(&o)["auth"], "instance_principal");
+    assert_eq!((imds.hits(), auth.count()), (hits, feds), "no network");
 }
