@@ -83,7 +83,7 @@ impl FakeImds {
         let mode = Arc::new(Mutex::new(Mode::Ok));
         let hits = Arc::new(AtomicUsize::new(0));
         let unauthorized = Arc::new(AtomicUsize::new(0));
-        let (l, r, m, h, u) = (
+        let shared = (
             leaf.clone(),
             region.clone(),
             mode.clone(),
@@ -93,7 +93,7 @@ impl FakeImds {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                let (l, r, m, h, u) = (l.clone(), r.clone(), m.clone(), h.clone(), u.clone());
+                let (leaf, region, mode, hits, unauthorized) = shared.clone();
                 std::thread::spawn(move || {
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -119,14 +119,14 @@ impl FakeImds {
                             bearer = true;
                         }
                     }
-                    h.fetch_add(1, Ordering::SeqCst);
-                    let mode = m.lock().unwrap().clone();
+                    hits.fetch_add(1, Ordering::SeqCst);
+                    let mode = mode.lock().unwrap().clone();
                     if let Mode::Slow(d) = mode {
                         std::thread::sleep(d);
                     }
-                    let leaf = l.lock().unwrap();
+                    let leaf = leaf.lock().unwrap();
                     let (status, body) = if !bearer {
-                        u.fetch_add(1, Ordering::SeqCst);
+                        unauthorized.fetch_add(1, Ordering::SeqCst);
                         (401, "missing Authorization: Bearer Oracle".to_owned())
                     } else if mode == Mode::NotFound {
                         (404, "not found".to_owned())
@@ -134,7 +134,7 @@ impl FakeImds {
                         (200, "<html>garbage</html>".to_owned())
                     } else {
                         match path.as_str() {
-                            "/opc/v2/instance/region" => (200, r.lock().unwrap().clone()),
+                            "/opc/v2/instance/region" => (200, region.lock().unwrap().clone()),
                             "/opc/v2/identity/cert.pem" => (200, leaf.cert_pem.clone()),
                             "/opc/v2/identity/key.pem" => (200, leaf.key_pem.clone()),
                             "/opc/v2/identity/intermediate.pem" => {
