@@ -25,7 +25,7 @@ fn main() {
         .map(PathBuf::from)
         .filter(|p| p.is_file())
         .or_else(|| on_path("oci"));
-    let tools: [(&str, Option<PathBuf>, &[&str]); 8] = [
+    let tools: [(&str, Option<PathBuf>, &[&str]); 9] = [
         (
             "kubectl",
             first(&["/usr/bin/kubectl", "/usr/local/bin/kubectl"]),
@@ -58,6 +58,11 @@ fn main() {
             &["/usr/bin"],
         ),
         ("python3", on_path("python3"), &[]),
+        (
+            "skopeo",
+            first(&["/usr/bin/skopeo", "/usr/local/bin/skopeo"]),
+            &["/usr/bin"],
+        ),
     ];
     for (name, found, dirs) in tools {
         println!("cargo::rustc-check-cfg=cfg(have_{name})");

@@ -58,6 +58,8 @@ pub enum Command {
         dry_run: bool,
         command: String,
     },
+    DockerInstall(commands::docker::InstallRequest),
+    KubeletCredentialProvider,
 }
 
 /// Runs one command. The exit code is 0 unless the command says otherwise (`exec`).
@@ -95,6 +97,8 @@ pub fn run(ctx: &Context<'_>, command: &Command) -> Result<ExitCode> {
             dry_run,
             command,
         } => commands::kubeconfig::run(file.clone(), *dry_run, command, ctx.env)?,
+        Command::DockerInstall(r) => commands::docker::install(ctx, r)?,
+        Command::KubeletCredentialProvider => commands::docker::kubelet(ctx)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -212,6 +212,34 @@ impl Client {
         }
     }
 
+    /// Any method: `body` is sent with POST and PUT.
+    pub fn request(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<&[u8]>,
+    ) -> Result<Reply, TransportError> {
+        match (method, body) {
+            ("POST", b) => self.post(url, headers, b.unwrap_or_default()),
+            ("DELETE", _) => {
+                let mut req = self.agent.delete(url);
+                for (name, value) in headers {
+                    req = req.header(*name, value.as_str());
+                }
+                read_reply(req.call().map_err(|e| describe(&e))?)
+            }
+            ("PUT", b) => {
+                let mut req = self.agent.put(url);
+                for (name, value) in headers {
+                    req = req.header(*name, value.as_str());
+                }
+                read_reply(req.send(b.unwrap_or_default()).map_err(|e| describe(&e))?)
+            }
+            _ => self.get(url, headers),
+        }
+    }
+
     /// GETs `url` with `headers` and reads the reply (at most 1 MiB).
     pub fn get(&self, url: &str, headers: &[(&str, String)]) -> Result<Reply, TransportError> {
         let mut req = self.agent.get(url);

@@ -10,6 +10,7 @@
 //! - protocol and plumbing: [`auth`] (the auth service client), [`config`], [`key`],
 //!   [`sign`], [`token`], [`region`], [`oke`], [`http`], [`store`], [`output`].
 
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;
@@ -26,6 +27,7 @@ pub mod http;
 pub mod imds;
 pub mod key;
 pub mod keygen;
+pub mod ocir;
 pub mod oke;
 pub mod output;
 pub mod region;

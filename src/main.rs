@@ -3,7 +3,15 @@ use std::process::ExitCode;
 use oci_token::env::RealEnv;
 
 fn main() -> ExitCode {
-    let cli = oci_token::cli::parse(std::env::args_os().collect());
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Invoked as docker-credential-oci-token: the docker credential-helper protocol.
+    if args.first().is_some_and(|a| {
+        std::path::Path::new(a).file_name()
+            == Some(oci_token::commands::docker::HELPER_NAME.as_ref())
+    }) {
+        return oci_token::commands::docker::helper(&args[1..], &RealEnv);
+    }
+    let cli = oci_token::cli::parse(args);
     match oci_token::cli::run(&cli, &RealEnv) {
         Ok(code) => code,
         Err(err) => {

@@ -132,6 +132,43 @@ pub fn endpoint(service: &str, infix: &str, region: &str, sources: &Sources) -> 
     format!("https://{service}.{id}.{infix}{domain}")
 }
 
+/// The region of an OCIR registry host: `<region-key>.ocir.io` (the commercial realm's
+/// short form) or `ocir.<region-id>.oci.<realm domain>` (every realm, custom ones from the
+/// extra sources too). `None` for any other host.
+#[must_use]
+pub fn ocir_region(host: &str, sources: &Sources) -> Option<String> {
+    let t = table();
+    if let Some(key) = host.strip_suffix(".ocir.io")
+        && !key.contains('.')
+    {
+        return t
+            .regions
+            .iter()
+            .find(|r| r.key == key && r.realm == "oc1")
+            .map(|r| r.region.clone())
+            .or_else(|| {
+                extra(sources)
+                    .iter()
+                    .find(|m| m.region_key.to_lowercase() == key)
+                    .map(|m| m.region_identifier.to_lowercase())
+            });
+    }
+    let rest = host.strip_prefix("ocir.")?;
+    let (region, domain) = rest.split_once(".oci.")?;
+    let in_table = t
+        .regions
+        .iter()
+        .find(|r| r.region == region)
+        .is_some_and(|r| t.realms.get(&r.realm).is_some_and(|d| d == domain));
+    let in_extra = || {
+        extra(sources).iter().any(|m| {
+            m.region_identifier.to_lowercase() == region
+                && m.realm_domain_component.to_lowercase() == domain
+        })
+    };
+    (in_table || in_extra()).then(|| region.to_owned())
+}
+
 /// Whether `region_id` (already mapped from a short key) is in the table or the extra sources.
 #[must_use]
 pub fn is_known(region_id: &str, sources: &Sources) -> bool {
@@ -172,6 +209,43 @@ mod tests {
         assert_eq!(
             endpoint("identity", "oci.", "fra", &s),
             "https://identity.eu-frankfurt-1.oci.oraclecloud.com"
+        );
+    }
+
+    #[test]
+    fn ocir_hosts() {
+        let s = Sources::default();
+        assert_eq!(
+            ocir_region("iad.ocir.io", &s).as_deref(),
+            Some("us-ashburn-1")
+        );
+        assert_eq!(
+            ocir_region("fra.ocir.io", &s).as_deref(),
+            Some("eu-frankfurt-1")
+        );
+        assert_eq!(
+            ocir_region("ocir.us-phoenix-1.oci.oraclecloud.com", &s).as_deref(),
+            Some("us-phoenix-1")
+        );
+        for not_ocir in [
+            "docker.io",
+            "zzz.ocir.io",
+            "a.iad.ocir.io",
+            "ocir.us-phoenix-1.oci.example.com",
+            "ocir.nowhere-1.oci.oraclecloud.com",
+            "ocir.io",
+        ] {
+            assert_eq!(ocir_region(not_ocir, &s), None, "{not_ocir}");
+        }
+        let custom = Sources {
+            region_metadata: Some(
+                r#"{"realmKey":"oc99","realmDomainComponent":"example.org","regionKey":"xyz","regionIdentifier":"xx-custom-1"}"#.into(),
+            ),
+            ..Sources::default()
+        };
+        assert_eq!(
+            ocir_region("ocir.xx-custom-1.oci.example.org", &custom).as_deref(),
+            Some("xx-custom-1")
         );
     }
 

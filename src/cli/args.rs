@@ -86,6 +86,13 @@ pub enum Command {
     Terminate(TerminateArgs),
     /// Switch the users of a kubeconfig from `oci ce cluster generate-token` to `oci-token kube`
     Kubeconfig(KubeconfigArgs),
+    /// Container registries: set up docker-credential-oci-token (OCIR tokens from the active credential)
+    Docker {
+        #[command(subcommand)]
+        what: DockerCmd,
+    },
+    /// kubelet image credential provider: CredentialProviderRequest on stdin, OCIR credentials out
+    KubeletCredentialProvider,
     /// Generate the man page or shell completions on stdout
     Generate {
         #[command(subcommand)]
@@ -286,6 +293,25 @@ pub struct SetupKeyArgs {
     /// Replace an existing key file or profile
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DockerCmd {
+    /// Link docker-credential-oci-token to this binary, add credHelpers entries to the docker config, and record the profile/--auth each registry uses
+    Install(DockerInstallArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DockerInstallArgs {
+    /// An OCIR host, e.g. iad.ocir.io or ocir.us-ashburn-1.oci.oraclecloud.com (repeatable)
+    #[arg(long = "registry", value_name = "HOST", required = true)]
+    pub registries: Vec<String>,
+    /// Where the docker-credential-oci-token link goes [default: beside this binary]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The docker config to edit [default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json]
+    #[arg(long, value_name = "FILE")]
+    pub docker_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -181,6 +181,14 @@ pub fn to_command(cli: &Cli) -> Result<app::Command> {
             dry_run: a.dry_run,
             command: a.command.clone(),
         },
+        Some(C::Docker {
+            what: args::DockerCmd::Install(a),
+        }) => app::Command::DockerInstall(crate::commands::docker::InstallRequest {
+            registries: a.registries.clone(),
+            dir: a.dir.clone(),
+            docker_config: a.docker_config.clone(),
+        }),
+        Some(C::KubeletCredentialProvider) => app::Command::KubeletCredentialProvider,
         Some(C::Generate { .. }) => {
             return Err(Error::Other(
                 "internal: generate is handled by cli::run".into(),

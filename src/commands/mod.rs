@@ -6,6 +6,7 @@
 //! [`Credential`]: crate::credential::Credential
 
 pub mod archive;
+pub mod docker;
 pub mod exec;
 pub mod get;
 pub mod kube;

@@ -249,6 +249,29 @@ impl Credential {
         }
     }
 
+    /// Who this credential is, for keys of caches that must never serve one identity's
+    /// token to another: the auth mode and the profile and config file, or the principal's
+    /// own cache.
+    #[must_use]
+    pub fn identity(&self) -> String {
+        match self {
+            Credential::Principal(p) => format!(
+                "{}\0{}",
+                p.kind.auth().name(),
+                p.files()
+                    .0
+                    .map(|f| f.display().to_string())
+                    .unwrap_or_default()
+            ),
+            Credential::Session { profile, .. } | Credential::ApiKey { profile } => format!(
+                "{}\0{}\0{}",
+                self.auth().name(),
+                profile.config_display(),
+                profile.name
+            ),
+        }
+    }
+
     /// `profile 'p'` or `the instance principal`, for messages.
     #[must_use]
     pub fn describe(&self) -> String {

@@ -30,6 +30,7 @@ mod login;
 mod man;
 mod principals;
 mod refresh;
+mod registries;
 mod sessions;
 mod shells;
 mod terraform;
@@ -51,6 +52,7 @@ fn every_test_tool_is_installed_under_ci() {
         ("node", cfg!(have_node)),
         ("chromium", cfg!(have_chromium)),
         ("python3", cfg!(have_python3)),
+        ("skopeo", cfg!(have_skopeo)),
     ]
     .into_iter()
     .filter_map(|(n, have)| (!have).then_some(n))

@@ -672,7 +672,7 @@ fn verify_upst(
 }
 
 /// RSA-SHA256 verification with a public key given as big-endian `n` and `e`.
-fn verify_with(
+pub fn verify_with(
     n: &[u8],
     e: &[u8],
     signature_b64: &str,

@@ -4,6 +4,7 @@ pub mod fake_auth;
 pub mod fake_imds;
 pub mod fake_k8s;
 pub mod fake_login;
+pub mod fake_ocir;
 pub mod jwt;
 pub mod proxy;
 pub mod tls;

@@ -1,0 +1,91 @@
+//! Signed calls to OCI service APIs other than the auth service: the OCIR token endpoint,
+//! Identity (auth tokens, users) and Object Storage (the namespace). Bounded in time,
+//! retried on 5xx, 429 and connection errors only; the caller reads status and body.
+
+use std::time::Duration;
+
+use crate::credential::Signer;
+use crate::env::Env;
+use crate::http::{self, Client, Deadline, Reply, Settings, TransportError};
+use crate::sign;
+
+const ATTEMPTS: u32 = 3;
+
+/// Why a call did not get an answer worth reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// Not an `https://` URL.
+    NotHttps(String),
+    /// Our side: a CA bundle or proxy setting, a key that cannot sign.
+    Setup(String),
+    /// The network or 5xx/429 after the bounded retries.
+    Unavailable(String),
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::NotHttps(u) => write!(f, "{u} is not an https:// URL"),
+            CallError::Setup(t) | CallError::Unavailable(t) => f.write_str(t),
+        }
+    }
+}
+
+/// Sends one signed request (`body`, JSON, for POST and PUT) and returns the first reply
+/// that is not a 5xx or 429.
+pub fn signed(
+    settings: &Settings,
+    method: &str,
+    url: &str,
+    signer: &Signer,
+    body: Option<&str>,
+    env: &dyn Env,
+) -> Result<Reply, CallError> {
+    let (host, target) = sign::split_url(url)
+        .filter(|_| url.starts_with("https://"))
+        .ok_or_else(|| CallError::NotHttps(url.to_owned()))?;
+    let deadline = Deadline::after(http::total_deadline(env));
+    let mut last = String::new();
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            let pause = Duration::from_millis(250 * 3u64.pow(attempt - 1));
+            if deadline.remaining() <= pause {
+                break;
+            }
+            std::thread::sleep(pause);
+        }
+        let remaining = deadline.remaining();
+        if remaining.is_zero() {
+            break;
+        }
+        let client = Client::new(settings, host, remaining).map_err(|e| {
+            if e.is_config() {
+                CallError::Setup(e.to_string())
+            } else {
+                CallError::Unavailable(e.to_string())
+            }
+        })?;
+        let date = sign::http_date(env.now());
+        let req = sign::Request {
+            method,
+            target,
+            host,
+            date: &date,
+            body: body.map(|b| (b.as_bytes(), "application/json")),
+        };
+        let mut headers = sign::sign(&signer.key, signer.key_id.expose(), &req)
+            .map_err(|e| CallError::Setup(e.to_string()))?
+            .headers;
+        headers.push(("opc-request-id", http::request_id()));
+        headers.push(("accept", "application/json".to_owned()));
+        match client.request(method, url, &headers, body.map(str::as_bytes)) {
+            Ok(r) if r.status >= 500 || r.status == 429 => {
+                last = format!("{url} answered {}", r.status);
+            }
+            Ok(r) => return Ok(r),
+            Err(e @ TransportError::CaBundle(_)) => return Err(CallError::Setup(e.to_string())),
+            Err(e) => last = format!("{url}: {e}"),
+        }
+    }
+    Err(CallError::Unavailable(last))
+}

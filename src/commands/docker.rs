@@ -1,0 +1,495 @@
+//! Registry credentials: `docker-credential-oci-token` (the docker credential-helper
+//! protocol, spoken by docker, podman, skopeo, buildah and helm), `docker install`, and the
+//! kubelet image credential provider. The password is a short-lived OCIR token obtained with
+//! the session or principal the user already has; nothing long-lived is stored.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal as _, Read as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::config;
+use crate::context::Context;
+use crate::credential::Credential;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::ocir::{self, NOT_FOUND};
+use crate::output;
+
+/// The name docker looks for on PATH (`credHelpers` value `oci-token`).
+pub const HELPER_NAME: &str = "docker-credential-oci-token";
+/// The `Username` that tells OCIR the `Secret` is a registry token.
+pub const BEARER_USER: &str = "BEARER_TOKEN";
+
+/// Reads what the protocol sends on stdin: at most 64 KiB, within 10 s.
+fn read_stdin() -> std::result::Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        return Ok(String::new());
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let r = std::io::stdin()
+            .lock()
+            .take(64 << 10)
+            .read_to_end(&mut buf)
+            .map(|_| buf);
+        let _ = tx.send(r);
+    });
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(Ok(b)) => String::from_utf8(b).map_err(|_| "the input is not UTF-8 text".to_owned()),
+        Ok(Err(e)) => Err(format!("cannot read the input: {e}")),
+        Err(_) => Err("no input on stdin after 10s".to_owned()),
+    }
+}
+
+/// The context for a registry: the credential recorded for it by `docker install`, else
+/// the environment (`OCI_CLI_PROFILE`, `OCI_CLI_AUTH`, …), as every command.
+fn context_for<'a>(env: &'a dyn Env, host: &str) -> Context<'a> {
+    let (profile, auth) = ocir::recorded(&ocir::registries_file(env), host);
+    let mut ctx = Context::new(
+        env,
+        config::Options {
+            profile,
+            ..config::Options::default()
+        },
+        None,
+        None,
+    );
+    ctx.auth = auth;
+    ctx
+}
+
+/// One action of the protocol: the stdout payload, or the error line (also for stdout).
+fn action(action: &str, input: &str, env: &dyn Env) -> std::result::Result<String, String> {
+    match action {
+        "get" => {
+            let url = input.trim();
+            if url.is_empty() {
+                return Err("no credentials server URL".into());
+            }
+            let host = ocir::normalize(url).ok_or(NOT_FOUND)?;
+            if ocir::region_of(&host, env).is_none() {
+                return Err(NOT_FOUND.into());
+            }
+            let ctx = context_for(env, &host);
+            let mut cred = Credential::active(&ctx, None).map_err(|e| e.to_string())?;
+            let t = ocir::token(&ctx, &mut cred, &host).map_err(|e| e.to_string())?;
+            let reply = serde_json::json!({
+                "ServerURL": url,
+                "Username": BEARER_USER,
+                "Secret": t.token.expose(),
+            });
+            Ok(format!("{reply}\n"))
+        }
+        "store" => {
+            // Nothing is stored: the credential is the session or principal itself.
+            let v: serde_json::Value = serde_json::from_str(input)
+                .map_err(|_| "the credentials to store are not JSON".to_owned())?;
+            if v.get("ServerURL")
+                .and_then(|s| s.as_str())
+                .is_none_or(str::is_empty)
+            {
+                return Err("no credentials server URL".into());
+            }
+            if v.get("Username")
+                .and_then(|s| s.as_str())
+                .is_none_or(str::is_empty)
+            {
+                return Err("no credentials username".into());
+            }
+            Ok(String::new())
+        }
+        "erase" => {
+            let url = input.trim();
+            if url.is_empty() {
+                return Err("no credentials server URL".into());
+            }
+            let host = ocir::normalize(url).ok_or(NOT_FOUND)?;
+            let ctx = context_for(env, &host);
+            if let Ok(cred) = Credential::active(&ctx, None) {
+                ocir::erase(&ctx, &cred, &host).map_err(|e| e.to_string())?;
+            }
+            Ok(String::new())
+        }
+        "list" => {
+            let path = ocir::registries_file(env);
+            let hosts: serde_json::Map<String, serde_json::Value> =
+                crate::store::read_text(&path, 1 << 20)
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                    .and_then(|v| v.as_object().cloned())
+                    .unwrap_or_default()
+                    .keys()
+                    .map(|h| (h.clone(), serde_json::Value::from(BEARER_USER)))
+                    .collect();
+            Ok(format!("{}\n", serde_json::Value::Object(hosts)))
+        }
+        "version" | "--version" | "-v" => Ok(format!(
+            "{HELPER_NAME} (oci-token) {}\n",
+            env!("CARGO_PKG_VERSION")
+        )),
+        _ => Err(usage()),
+    }
+}
+
+fn usage() -> String {
+    format!("Usage: {HELPER_NAME} <store|get|erase|list|version>")
+}
+
+/// `docker-credential-oci-token <action>`: the protocol. Every error is one line on
+/// stdout with exit 1, as docker expects; nothing on stderr, no secret anywhere but in a
+/// `get` answer.
+#[must_use]
+pub fn helper(args: &[OsString], env: &dyn Env) -> ExitCode {
+    let [arg] = args else {
+        let _ = output::emit(&format!("{}\n", usage()));
+        return ExitCode::from(1);
+    };
+    let action_name = arg.to_string_lossy().into_owned();
+    let needs_input = matches!(action_name.as_str(), "get" | "store" | "erase");
+    let input = if needs_input {
+        match read_stdin() {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = output::emit(&format!("{e}\n"));
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        String::new()
+    };
+    match action(&action_name, &input, env) {
+        Ok(out) => {
+            let _ = output::emit(&out);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let line = e.replace(['\n', '\r'], " ");
+            let _ = output::emit(&format!("{line}\n"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `docker install`'s options.
+#[derive(Debug, Clone)]
+pub struct InstallRequest {
+    pub registries: Vec<String>,
+    /// Where the helper link goes [default: beside this binary].
+    pub dir: Option<PathBuf>,
+    /// The docker config to edit [default: `$DOCKER_CONFIG/config.json`, else
+    /// `~/.docker/config.json`].
+    pub docker_config: Option<PathBuf>,
+}
+
+/// Adds (or replaces) `"host": "oci-token"` under `credHelpers` in a docker config text,
+/// keeping every other byte where it can; `None` when the text is not a JSON object.
+#[must_use]
+pub fn add_cred_helper(text: &str, host: &str) -> Option<String> {
+    let v: serde_json::Value = if text.trim().is_empty() {
+        serde_json::json!({})
+    } else {
+        serde_json::from_str(text).ok()?
+    };
+    let obj = v.as_object()?;
+    let key = serde_json::Value::from(host).to_string();
+    let already = obj
+        .get("credHelpers")
+        .and_then(|c| c.get(host))
+        .and_then(|h| h.as_str());
+    if already == Some("oci-token") {
+        return Some(text.to_owned());
+    }
+    let edited = if already.is_some() || obj.get("credHelpers").is_some_and(|c| !c.is_object()) {
+        None
+    } else if obj.contains_key("credHelpers") {
+        // Insert after the `{` that opens credHelpers.
+        let at = text.find("\"credHelpers\"")?;
+        let open = at + text[at..].find('{')? + 1;
+        let empty = text[open..].trim_start().starts_with('}');
+        let entry = if empty {
+            format!("\n\t\t{key}: \"oci-token\"\n\t")
+        } else {
+            format!("\n\t\t{key}: \"oci-token\",")
+        };
+        Some(format!("{}{entry}{}", &text[..open], &text[open..]))
+    } else if obj.is_empty() {
+        Some(format!(
+            "{{\n\t\"credHelpers\": {{\n\t\t{key}: \"oci-token\"\n\t}}\n}}\n"
+        ))
+    } else {
+        let open = text.find('{')? + 1;
+        Some(format!(
+            "{}\n\t\"credHelpers\": {{\n\t\t{key}: \"oci-token\"\n\t}},{}",
+            &text[..open],
+            &text[open..]
+        ))
+    };
+    // The text edit must say exactly what was meant; otherwise write the object anew.
+    let check = |t: &str| {
+        serde_json::from_str::<serde_json::Value>(t)
+            .ok()
+            .is_some_and(|n| {
+                n.get("credHelpers")
+                    .and_then(|c| c.get(host))
+                    .and_then(|h| h.as_str())
+                    == Some("oci-token")
+            })
+    };
+    match edited {
+        Some(t) if check(&t) => Some(t),
+        _ => {
+            let mut v = v.clone();
+            let helpers = v
+                .as_object_mut()?
+                .entry("credHelpers")
+                .or_insert_with(|| serde_json::json!({}));
+            if !helpers.is_object() {
+                *helpers = serde_json::json!({});
+            }
+            helpers
+                .as_object_mut()?
+                .insert(host.to_owned(), serde_json::Value::from("oci-token"));
+            let mut out = serde_json::to_string_pretty(&v).ok()?;
+            out.push('\n');
+            Some(out)
+        }
+    }
+}
+
+fn docker_config_path(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
+    if let Some(p) = flag {
+        return config::expand_user(&p.to_string_lossy(), env);
+    }
+    env.var("DOCKER_CONFIG").map_or_else(
+        || config::home_path(env, ".docker/config.json"),
+        |d| Path::new(&d).join("config.json"),
+    )
+}
+
+/// `oci-token docker install --registry HOST…`: the helper link, the `credHelpers` entries,
+/// the per-registry credential; prints the podman/containers `auth.json` equivalent.
+#[allow(clippy::too_many_lines)] // one recipe: check, link, edit, record, report
+pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
+    let mut hosts = Vec::new();
+    for r in &req.registries {
+        let host = ocir::normalize(r).ok_or_else(|| {
+            Error::Usage(format!("--registry '{}' is not a host", r.escape_debug()))
+        })?;
+        if ocir::region_of(&host, ctx.env).is_none() {
+            return Err(Error::Usage(format!(
+                "--registry {host} is not an OCIR host (<region-key>.ocir.io or ocir.<region>.oci.<domain>; OCI_TOKEN_OCIR_HOSTS adds others)"
+            )));
+        }
+        hosts.push(host);
+    }
+    // The link: <dir>/docker-credential-oci-token -> this binary.
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::Other(format!("cannot find this binary: {e}")))?;
+    let dir = req.dir.clone().unwrap_or_else(|| {
+        exe.parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_owned)
+    });
+    let link = dir.join(HELPER_NAME);
+    match std::fs::symlink_metadata(&link) {
+        Ok(m) if m.file_type().is_symlink() => {
+            if std::fs::read_link(&link).ok().as_deref() != Some(exe.as_path()) {
+                std::fs::remove_file(&link)
+                    .and_then(|()| std::os::unix::fs::symlink(&exe, &link))
+                    .map_err(|e| Error::Other(format!("cannot update {}: {e}", link.display())))?;
+            }
+        }
+        Ok(_) => {
+            return Err(Error::Config(format!(
+                "{} exists and is not a link to oci-token; remove it or pass --dir",
+                link.display()
+            )));
+        }
+        Err(_) => {
+            crate::store::create_private_dir(&dir)?;
+            std::os::unix::fs::symlink(&exe, &link)
+                .map_err(|e| Error::Other(format!("cannot create {}: {e}", link.display())))?;
+        }
+    }
+    // credHelpers.
+    let path = docker_config_path(req.docker_config.as_deref(), ctx.env);
+    let mut text = match crate::store::read_text(&path, crate::store::MAX_CONFIG) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(Error::Config(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    for host in &hosts {
+        text = add_cred_helper(&text, host).ok_or_else(|| {
+            Error::Config(format!(
+                "{} is not a JSON object; fix it first",
+                path.display()
+            ))
+        })?;
+    }
+    if let Some(parent) = path.parent() {
+        crate::store::create_private_dir(parent)?;
+    }
+    crate::store::write_atomic(&path, text.as_bytes())
+        .map_err(|e| Error::Other(format!("cannot write {}: {e}", path.display())))?;
+    // Which credential each registry uses: the active profile and --auth, when given.
+    let reg_path = ocir::registries_file(ctx.env);
+    let mut reg: serde_json::Value = crate::store::read_text(&reg_path, 1 << 20)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| serde_json::json!({}));
+    for host in &hosts {
+        let mut entry = serde_json::Map::new();
+        if let Some(p) = &ctx.config.profile {
+            entry.insert("profile".into(), p.clone().into());
+        }
+        if let Some(a) = &ctx.auth {
+            entry.insert("auth".into(), a.clone().into());
+        }
+        if let Some(obj) = reg.as_object_mut() {
+            obj.insert(host.clone(), serde_json::Value::Object(entry));
+        }
+    }
+    if let Some(parent) = reg_path.parent() {
+        crate::store::create_private_dir(parent)?;
+    }
+    let mut reg_text = serde_json::to_string_pretty(&reg).unwrap_or_default();
+    reg_text.push('\n');
+    crate::store::write_atomic(&reg_path, reg_text.as_bytes())
+        .map_err(|e| Error::Other(format!("cannot write {}: {e}", reg_path.display())))?;
+    output::note(&format!(
+        "{} -> {}; {} now sends {} to oci-token. For podman, skopeo and buildah, add the same to ${{XDG_RUNTIME_DIR}}/containers/auth.json (printed below).",
+        link.display(),
+        exe.display(),
+        path.display(),
+        hosts.join(", ")
+    ));
+    let helpers: serde_json::Map<String, serde_json::Value> = hosts
+        .iter()
+        .map(|h| (h.clone(), serde_json::Value::from("oci-token")))
+        .collect();
+    let snippet = serde_json::json!({ "credHelpers": helpers });
+    output::print(&format!(
+        "{}\n",
+        serde_json::to_string_pretty(&snippet).unwrap_or_default()
+    ))
+}
+
+/// `oci-token kubelet-credential-provider`: the kubelet image credential provider
+/// protocol (`CredentialProviderRequest` on stdin, `CredentialProviderResponse` out), for
+/// self-managed nodes pulling from OCIR with their instance principal or a profile.
+pub fn kubelet(ctx: &Context<'_>) -> Result<()> {
+    let input = read_stdin().map_err(Error::Config)?;
+    let req: serde_json::Value = serde_json::from_str(&input)
+        .map_err(|_| Error::Config("the input is not a CredentialProviderRequest (JSON)".into()))?;
+    let api_version = req
+        .get("apiVersion")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("credentialprovider.kubelet.k8s.io/v1");
+    if !matches!(
+        api_version,
+        "credentialprovider.kubelet.k8s.io/v1" | "credentialprovider.kubelet.k8s.io/v1beta1"
+    ) {
+        return Err(Error::Config(format!(
+            "kubelet asked for {api_version}; oci-token answers credentialprovider.kubelet.k8s.io/v1 and v1beta1"
+        )));
+    }
+    let image = req
+        .get("image")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| Error::Config("the CredentialProviderRequest has no image".into()))?;
+    let host = ocir::normalize(image)
+        .filter(|h| ocir::region_of(h, ctx.env).is_some())
+        .ok_or_else(|| Error::Config(format!("{} is not an OCIR image", image.escape_debug())))?;
+    let mut cred = Credential::active(ctx, None)?;
+    let t = ocir::token(ctx, &mut cred, &host)?;
+    let cache =
+        (t.expires_at.duration_since(ctx.env.now()) - ocir::MARGIN).max(jiff::SignedDuration::ZERO);
+    let resp = serde_json::json!({
+        "kind": "CredentialProviderResponse",
+        "apiVersion": api_version,
+        "cacheKeyType": "Registry",
+        "cacheDuration": format!("{}s", cache.as_secs()),
+        "auth": { host: { "username": BEARER_USER, "password": t.token.expose() } },
+    });
+    output::print(&format!("{resp}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn helpers_of(t: &str) -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(t).unwrap()["credHelpers"].clone()
+    }
+
+    #[test]
+    fn cred_helpers_are_added_keeping_the_rest() {
+        let docker = "{\n\t\"auths\": {\n\t\t\"docker.io\": {}\n\t},\n\t\"credHelpers\": {\n\t\t\"gcr.io\": \"gcloud\"\n\t}\n}";
+        let out = add_cred_helper(docker, "iad.ocir.io").unwrap();
+        assert_eq!(helpers_of(&out)["iad.ocir.io"], "oci-token");
+        assert_eq!(helpers_of(&out)["gcr.io"], "gcloud");
+        assert!(
+            out.starts_with("{\n\t\"auths\": {\n\t\t\"docker.io\": {}\n\t},"),
+            "{out}"
+        );
+        assert_eq!(
+            add_cred_helper(&out, "iad.ocir.io").unwrap(),
+            out,
+            "idempotent"
+        );
+        let plain = "{\"auths\":{}}";
+        let out = add_cred_helper(plain, "fra.ocir.io").unwrap();
+        assert_eq!(helpers_of(&out)["fra.ocir.io"], "oci-token");
+        assert!(out.ends_with("\"auths\":{}}"), "{out}");
+        let out = add_cred_helper("", "fra.ocir.io").unwrap();
+        assert_eq!(helpers_of(&out)["fra.ocir.io"], "oci-token");
+        let out = add_cred_helper("{\"credHelpers\": {}}", "fra.ocir.io").unwrap();
+        assert_eq!(helpers_of(&out)["fra.ocir.io"], "oci-token");
+        // Another helper for the host: replaced (the object is written anew).
+        let out =
+            add_cred_helper("{\"credHelpers\": {\"fra.ocir.io\": \"x\"}}", "fra.ocir.io").unwrap();
+        assert_eq!(helpers_of(&out)["fra.ocir.io"], "oci-token");
+        assert_eq!(add_cred_helper("[1]", "fra.ocir.io"), None);
+        assert_eq!(add_cred_helper("{oops", "fra.ocir.io"), None);
+    }
+
+    #[test]
+    fn protocol_errors() {
+        let env = crate::env::FakeEnv::new("/nonexistent", jiff::Timestamp::UNIX_EPOCH);
+        assert_eq!(action("get", "docker.io", &env).unwrap_err(), NOT_FOUND);
+        assert_eq!(
+            action("get", "  \n", &env).unwrap_err(),
+            "no credentials server URL"
+        );
+        assert_eq!(action("get", "a b c", &env).unwrap_err(), NOT_FOUND);
+        assert!(action("store", "{}", &env).is_err());
+        assert!(action("store", "garbage", &env).is_err());
+        assert!(
+            action(
+                "store",
+                r#"{"ServerURL":"iad.ocir.io","Username":"u","Secret":"s"}"#,
+                &env
+            )
+            .is_ok()
+        );
+        assert_eq!(action("list", "", &env).unwrap(), "{}\n");
+        assert!(
+            action("version", "", &env)
+                .unwrap()
+                .starts_with(HELPER_NAME)
+        );
+        assert!(
+            action("frobnicate", "", &env)
+                .unwrap_err()
+                .starts_with("Usage")
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! OCI Container Registry (OCIR): which hosts are registries, and short-lived registry
+//! tokens from `GET https://<host>/20180419/docker/token`, signed with the active
+//! credential and cached per host and identity until shortly before they expire.
+
+use std::path::{Path, PathBuf};
+
+use jiff::{SignedDuration, Timestamp};
+use rsa::sha2::{Digest as _, Sha256};
+
+use crate::context::Context;
+use crate::credential::{Credential, Freshness, principal};
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::{api, region, store};
+
+/// The docker protocol's "no credentials" answer, which docker treats as "none", not as a
+/// failure.
+pub const NOT_FOUND: &str = "credentials not found in native keychain";
+
+/// A cached token is served while it has at least this long left (tokens live an hour;
+/// kubelet's example caches them for 55 minutes).
+pub const MARGIN: SignedDuration = SignedDuration::from_mins(5);
+
+/// A registry host from what a client passes: a bare host (`iad.ocir.io`), or a URL
+/// (`https://iad.ocir.io/v2/`), lower-cased, without scheme, path or the default port.
+/// `None` for something that is no host at all.
+#[must_use]
+pub fn normalize(server_url: &str) -> Option<String> {
+    let s = server_url.trim();
+    let s = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .unwrap_or(s);
+    let host = s.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    let host = host.strip_suffix(":443").unwrap_or(&host).to_owned();
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    ok.then_some(host)
+}
+
+/// The region of a registry host: `OCI_TOKEN_OCIR_HOSTS` (`host=region,…`, for private
+/// endpoints and tests) first, then the OCIR host forms of every realm.
+#[must_use]
+pub fn region_of(host: &str, env: &dyn Env) -> Option<String> {
+    if let Some(extra) = env.var("OCI_TOKEN_OCIR_HOSTS") {
+        for pair in extra.split(',') {
+            if let Some((h, r)) = pair.split_once('=')
+                && h.trim().eq_ignore_ascii_case(host)
+            {
+                let sources = region::sources(env);
+                return Some(region::region_id(r.trim(), &sources));
+            }
+        }
+    }
+    region::ocir_region(host, &region::sources(env))
+}
+
+/// A registry token and when it expires.
+pub struct RegistryToken {
+    pub token: Secret<String>,
+    pub expires_at: Timestamp,
+}
+
+/// Where a host's token for one identity is cached.
+fn cache_dir(env: &dyn Env, host: &str, identity: &str) -> Result<PathBuf> {
+    let mut h = Sha256::new();
+    h.update(host.as_bytes());
+    h.update([0u8]);
+    h.update(identity.as_bytes());
+    let hex = crate::encoding::hex(&h.finalize()[..8], false);
+    Ok(principal::cache_root(env)?.join(format!("ocir-{hex}")))
+}
+
+fn parse_cached(bytes: &[u8]) -> Option<RegistryToken> {
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let token = v.get("token")?.as_str()?.to_owned();
+    let exp = Timestamp::from_second(v.get("expires_at")?.as_i64()?).ok()?;
+    check_token(&token).ok()?;
+    Some(RegistryToken {
+        token: Secret::new(token),
+        expires_at: exp,
+    })
+}
+
+/// A registry token is printable ASCII without spaces, at most 64 KiB.
+fn check_token(t: &str) -> std::result::Result<(), &'static str> {
+    if t.is_empty() || t.len() > 64 << 10 {
+        return Err("empty or too long");
+    }
+    if !t.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("it holds spaces or control characters");
+    }
+    Ok(())
+}
+
+/// The cached token for `host` if it has more than [`MARGIN`] left: no lock, no network.
+#[must_use]
+pub fn cached(ctx: &Context<'_>, host: &str, identity: &str) -> Option<RegistryToken> {
+    let dir = cache_dir(ctx.env, host, identity).ok()?;
+    let bytes = store::read_regular(&dir.join("token"), 128 << 10).ok()?;
+    parse_cached(&bytes).filter(|t| t.expires_at.duration_since(ctx.env.now()) > MARGIN)
+}
+
+/// A token for `host` that satisfies [`MARGIN`]: the cache, else a signed request under the
+/// cache's lock (50 concurrent callers make one request).
+pub fn token(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Result<RegistryToken> {
+    let identity = cred.identity();
+    if let Some(t) = cached(ctx, host, &identity) {
+        return Ok(t);
+    }
+    let dir = cache_dir(ctx.env, host, &identity)?;
+    store::create_private_dir(&dir)?;
+    let pinned = store::Pinned::new(&dir.join("token")).map_err(|e| {
+        Error::Config(format!(
+            "cannot open the cache directory {}: {e}",
+            dir.display()
+        ))
+    })?;
+    pinned
+        .check_private()
+        .map_err(|why| Error::Config(format!("refusing the registry token cache: {why}")))?;
+    let _lock = pinned.lock(std::time::Duration::from_secs(40))?;
+    if let Ok(b) = pinned.read(128 << 10)
+        && let Some(t) = parse_cached(&b)
+        && t.expires_at.duration_since(ctx.env.now()) > MARGIN
+    {
+        return Ok(t);
+    }
+    let t = fetch(ctx, cred, host)?;
+    let record = serde_json::json!({
+        "token": t.token.expose(),
+        "expires_at": t.expires_at.as_second(),
+    })
+    .to_string();
+    pinned.write_atomic(record.as_bytes()).map_err(|e| {
+        Error::Other(format!(
+            "cannot cache the registry token in {}: {e}",
+            dir.display()
+        ))
+    })?;
+    Ok(t)
+}
+
+/// `GET https://<host>/20180419/docker/token`, signed with the credential (made fresh).
+fn fetch(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Result<RegistryToken> {
+    cred.ensure_fresh(ctx, &Freshness::default())?;
+    let signer = cred.signer()?;
+    let url = format!("https://{host}/20180419/docker/token");
+    let reply = api::signed(&ctx.http(), "GET", &url, &signer, None, ctx.env).map_err(|e| match e {
+        api::CallError::Unavailable(_) => Error::Service(format!(
+            "the registry token request to {url} failed: {e}; check the network, proxy and CA bundle"
+        )),
+        _ => Error::Config(format!("the registry token request to {url} failed: {e}")),
+    })?;
+    let detail = crate::auth::service_detail(&reply.body);
+    match reply.status {
+        200 => {}
+        401 | 403 => {
+            return Err(Error::NeedsLogin(format!(
+                "{host} refused {} ({}{detail}); log in again, or check its policies",
+                cred.describe(),
+                reply.status
+            )));
+        }
+        s => {
+            return Err(Error::Service(format!(
+                "the registry token request to {url} answered {s}{detail}"
+            )));
+        }
+    }
+    let v: serde_json::Value = serde_json::from_str(&reply.body)
+        .map_err(|_| Error::Service(format!("the registry token reply from {url} is not JSON")))?;
+    let token = v
+        .get("token")
+        .or_else(|| v.get("access_token"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    check_token(&token).map_err(|why| {
+        Error::Service(format!(
+            "the registry token reply from {url} is unusable ({why})"
+        ))
+    })?;
+    let expires_in = v
+        .get("expires_in")
+        .and_then(serde_json::Value::as_i64)
+        .filter(|s| (1..=86_400).contains(s))
+        .unwrap_or(3600);
+    Ok(RegistryToken {
+        token: Secret::new(token),
+        expires_at: ctx.env.now() + SignedDuration::from_secs(expires_in),
+    })
+}
+
+/// Removes a host's cached token for this identity (docker's `erase`).
+pub fn erase(ctx: &Context<'_>, cred: &Credential, host: &str) -> Result<()> {
+    let dir = cache_dir(ctx.env, host, &cred.identity())?;
+    match std::fs::remove_file(dir.join("token")) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::Other(format!(
+            "cannot remove {}: {e}",
+            dir.display()
+        ))),
+    }
+}
+
+/// The per-registry choice of credential, `~/.oci/oci-token-registries.json`:
+/// `{"<host>": {"profile": "...", "auth": "..."}}`, written by `docker install`.
+#[must_use]
+pub fn registries_file(env: &dyn Env) -> PathBuf {
+    crate::config::home_path(env, ".oci/oci-token-registries.json")
+}
+
+/// The profile and auth recorded for `host`, if any.
+#[must_use]
+pub fn recorded(path: &Path, host: &str) -> (Option<String>, Option<String>) {
+    let Ok(text) = store::read_text(path, 1 << 20) else {
+        return (None, None);
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return (None, None);
+    };
+    let field = |k: &str| {
+        v.get(host)
+            .and_then(|e| e.get(k))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    (field("profile"), field("auth"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls() {
+        assert_eq!(normalize("iad.ocir.io").as_deref(), Some("iad.ocir.io"));
+        assert_eq!(
+            normalize(" https://IAD.ocir.io/v2/ \n").as_deref(),
+            Some("iad.ocir.io")
+        );
+        assert_eq!(normalize("iad.ocir.io:443").as_deref(), Some("iad.ocir.io"));
+        assert_eq!(
+            normalize("localhost:5000").as_deref(),
+            Some("localhost:5000")
+        );
+        assert_eq!(normalize(""), None);
+        assert_eq!(normalize("a b"), None);
+        assert_eq!(normalize("\u{0}"), None);
+    }
+
+    #[test]
+    fn extra_hosts() {
+        let env = crate::env::FakeEnv::new("/h", Timestamp::UNIX_EPOCH).with(
+            "OCI_TOKEN_OCIR_HOSTS",
+            "localhost:5000=iad, reg.internal=us-phoenix-1",
+        );
+        assert_eq!(
+            region_of("localhost:5000", &env).as_deref(),
+            Some("us-ashburn-1")
+        );
+        assert_eq!(
+            region_of("reg.internal", &env).as_deref(),
+            Some("us-phoenix-1")
+        );
+        assert_eq!(
+            region_of("fra.ocir.io", &env).as_deref(),
+            Some("eu-frankfurt-1")
+        );
+        assert_eq!(region_of("docker.io", &env), None);
+    }
+
+    #[test]
+    fn cached_records() {
+        let ok = br#"{"token":"abc.def","expires_at":2000000000}"#;
+        assert!(parse_cached(ok).is_some());
+        assert!(parse_cached(br#"{"token":"a b","expires_at":2000000000}"#).is_none());
+        assert!(parse_cached(b"garbage").is_none());
+    }
+}

@@ -1,0 +1,356 @@
+//! `docker-credential-oci-token`, `docker install` and the kubelet credential provider,
+//! against a loopback OCIR stand-in that verifies every signed token request; the real
+//! skopeo pulls a manifest through it with nothing but the session.
+
+use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::support::fake_ocir::{FakeOcir, TokenMode};
+use crate::support::*;
+
+/// A directory with `docker-credential-oci-token` linked to the binary under test.
+fn helper_dir(t: &TestEnv) -> PathBuf {
+    let dir = t.path("bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("docker-credential-oci-token");
+    if !link.exists() {
+        std::os::unix::fs::symlink(BIN, &link).unwrap();
+    }
+    dir
+}
+
+fn registry_env(ocir: &FakeOcir) -> TestEnv {
+    let t = TestEnv::new()
+        .env("OCI_CLI_CERT_BUNDLE", &ocir.ca_path)
+        .env("OCI_TOKEN_OCIR_HOSTS", format!("{}=iad", ocir.host))
+        .env("OCI_CLI_PROFILE", "p");
+    t.session(&SessionSpec::new("p", 3600));
+    t
+}
+
+/// Runs the helper with `action` and `input` on stdin.
+fn helper(t: &TestEnv, action: &str, input: &str) -> Output {
+    let mut c = Command::new(helper_dir(t).join("docker-credential-oci-token"));
+    c.env_clear()
+        .env("HOME", t.home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (k, v) in &t.vars {
+        c.env(k, v);
+    }
+    let mut child = c
+        .arg(action)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn assert_protocol_error(o: &Output, line: &str) {
+    assert_eq!(code(o), 1, "{}", stdout(o));
+    assert_eq!(stdout(o).trim_end(), line);
+    assert!(o.stderr.is_empty(), "nothing on stderr: {}", stderr(o));
+}
+
+#[test]
+fn get_answers_with_a_cached_registry_token() {
+    let ocir = FakeOcir::start();
+    let t = registry_env(&ocir);
+    let o = helper(&t, "get", &format!("{}\n", ocir.host));
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["ServerURL"], ocir.host.as_str());
+    assert_eq!(v["Username"], "BEARER_TOKEN");
+    let secret = v["Secret"].as_str().unwrap();
+    assert!(ocir.issued(secret));
+    assert_eq!(ocir.signed_requests(), 1);
+    assert_eq!(ocir.failed_verifications(), 0);
+    // Warm: the cache, no request; forms of the same host share it.
+    for form in [
+        ocir.host.clone(),
+        format!("https://{}/v2/", ocir.host.to_uppercase()),
+    ] {
+        let o = helper(&t, "get", &form);
+        assert_eq!(code(&o), 0, "{}", stdout(&o));
+        assert_eq!(json(&o)["Secret"], secret);
+    }
+    assert_eq!(ocir.signed_requests(), 1);
+    let cache = std::fs::read_dir(t.path(".cache/oci-token"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("ocir-")
+        })
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    assert_eq!(
+        std::fs::metadata(cache.join("token"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    // erase drops it; the next get asks again.
+    assert_eq!(code(&helper(&t, "erase", &ocir.host)), 0);
+    let o = helper(&t, "get", &ocir.host);
+    assert_ne!(json(&o)["Secret"], secret);
+    assert_eq!(ocir.signed_requests(), 2);
+}
+
+#[test]
+fn the_protocol_says_not_found_and_fails_on_stdout() {
+    let ocir = FakeOcir::start();
+    let t = registry_env(&ocir);
+    assert_protocol_error(
+        &helper(&t, "get", "docker.io"),
+        "credentials not found in native keychain",
+    );
+    assert_protocol_error(
+        &helper(&t, "get", "localhost:1"),
+        "credentials not found in native keychain",
+    );
+    assert_protocol_error(
+        &helper(&t, "get", "\u{1}\u{2} garbage"),
+        "credentials not found in native keychain",
+    );
+    assert_protocol_error(&helper(&t, "get", ""), "no credentials server URL");
+    assert_protocol_error(
+        &helper(&t, "frob", ""),
+        "Usage: docker-credential-oci-token <store|get|erase|list|version>",
+    );
+    assert_eq!(
+        ocir.signed_requests(),
+        0,
+        "nothing sent for hosts it does not serve"
+    );
+    // store is a no-op that checks its input; list and version answer.
+    assert_eq!(
+        code(&helper(
+            &t,
+            "store",
+            r#"{"ServerURL":"x","Username":"u","Secret":"s"}"#
+        )),
+        0
+    );
+    assert_protocol_error(
+        &helper(&t, "store", "not json"),
+        "the credentials to store are not JSON",
+    );
+    assert_eq!(stdout(&helper(&t, "list", "unused")), "{}\n");
+    assert!(
+        stdout(&helper(&t, "version", "")).starts_with("docker-credential-oci-token (oci-token) ")
+    );
+    // The token endpoint failing: one line on stdout, exit 1, no token anywhere, nothing cached.
+    for (m, needle) in [
+        (TokenMode::Status(500), "500"),
+        (TokenMode::Garbage, "not JSON"),
+        (TokenMode::Status(401), "refused"),
+    ] {
+        ocir.set_mode(m);
+        let o = helper(&t, "get", &ocir.host);
+        assert_eq!(code(&o), 1);
+        assert!(stdout(&o).contains(needle), "{}", stdout(&o));
+        assert_eq!(stdout(&o).lines().count(), 1);
+        assert!(!stdout(&o).contains("eyJ") && !stdout(&o).contains("ocir-registry-token"));
+    }
+    ocir.set_mode(TokenMode::Ok);
+    let o = helper(&t, "get", &ocir.host);
+    assert_eq!(code(&o), 0, "recovers: {}", stdout(&o));
+}
+
+#[test]
+fn fifty_concurrent_gets_make_one_token_request() {
+    let ocir = FakeOcir::start();
+    ocir.set_mode(TokenMode::Slow(std::time::Duration::from_millis(800)));
+    let t = registry_env(&ocir);
+    let link = helper_dir(&t).join("docker-credential-oci-token");
+    let children: Vec<_> = (0..50)
+        .map(|_| {
+            let mut c = Command::new(&link);
+            c.env_clear().env("HOME", t.home.path());
+            for (k, v) in &t.vars {
+                c.env(k, v);
+            }
+            let mut child = c
+                .arg("get")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(ocir.host.as_bytes())
+                .unwrap();
+            child
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(code(&o), 0, "{}", stdout(&o));
+    }
+    assert_eq!(ocir.signed_requests(), 1);
+}
+
+#[test]
+#[cfg_attr(
+    not(have_skopeo),
+    ignore = "skopeo is not installed (apt-get install skopeo)"
+)]
+fn skopeo_pulls_a_manifest_with_the_session_and_no_password() {
+    let ocir = FakeOcir::start();
+    let t = registry_env(&ocir);
+    let authfile = t.path("auth.json");
+    std::fs::write(
+        &authfile,
+        serde_json::json!({"credHelpers": {ocir.host.clone(): "oci-token"}}).to_string(),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        helper_dir(&t).display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut c = Command::new("skopeo");
+    c.env_clear().env("HOME", t.home.path()).env("PATH", path);
+    for (k, v) in &t.vars {
+        c.env(k, v);
+    }
+    let o = c
+        .args(["inspect", "--raw", "--authfile"])
+        .arg(&authfile)
+        .arg("--cert-dir")
+        .arg(&ocir.cert_dir)
+        .arg(format!("docker://{}/ns/app:1.0", ocir.host))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "skopeo: {}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), crate::support::fake_ocir::MANIFEST);
+    assert_eq!(ocir.manifests_served(), 1);
+    assert_eq!(ocir.signed_requests(), 1);
+    assert_eq!(ocir.failed_verifications(), 0);
+}
+
+#[test]
+fn docker_install_links_the_helper_and_edits_the_docker_config() {
+    let ocir = FakeOcir::start();
+    let t = registry_env(&ocir);
+    let dir = t.path("helpers");
+    let cfg = t.path(".docker/config.json");
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    std::fs::write(&cfg, "{\n\t\"auths\": {\n\t\t\"docker.io\": {}\n\t}\n}\n").unwrap();
+    let o = t.run(&[
+        "docker",
+        "install",
+        "--registry",
+        &ocir.host,
+        "--registry",
+        "fra.ocir.io",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--profile",
+        "p",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_link(dir.join("docker-credential-oci-token")).unwrap(),
+        Path::new(BIN)
+    );
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(text.starts_with("{\n\t\"credHelpers\": {"), "{text}");
+    assert!(
+        text.contains("\t\"auths\": {\n\t\t\"docker.io\": {}\n\t}\n}"),
+        "kept: {text}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["credHelpers"]["fra.ocir.io"], "oci-token");
+    assert_eq!(v["credHelpers"][ocir.host.as_str()], "oci-token");
+    let podman: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(podman["credHelpers"]["fra.ocir.io"], "oci-token");
+    let reg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(t.path(".oci/oci-token-registries.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(reg["fra.ocir.io"]["profile"], "p");
+    // Not a registry: refused.
+    let o = t.run(&[
+        "docker",
+        "install",
+        "--registry",
+        "docker.io",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_fails(&o, 2, "not an OCIR host");
+    // Something else at the link's place: never replaced.
+    let other = t.path("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("docker-credential-oci-token"), "#!/bin/sh\n").unwrap();
+    let o = t.run(&[
+        "docker",
+        "install",
+        "--registry",
+        "fra.ocir.io",
+        "--dir",
+        other.to_str().unwrap(),
+    ]);
+    assert_fails(&o, 3, "is not a link to oci-token");
+}
+
+#[test]
+fn the_kubelet_credential_provider_answers_for_ocir_images() {
+    let ocir = FakeOcir::start();
+    let t = registry_env(&ocir);
+    let req = serde_json::json!({
+        "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
+        "kind": "CredentialProviderRequest",
+        "image": format!("{}/ns/app:1.0", ocir.host),
+    });
+    let mut child = t
+        .std_cmd()
+        .arg("kubelet-credential-provider")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(req.to_string().as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["kind"], "CredentialProviderResponse");
+    assert_eq!(v["cacheKeyType"], "Registry");
+    let secs: i64 = v["cacheDuration"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches('s')
+        .parse()
+        .unwrap();
+    assert!((3000..=3300).contains(&secs), "{secs}");
+    let auth = &v["auth"][ocir.host.as_str()];
+    assert_eq!(auth["username"], "BEARER_TOKEN");
+    assert!(ocir.issued(auth["password"].as_str().unwrap()));
+}
