@@ -108,9 +108,10 @@ fn oci_token_reads_a_session_the_oci_cli_wrote() {
     // Build a session archive and let the real oci CLI install it (config + sessions dir).
     let archive_dir = tempfile::tempdir().unwrap();
     let n = now();
+    // An hour-long token with 200 s left: inside the 15-minute window.
     let token = jwt::mint(&jwt::Claims::for_key(
         &key_pem(),
-        n,
+        n + 200 - 3600,
         n + 200,
         Some(n + 3600),
     ));
