@@ -60,6 +60,7 @@ pub enum Command {
     },
     DockerInstall(commands::docker::InstallRequest),
     KubeletCredentialProvider,
+    AuthToken(commands::auth_token::Request),
 }
 
 /// Runs one command. The exit code is 0 unless the command says otherwise (`exec`).
@@ -99,6 +100,7 @@ pub fn run(ctx: &Context<'_>, command: &Command) -> Result<ExitCode> {
         } => commands::kubeconfig::run(file.clone(), *dry_run, command, ctx.env)?,
         Command::DockerInstall(r) => commands::docker::install(ctx, r)?,
         Command::KubeletCredentialProvider => commands::docker::kubelet(ctx)?,
+        Command::AuthToken(r) => commands::auth_token::run(ctx, r)?,
     }
     Ok(ExitCode::SUCCESS)
 }

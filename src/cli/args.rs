@@ -93,6 +93,11 @@ pub enum Command {
     },
     /// kubelet image credential provider: CredentialProviderRequest on stdin, OCIR credentials out
     KubeletCredentialProvider,
+    /// Auth tokens (OCIR passwords): create, list, delete with the Identity API
+    AuthToken {
+        #[command(subcommand)]
+        what: AuthTokenCmd,
+    },
     /// Generate the man page or shell completions on stdout
     Generate {
         #[command(subcommand)]
@@ -293,6 +298,39 @@ pub struct SetupKeyArgs {
     /// Replace an existing key file or profile
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthTokenCmd {
+    /// Create an auth token; it is shown once (or written to --output-file, mode 0600)
+    Create {
+        /// What the token is for
+        #[arg(long, value_name = "TEXT")]
+        description: String,
+        /// The user [default: the profile's user, else the session token's subject]
+        #[arg(long, value_name = "OCID")]
+        user_id: Option<String>,
+        /// Write the token to this new file (0600) instead of printing it
+        #[arg(long, value_name = "FILE")]
+        output_file: Option<PathBuf>,
+        /// Print the token alone, for `docker login --password-stdin`, and the docker username (<namespace>/<user>) on stderr
+        #[arg(long)]
+        docker_login: bool,
+    },
+    /// List a user's auth tokens (without the tokens)
+    List {
+        /// The user [default: the profile's user, else the session token's subject]
+        #[arg(long, value_name = "OCID")]
+        user_id: Option<String>,
+    },
+    /// Delete an auth token
+    Delete {
+        #[arg(long, value_name = "OCID")]
+        auth_token_id: String,
+        /// The user [default: the profile's user, else the session token's subject]
+        #[arg(long, value_name = "OCID")]
+        user_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

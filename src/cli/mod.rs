@@ -189,6 +189,29 @@ pub fn to_command(cli: &Cli) -> Result<app::Command> {
             docker_config: a.docker_config.clone(),
         }),
         Some(C::KubeletCredentialProvider) => app::Command::KubeletCredentialProvider,
+        Some(C::AuthToken { what }) => app::Command::AuthToken(match what {
+            args::AuthTokenCmd::Create {
+                description,
+                user_id,
+                output_file,
+                docker_login,
+            } => crate::commands::auth_token::Request::Create {
+                description: description.clone(),
+                user_id: user_id.clone(),
+                output_file: output_file.clone(),
+                docker_login: *docker_login,
+            },
+            args::AuthTokenCmd::List { user_id } => crate::commands::auth_token::Request::List {
+                user_id: user_id.clone(),
+            },
+            args::AuthTokenCmd::Delete {
+                auth_token_id,
+                user_id,
+            } => crate::commands::auth_token::Request::Delete {
+                auth_token_id: auth_token_id.clone(),
+                user_id: user_id.clone(),
+            },
+        }),
         Some(C::Generate { .. }) => {
             return Err(Error::Other(
                 "internal: generate is handled by cli::run".into(),

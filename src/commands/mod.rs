@@ -6,6 +6,7 @@
 //! [`Credential`]: crate::credential::Credential
 
 pub mod archive;
+pub mod auth_token;
 pub mod docker;
 pub mod exec;
 pub mod get;

@@ -347,3 +347,23 @@ fn fuzz_x509_reader() {
         }
     });
 }
+
+#[test]
+fn fuzz_registry_inputs() {
+    let seeds = vec![
+        b"iad.ocir.io".to_vec(),
+        b"https://ocir.us-ashburn-1.oci.oraclecloud.com/v2/".to_vec(),
+        b"{\n\t\"auths\": {},\n\t\"credHelpers\": {\n\t\t\"gcr.io\": \"gcloud\"\n\t}\n}".to_vec(),
+        br#"{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"iad.ocir.io/ns/app:1"}"#.to_vec(),
+    ];
+    fuzz("registry", &seeds, cases(4000), &|b| {
+        let t = text(b);
+        if let Some(h) = oci_token::ocir::normalize(&t) {
+            assert!(!h.contains(['/', ' ']), "{h}");
+        }
+        if let Some(out) = oci_token::commands::docker::add_cred_helper(&t, "iad.ocir.io") {
+            let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+            assert_eq!(v["credHelpers"]["iad.ocir.io"], "oci-token");
+        }
+    });
+}

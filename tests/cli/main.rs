@@ -14,6 +14,7 @@
 
 mod support;
 
+mod auth_tokens;
 mod concurrency;
 mod exit_codes;
 mod faults;

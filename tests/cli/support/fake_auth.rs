@@ -71,6 +71,8 @@ struct State {
     leaf: Option<LeafKey>,
     /// The service-account token the OKE proxymux accepts.
     sa_token: Option<String>,
+    /// Identity: auth tokens per user.
+    auth_tokens: std::collections::HashMap<String, Vec<serde_json::Value>>,
 }
 
 pub struct FakeAuth {
@@ -101,6 +103,7 @@ impl FakeAuth {
             api_keys: std::collections::HashMap::new(),
             leaf: None,
             sa_token: None,
+            auth_tokens: std::collections::HashMap::new(),
         }));
         let st = state.clone();
         std::thread::spawn(move || {
@@ -278,6 +281,18 @@ fn serve(
         );
         tls.write_all(resp.as_bytes())?;
         tls.flush()?;
+        return Ok(());
+    }
+    if target.starts_with("/20160918/") || target == "/n/" {
+        let (status, out) = identity_reply(&method, &target, &headers, &body, st);
+        let resp = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nopc-request-id: IDENTITY\r\nConnection: close\r\n\r\n{out}",
+            out.len()
+        );
+        tls.write_all(resp.as_bytes())?;
+        tls.flush()?;
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
         return Ok(());
     }
     if target == "/v1/x509" || target == "/resourcePrincipalSessionTokens" {
@@ -556,6 +571,136 @@ fn verify_workload(
     let v: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
     let (n, e) = session_key_of(v["podKey"].as_str().ok_or("no podKey")?)?;
     Ok((n, e, jwt::TENANCY.to_owned()))
+}
+
+/// Identity's auth tokens (at most two per user), users and Object Storage's namespace,
+/// for requests signed by a session or a registered API key.
+#[allow(clippy::too_many_lines)] // verification, then one arm per route
+fn identity_reply(
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &str,
+    st: &Mutex<State>,
+) -> (u16, String) {
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.as_str())
+    };
+    let checked = (|| -> Result<(), String> {
+        let p = auth_params(get("authorization").ok_or("no authorization")?)?;
+        let list = p.get("headers").ok_or("no headers")?;
+        let want = if method == "POST" || method == "PUT" {
+            "date (request-target) host content-length content-type x-content-sha256"
+        } else {
+            "date (request-target) host"
+        };
+        if list != want {
+            return Err(format!("wrong signed header list: {list}"));
+        }
+        let mut lines = Vec::new();
+        for h in list.split(' ') {
+            if h == "(request-target)" {
+                lines.push(format!(
+                    "(request-target): {} {target}",
+                    method.to_ascii_lowercase()
+                ));
+            } else {
+                lines.push(format!(
+                    "{h}: {}",
+                    get(h).ok_or_else(|| format!("{h} missing"))?
+                ));
+            }
+        }
+        if method == "POST" {
+            let digest = STANDARD.encode(Sha256::digest(body.as_bytes()));
+            if get("x-content-sha256") != Some(digest.as_str()) {
+                return Err("x-content-sha256 does not match the body".into());
+            }
+        }
+        date_is_fresh(get("date").ok_or("no date")?)?;
+        let key_id = p.get("keyId").ok_or("no keyId")?;
+        if key_id.starts_with("ST$") {
+            check_signature(&p, &lines.join("\n"))
+        } else {
+            let keys = st.lock().unwrap().api_keys.clone();
+            let (n, e) = keys.get(key_id).ok_or("unknown API keyId")?;
+            verify_with(
+                n,
+                e,
+                p.get("signature").ok_or("no signature")?,
+                &lines.join("\n"),
+            )
+        }
+    })();
+    let mut s = st.lock().unwrap();
+    s.records.push(Record {
+        method: method.to_owned(),
+        target: target.to_owned(),
+        headers: headers.to_vec(),
+        body: body.to_owned(),
+        verified: checked.clone(),
+        via_proxy: false,
+    });
+    if let Err(why) = checked {
+        return (
+            401,
+            serde_json::json!({"code": "NotAuthenticated", "message": why}).to_string(),
+        );
+    }
+    if target == "/n/" {
+        return (200, "\"ocitokentest\"".to_owned());
+    }
+    let parts: Vec<&str> = target.trim_start_matches("/20160918/").split('/').collect();
+    match (method, parts.as_slice()) {
+        ("GET", ["users", user]) => (
+            200,
+            serde_json::json!({"id": user, "name": "jdoe@example.com"}).to_string(),
+        ),
+        ("POST", ["users", user, "authTokens"]) => {
+            let list = s.auth_tokens.entry((*user).to_owned()).or_default();
+            if list.len() >= 2 {
+                return (
+                    400,
+                    serde_json::json!({"code": "LimitExceeded", "message": "User has reached the maximum number of auth tokens"}).to_string(),
+                );
+            }
+            let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+            let n = JTI.fetch_add(1, Ordering::SeqCst);
+            let t = serde_json::json!({
+                "id": format!("ocid1.credential.oc1..aaaaaaaatoken{n}"),
+                "userId": user,
+                "description": v["description"],
+                "token": format!("S3cr3t+Tok3n{n}"),
+                "timeCreated": "2026-11-26T03:00:00.000Z",
+                "timeExpires": null,
+                "lifecycleState": "ACTIVE",
+                "inactiveStatus": null,
+            });
+            let mut listed = t.clone();
+            listed["token"] = serde_json::Value::Null;
+            list.push(listed);
+            (200, t.to_string())
+        }
+        ("GET", ["users", user, "authTokens"]) => (
+            200,
+            serde_json::Value::Array(s.auth_tokens.get(*user).cloned().unwrap_or_default())
+                .to_string(),
+        ),
+        ("DELETE", ["users", user, "authTokens", id]) => {
+            let list = s.auth_tokens.entry((*user).to_owned()).or_default();
+            let before = list.len();
+            list.retain(|t| t["id"] != *id);
+            if list.len() == before {
+                (404, serde_json::json!({"code": "NotAuthorizedOrNotFound", "message": "no such token"}).to_string())
+            } else {
+                (204, String::new())
+            }
+        }
+        _ => (404, "{}".to_owned()),
+    }
 }
 
 fn current_token(body: &str) -> Option<String> {

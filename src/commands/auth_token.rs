@@ -1,0 +1,351 @@
+//! `auth-token create|list|delete`: the long-lived passwords people give `docker login` for
+//! OCIR, managed with the Identity API, signed natively with the active credential. The
+//! token is shown once (or written 0600 with `--output-file`) and never stored otherwise.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::api;
+use crate::context::Context;
+use crate::credential::{Credential, Freshness};
+use crate::error::{Error, Result};
+use crate::{output, region};
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Create {
+        description: String,
+        user_id: Option<String>,
+        output_file: Option<PathBuf>,
+        /// Print the token alone on stdout, and the docker username on stderr.
+        docker_login: bool,
+    },
+    List {
+        user_id: Option<String>,
+    },
+    Delete {
+        auth_token_id: String,
+        user_id: Option<String>,
+    },
+}
+
+/// `{"description": "…"}` with Python `json.dumps` spacing, as the oci CLI sends it.
+#[must_use]
+pub fn create_body(description: &str) -> String {
+    format!(
+        "{{\"description\": {}}}",
+        serde_json::Value::from(description)
+    )
+}
+
+/// An API model as the oci CLI prints it: keys in kebab-case, sorted.
+#[must_use]
+pub fn cli_shape(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(o) => {
+            let m: BTreeMap<String, serde_json::Value> =
+                o.iter().map(|(k, v)| (kebab(k), cli_shape(v))).collect();
+            serde_json::to_value(m).unwrap_or_default()
+        }
+        serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(cli_shape).collect()),
+        other => other.clone(),
+    }
+}
+
+fn kebab(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('-');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// An OCID as a path segment: nothing that could leave the path.
+fn check_ocid(what: &str, id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 255
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{what} '{}' is not an OCID",
+            id.escape_debug()
+        )))
+    }
+}
+
+/// `--user-id`, else the profile's `user`, else the token's `sub` (a session's user).
+fn user_of(cred: &Credential, flag: Option<&String>) -> Result<String> {
+    let id = flag
+        .cloned()
+        .or_else(|| cred.profile().and_then(|p| p.user.clone()))
+        .or_else(|| cred.session().and_then(|s| s.claims.sub.clone()))
+        .ok_or_else(|| Error::Config(format!("no user for {}: pass --user-id", cred.describe())))?;
+    check_ocid("the user", &id)?;
+    Ok(id)
+}
+
+fn identity_base(ctx: &Context<'_>, cred: &Credential) -> Result<String> {
+    if let Some(b) = ctx.env.var("OCI_TOKEN_IDENTITY_ENDPOINT") {
+        return Ok(b.trim_end_matches('/').to_owned());
+    }
+    Ok(region::endpoint(
+        "identity",
+        "oci.",
+        cred.require_region()?,
+        &region::sources(ctx.env),
+    ))
+}
+
+/// One Identity call; service errors become one line with the right exit code.
+fn call(
+    ctx: &Context<'_>,
+    cred: &Credential,
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+) -> Result<serde_json::Value> {
+    let signer = cred.signer()?;
+    let reply =
+        api::signed(&ctx.http(), method, url, &signer, body, ctx.env).map_err(|e| match e {
+            api::CallError::Unavailable(_) => Error::Service(format!(
+                "{method} {url} failed: {e}; check the network, proxy and CA bundle"
+            )),
+            _ => Error::Config(format!("{method} {url} failed: {e}")),
+        })?;
+    let v: serde_json::Value = if reply.body.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&reply.body).map_err(|_| {
+            Error::Service(format!(
+                "{method} {url} answered {} with a body that is not JSON",
+                reply.status
+            ))
+        })?
+    };
+    let code = v.get("code").and_then(|c| c.as_str()).unwrap_or("");
+    let detail = crate::auth::service_detail(&reply.body);
+    match reply.status {
+        200..=299 => Ok(v),
+        400 | 409 if code.contains("Limit") || detail.contains("limit") => {
+            Err(Error::Config(format!(
+                "the user already has as many auth tokens as allowed (two){detail}; delete one with `oci-token auth-token delete --auth-token-id <id>` (see `oci-token auth-token list`)"
+            )))
+        }
+        401 => Err(Error::NeedsLogin(format!(
+            "{method} {url} was refused for {} (401{detail}); log in again",
+            cred.describe()
+        ))),
+        403 | 404 => Err(Error::Config(format!(
+            "{method} {url} answered {}{detail}: no such user or token, or not allowed",
+            reply.status
+        ))),
+        s => Err(Error::Service(format!(
+            "{method} {url} answered {s}{detail}"
+        ))),
+    }
+}
+
+/// `oci-token auth-token …`.
+pub fn run(ctx: &Context<'_>, req: &Request) -> Result<()> {
+    let mut cred = Credential::active(ctx, None)?;
+    cred.ensure_fresh(ctx, &Freshness::default())?;
+    let base = identity_base(ctx, &cred)?;
+    match req {
+        Request::List { user_id } => {
+            let user = user_of(&cred, user_id.as_ref())?;
+            let v = call(
+                ctx,
+                &cred,
+                "GET",
+                &format!("{base}/20160918/users/{user}/authTokens"),
+                None,
+            )?;
+            let list = if v.is_array() {
+                v
+            } else {
+                serde_json::json!([])
+            };
+            print_data(&cli_shape(&list))
+        }
+        Request::Delete {
+            auth_token_id,
+            user_id,
+        } => {
+            let user = user_of(&cred, user_id.as_ref())?;
+            check_ocid("--auth-token-id", auth_token_id)?;
+            call(
+                ctx,
+                &cred,
+                "DELETE",
+                &format!("{base}/20160918/users/{user}/authTokens/{auth_token_id}"),
+                None,
+            )?;
+            output::note(&format!("Deleted auth token {auth_token_id} of {user}"));
+            Ok(())
+        }
+        Request::Create {
+            description,
+            user_id,
+            output_file,
+            docker_login,
+        } => create(
+            ctx,
+            &cred,
+            &base,
+            description,
+            user_id.as_ref(),
+            output_file.as_ref(),
+            *docker_login,
+        ),
+    }
+}
+
+/// `auth-token create`.
+fn create(
+    ctx: &Context<'_>,
+    cred: &Credential,
+    base: &str,
+    description: &str,
+    user_id: Option<&String>,
+    output_file: Option<&PathBuf>,
+    docker_login: bool,
+) -> Result<()> {
+    if description.len() > 400 || description.chars().any(char::is_control) {
+        return Err(Error::Usage(
+            "--description: at most 400 characters, no control characters".into(),
+        ));
+    }
+    let user = user_of(cred, user_id)?;
+    if let Some(f) = output_file
+        && std::fs::symlink_metadata(f).is_ok()
+    {
+        return Err(Error::Config(format!(
+            "{} exists; the token is written only to a new file",
+            f.display()
+        )));
+    }
+    let docker_user = if docker_login {
+        Some(docker_username(ctx, cred, &user, base)?)
+    } else {
+        None
+    };
+    let mut v = call(
+        ctx,
+        cred,
+        "POST",
+        &format!("{base}/20160918/users/{user}/authTokens"),
+        Some(&create_body(description)),
+    )?;
+    let token = v
+        .get("token")
+        .and_then(|t| t.as_str())
+        .filter(|t| !t.is_empty() && t.len() < 4096 && !t.chars().any(char::is_control))
+        .ok_or_else(|| Error::Service("the created auth token came back without a token".into()))?
+        .to_owned();
+    if let Some(f) = output_file {
+        let mut b = std::fs::OpenOptions::new();
+        b.write(true).create_new(true);
+        std::os::unix::fs::OpenOptionsExt::mode(&mut b, 0o600);
+        let mut file = b
+            .open(f)
+            .map_err(|e| Error::Other(format!("cannot create {}: {e}", f.display())))?;
+        std::io::Write::write_all(&mut file, token.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| Error::Other(format!("cannot write {}: {e}", f.display())))?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("token".into(), serde_json::Value::Null);
+        }
+        output::note(&format!(
+            "The token was written to {} (mode 0600); it is shown nowhere else.",
+            f.display()
+        ));
+    }
+    if let Some(u) = docker_user {
+        output::note(&format!(
+            "docker username: {u}\nUse: oci-token auth-token … --docker-login | docker login <region-key>.ocir.io -u '{u}' --password-stdin"
+        ));
+        if output_file.is_some() {
+            return Ok(());
+        }
+        return output::print(&format!("{token}\n"));
+    }
+    print_data(&cli_shape(&v))
+}
+
+/// `<namespace>/<user name>`: the Object Storage namespace and the user's name.
+fn docker_username(
+    ctx: &Context<'_>,
+    cred: &Credential,
+    user: &str,
+    identity: &str,
+) -> Result<String> {
+    let u = call(
+        ctx,
+        cred,
+        "GET",
+        &format!("{identity}/20160918/users/{user}"),
+        None,
+    )?;
+    let name = u
+        .get("name")
+        .and_then(|n| n.as_str())
+        .filter(|n| !n.is_empty() && !n.chars().any(char::is_control))
+        .ok_or_else(|| Error::Service(format!("user {user} has no name")))?
+        .to_owned();
+    let os = match ctx.env.var("OCI_TOKEN_OBJECTSTORAGE_ENDPOINT") {
+        Some(b) => b.trim_end_matches('/').to_owned(),
+        None => region::endpoint(
+            "objectstorage",
+            "",
+            cred.require_region()?,
+            &region::sources(ctx.env),
+        ),
+    };
+    let ns = call(ctx, cred, "GET", &format!("{os}/n/"), None)?;
+    let ns = ns
+        .as_str()
+        .filter(|n| {
+            !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .ok_or_else(|| {
+            Error::Service("the Object Storage namespace reply is not a namespace".into())
+        })?;
+    Ok(format!("{ns}/{name}"))
+}
+
+fn print_data(v: &serde_json::Value) -> Result<()> {
+    let out = serde_json::to_string_pretty(&serde_json::json!({ "data": v }))
+        .map_err(|e| Error::Other(e.to_string()))?;
+    output::print(&format!("{out}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        assert_eq!(create_body("ci \"x\""), r#"{"description": "ci \"x\""}"#);
+        let v = serde_json::json!({"userId": "u", "timeCreated": "t", "lifecycleState": "ACTIVE", "id": "i"});
+        assert_eq!(
+            cli_shape(&v).to_string(),
+            r#"{"id":"i","lifecycle-state":"ACTIVE","time-created":"t","user-id":"u"}"#
+        );
+        assert!(check_ocid("x", "ocid1.user.oc1..aaaa").is_ok());
+        for bad in ["", "../x", "a/b", "a?b", "ocid1 x"] {
+            assert!(check_ocid("x", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! `auth-token create|list|delete` against an Identity stand-in that verifies every
+//! signature; the real `oci iam auth-token create` sends the same request body.
+
+use std::os::unix::fs::PermissionsExt as _;
+
+use crate::support::fake_auth::FakeAuth;
+use crate::support::*;
+
+fn identity_env(auth: &FakeAuth) -> TestEnv {
+    let t = TestEnv::new()
+        .use_auth(auth)
+        .env("OCI_TOKEN_IDENTITY_ENDPOINT", &auth.url)
+        .env("OCI_TOKEN_OBJECTSTORAGE_ENDPOINT", &auth.url)
+        .env("OCI_CLI_PROFILE", "p");
+    t.session(&SessionSpec::new("p", 3600));
+    t
+}
+
+fn create_bodies(auth: &FakeAuth) -> Vec<String> {
+    auth.records()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.target.ends_with("/authTokens"))
+        .map(|r| r.body)
+        .collect()
+}
+
+#[test]
+fn create_list_delete_with_a_session() {
+    let auth = FakeAuth::start();
+    let t = identity_env(&auth);
+    let o = t.run(&["auth-token", "create", "--description", "ci \"pushes\""]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v = json(&o);
+    let data = &v["data"];
+    assert_eq!(data["user-id"], jwt::USER, "the session token's subject");
+    assert_eq!(data["description"], "ci \"pushes\"");
+    assert_eq!(data["lifecycle-state"], "ACTIVE");
+    assert!(data["token"].as_str().unwrap().starts_with("S3cr3t"));
+    let id = data["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        create_bodies(&auth),
+        [r#"{"description": "ci \"pushes\""}"#]
+    );
+    assert!(o.stderr.is_empty() || !stderr(&o).contains("S3cr3t"));
+
+    let o = t.run(&["auth-token", "list"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let list = json(&o)["data"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        list[0]["token"],
+        serde_json::Value::Null,
+        "list never shows tokens"
+    );
+
+    // A second one is fine; a third meets the limit of two.
+    assert_eq!(
+        code(&t.run(&["auth-token", "create", "--description", "b"])),
+        0
+    );
+    let o = t.run(&["auth-token", "create", "--description", "c"]);
+    assert_fails(&o, 3, "as many auth tokens as allowed");
+
+    let o = t.run(&["auth-token", "delete", "--auth-token-id", &id]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = t.run(&["auth-token", "list"]);
+    assert_eq!(json(&o)["data"].as_array().unwrap().len(), 1);
+    let o = t.run(&["auth-token", "delete", "--auth-token-id", &id]);
+    assert_fails(&o, 3, "404");
+    let o = t.run(&["auth-token", "delete", "--auth-token-id", "../../x"]);
+    assert_fails(&o, 2, "not an OCID");
+    auth.assert_all_verified();
+}
+
+#[test]
+fn the_token_goes_to_a_private_file_or_to_docker_login_only() {
+    let auth = FakeAuth::start();
+    let t = identity_env(&auth);
+    let file = t.path("token.txt");
+    let o = t.run(&[
+        "auth-token",
+        "create",
+        "--description",
+        "f",
+        "--output-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["data"]["token"], serde_json::Value::Null);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .starts_with("S3cr3t")
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // Never over an existing file.
+    let o = t.run(&[
+        "auth-token",
+        "create",
+        "--description",
+        "g",
+        "--output-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_fails(&o, 3, "exists");
+    let o = t.run(&[
+        "auth-token",
+        "create",
+        "--description",
+        "d",
+        "--docker-login",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).trim().starts_with("S3cr3t") && stdout(&o).lines().count() == 1);
+    assert!(
+        stderr(&o).contains("docker username: ocitokentest/jdoe@example.com"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("S3cr3t"));
+    auth.assert_all_verified();
+}
+
+#[test]
+#[cfg_attr(
+    not(have_oci),
+    ignore = "the oci CLI is not installed (pip install oci-cli, or set OCI_CLI_BIN)"
+)]
+fn the_oci_cli_sends_the_same_create_body() {
+    let Some(oci) = crate::interop::oci() else {
+        return;
+    };
+    let auth = FakeAuth::start();
+    let t = identity_env(&auth);
+    let o = crate::interop::oci_cmd(&oci, &t)
+        .env("REQUESTS_CA_BUNDLE", &auth.ca_path)
+        .args([
+            "iam",
+            "auth-token",
+            "create",
+            "--user-id",
+            jwt::USER,
+            "--description",
+            "ci \"pushes\"",
+            "--endpoint",
+            &auth.url,
+            "--auth",
+            "security_token",
+            "--profile",
+            "p",
+            "--cert-bundle",
+        ])
+        .arg(&auth.ca_path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "oci: {}", stderr(&o));
+    let o2 = t.run(&["auth-token", "create", "--description", "ci \"pushes\""]);
+    assert_eq!(code(&o2), 0, "{}", stderr(&o2));
+    let bodies = create_bodies(&auth);
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0], bodies[1], "oci CLI vs oci-token");
+    // The oci CLI prints the same shape (the token masked here).
+    let mask = |mut v: serde_json::Value| {
+        v["data"]["token"] = "…".into();
+        v["data"]["id"] = "…".into();
+        v.as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(",")
+            + &v["data"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(",")
+    };
+    let theirs: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(mask(theirs), mask(json(&o2)));
+    auth.assert_all_verified();
+}
