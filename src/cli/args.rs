@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 
-/// Fast, non-interactive credential helper for OCI CLI session tokens.
+/// Fast, non-interactive credential helper for OCI: sessions, API keys, principals, OCIR.
 ///
-/// Prints the session of an `~/.oci/config` profile as JSON, refreshing it first when it is
-/// about to expire, under a lock, with atomic writes. Never prompts.
+/// Prints the credential of an `~/.oci/config` profile (or of an instance, resource or OKE
+/// workload principal) as JSON, refreshing it first when it is about to expire, under a
+/// lock, with atomic writes. Never prompts.
 #[derive(Debug, Parser)]
 #[command(name = "oci-token", version, after_help = crate::error::exit_codes_help(), max_term_width = 100)]
 pub struct Cli {
