@@ -25,7 +25,9 @@ fn main() {
         .map(PathBuf::from)
         .filter(|p| p.is_file())
         .or_else(|| on_path("oci"));
-    let tools: [(&str, Option<PathBuf>, &[&str]); 9] = [
+    let op = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/op/node_modules/oidc-provider/package.json");
+    let tools: [(&str, Option<PathBuf>, &[&str]); 10] = [
         (
             "kubectl",
             first(&["/usr/bin/kubectl", "/usr/local/bin/kubectl"]),
@@ -63,7 +65,9 @@ fn main() {
             first(&["/usr/bin/skopeo", "/usr/local/bin/skopeo"]),
             &["/usr/bin"],
         ),
+        ("oidc_provider", op.is_file().then(|| op.clone()), &[]),
     ];
+    println!("cargo::rerun-if-changed=tests/op/package-lock.json");
     for (name, found, dirs) in tools {
         println!("cargo::rustc-check-cfg=cfg(have_{name})");
         match found {

@@ -72,6 +72,23 @@ helper_ir=$(export OCI_TOKEN_CACHE_DIR="$work/cache" OCI_CLI_PROFILE=bench; \
   <<<"iad.ocir.io" 2>&1 >"$work/helper.out" | sed -n 's/.*Collected : //p')
 grep -q bench-registry-token "$work/helper.out" || helper_ir="(no cached token served)"
 
+# oidc token, warm: a stored access token valid for an hour.
+python3 - "$HOME/.oci/oidc" <<'PY'
+import json, os, sys, time
+d = sys.argv[1]
+os.makedirs(d, mode=0o700, exist_ok=True)
+os.chmod(d, 0o700)
+now = int(time.time())
+p = os.path.join(d, "bench.json")
+with open(p, "w") as f:
+    json.dump({"version": 1, "issuer": "https://op.example", "client_id": "c", "client_secret_file": None,
+               "scope": "openid offline_access", "token_endpoint": "https://op.example/token",
+               "revocation_endpoint": None, "refresh_token": "rt", "access_token": "bench-access-token",
+               "id_token": None, "issued_at": now, "expires_at": now + 3600}, f)
+os.chmod(p, 0o600)
+PY
+oidc_ir=$(instr "$bin" oidc token --name bench)
+
 fail=0
 check() { # name value budget unit
   local verdict=ok
@@ -88,6 +105,7 @@ check "get, 10,000 profiles (callgrind)" "$big_ir" 50000000 instr
 check "get, instance principal, warm" "$ip_get_ir" 2000000 instr
 check "kube, instance principal, warm" "$ip_kube_ir" 15000000 instr
 check "docker-credential-oci-token get, warm" "$helper_ir" 2000000 instr
+check "oidc token, warm" "$oidc_ir" 2000000 instr
 check "get peak RSS" "$get_rss" 10240 KiB
 check "refresh peak RSS" "$refresh_rss" 10240 KiB
 

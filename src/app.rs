@@ -61,6 +61,11 @@ pub enum Command {
     DockerInstall(commands::docker::InstallRequest),
     KubeletCredentialProvider,
     AuthToken(commands::auth_token::Request),
+    OidcLogin(commands::oidc::LoginRequest),
+    OidcToken(commands::oidc::TokenRequest),
+    OidcLogout {
+        name: String,
+    },
 }
 
 /// Runs one command. The exit code is 0 unless the command says otherwise (`exec`).
@@ -101,6 +106,9 @@ pub fn run(ctx: &Context<'_>, command: &Command) -> Result<ExitCode> {
         Command::DockerInstall(r) => commands::docker::install(ctx, r)?,
         Command::KubeletCredentialProvider => commands::docker::kubelet(ctx)?,
         Command::AuthToken(r) => commands::auth_token::run(ctx, r)?,
+        Command::OidcLogin(r) => commands::oidc::login(ctx, r)?,
+        Command::OidcToken(r) => commands::oidc::token_cmd(ctx, r)?,
+        Command::OidcLogout { name } => commands::oidc::logout(ctx, name)?,
     }
     Ok(ExitCode::SUCCESS)
 }

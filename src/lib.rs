@@ -28,6 +28,7 @@ pub mod imds;
 pub mod key;
 pub mod keygen;
 pub mod ocir;
+pub mod oidc;
 pub mod oke;
 pub mod output;
 pub mod region;

@@ -94,6 +94,11 @@ pub enum Command {
     },
     /// kubelet image credential provider: CredentialProviderRequest on stdin, OCIR credentials out
     KubeletCredentialProvider,
+    /// Tokens of any OpenID Connect issuer: login (device or password flow), token, logout
+    Oidc {
+        #[command(subcommand)]
+        what: OidcCmd,
+    },
     /// Auth tokens (OCIR passwords): create, list, delete with the Identity API
     AuthToken {
         #[command(subcommand)]
@@ -299,6 +304,72 @@ pub struct SetupKeyArgs {
     /// Replace an existing key file or profile
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OidcCmd {
+    /// Sign in at an issuer (device flow, or the deprecated password flow) and store the tokens
+    Login(OidcLoginArgs),
+    /// Print a fresh access token (refreshed under a lock when needed); never prompts
+    Token(OidcTokenArgs),
+    /// Revoke the refresh token at the issuer (when it can) and delete what was stored
+    Logout {
+        /// The name of the login
+        #[arg(long, value_name = "NAME", default_value = "default")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OidcFlow {
+    /// RFC 8628: a code to enter in a browser anywhere
+    Device,
+    /// Resource-owner password (deprecated; many IAMs disable it)
+    Password,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OidcOutput {
+    Json,
+    Bearer,
+    Env,
+    ExecCredential,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OidcLoginArgs {
+    /// The issuer URL (discovery at <issuer>/.well-known/openid-configuration)
+    #[arg(long, value_name = "URL")]
+    pub issuer: String,
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+    /// A file whose first line is the client secret (confidential clients); never stored
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+    /// A scope (repeatable) [default: openid offline_access]
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    #[arg(long, value_enum, default_value_t = OidcFlow::Device)]
+    pub flow: OidcFlow,
+    /// With --flow password
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+    /// With --flow password: a file whose first line is the password [default: a prompt on the terminal]
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// A name for this login (several issuers or clients side by side)
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OidcTokenArgs {
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub name: String,
+    #[arg(long, value_enum, default_value_t = OidcOutput::Json)]
+    pub output: OidcOutput,
+    #[command(flatten)]
+    pub refresh: GetArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -189,6 +189,7 @@ pub fn to_command(cli: &Cli) -> Result<app::Command> {
             docker_config: a.docker_config.clone(),
         }),
         Some(C::KubeletCredentialProvider) => app::Command::KubeletCredentialProvider,
+        Some(C::Oidc { what }) => oidc_command(what),
         Some(C::AuthToken { what }) => app::Command::AuthToken(match what {
             args::AuthTokenCmd::Create {
                 description,
@@ -218,4 +219,36 @@ pub fn to_command(cli: &Cli) -> Result<app::Command> {
             ));
         }
     })
+}
+
+fn oidc_command(what: &args::OidcCmd) -> app::Command {
+    use crate::commands::oidc;
+    match what {
+        args::OidcCmd::Login(a) => app::Command::OidcLogin(oidc::LoginRequest {
+            issuer: a.issuer.clone(),
+            client_id: a.client_id.clone(),
+            client_secret_file: a.client_secret_file.clone(),
+            scopes: a.scopes.clone(),
+            flow: match a.flow {
+                args::OidcFlow::Device => oidc::Flow::Device,
+                args::OidcFlow::Password => oidc::Flow::Password,
+            },
+            username: a.username.clone(),
+            password_file: a.password_file.clone(),
+            name: a.name.clone(),
+        }),
+        args::OidcCmd::Token(a) => app::Command::OidcToken(oidc::TokenRequest {
+            name: a.name.clone(),
+            window: a.refresh.refresh_window,
+            min_valid: a.refresh.min_valid,
+            lock_timeout: a.refresh.lock.lock_timeout,
+            output: match a.output {
+                args::OidcOutput::Json => oidc::TokenOutput::Json,
+                args::OidcOutput::Bearer => oidc::TokenOutput::Bearer,
+                args::OidcOutput::Env => oidc::TokenOutput::Env,
+                args::OidcOutput::ExecCredential => oidc::TokenOutput::ExecCredential,
+            },
+        }),
+        args::OidcCmd::Logout { name } => app::Command::OidcLogout { name: name.clone() },
+    }
 }

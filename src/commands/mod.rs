@@ -13,6 +13,7 @@ pub mod get;
 pub mod kube;
 pub mod kubeconfig;
 pub mod login;
+pub mod oidc;
 pub mod prompt;
 pub mod setup_key;
 pub mod terraform;

@@ -62,6 +62,18 @@ fn unset(shell: Shell, name: &str) -> String {
     }
 }
 
+/// Export lines for `pairs`; a `None` value is unset.
+#[must_use]
+pub fn render_pairs(shell: Shell, pairs: &[(&str, Option<&str>)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => set(shell, k, v),
+            None => unset(shell, k),
+        })
+        .collect()
+}
+
 /// `OCI_CLI_PROFILE`, `OCI_CLI_AUTH`, `OCI_CLI_CONFIG_FILE`, `OCI_TOKEN_EXPIRES_AT` (RFC
 /// 3339) and `OCI_TOKEN_EXPIRES_EPOCH` (seconds, for prompts that compute the remaining
 /// time without running anything); what does not apply is unset.

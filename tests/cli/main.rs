@@ -29,6 +29,7 @@ mod kubectl;
 mod layout;
 mod login;
 mod man;
+mod oidc;
 mod principals;
 mod refresh;
 mod registries;
@@ -54,6 +55,10 @@ fn every_test_tool_is_installed_under_ci() {
         ("chromium", cfg!(have_chromium)),
         ("python3", cfg!(have_python3)),
         ("skopeo", cfg!(have_skopeo)),
+        (
+            "oidc-provider (npm ci in tests/op)",
+            cfg!(have_oidc_provider),
+        ),
     ]
     .into_iter()
     .filter_map(|(n, have)| (!have).then_some(n))

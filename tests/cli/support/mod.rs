@@ -5,7 +5,9 @@ pub mod fake_imds;
 pub mod fake_k8s;
 pub mod fake_login;
 pub mod fake_ocir;
+pub mod fake_oidc;
 pub mod jwt;
+pub mod op;
 pub mod proxy;
 pub mod tls;
 

@@ -26,3 +26,33 @@ pub fn server(ca_name: &str) -> (Arc<rustls::ServerConfig>, String) {
         .unwrap();
     (Arc::new(config), ca.pem())
 }
+
+#[allow(dead_code)] // the examples include this file but do not use it
+/// A CA and a localhost certificate as PEM files for servers that are not ours (the `OpenID`
+/// Provider in node): (CA, certificate, key).
+pub fn pem_files(
+    dir: &std::path::Path,
+    ca_name: &str,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, ca_name);
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca)
+        .unwrap();
+    let (c, l, k) = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    std::fs::write(&c, ca.pem()).unwrap();
+    std::fs::write(&l, leaf.pem()).unwrap();
+    std::fs::write(&k, leaf_key.serialize_pem()).unwrap();
+    (c, l, k)
+}

@@ -1,0 +1,349 @@
+//! `oidc login|token|logout` against a real OpenID Provider (npm `oidc-provider`): the device
+//! flow approved through the OP's own pages, the password grant, refresh-token rotation
+//! under concurrency, ExecCredential output and revocation.
+
+use std::io::{BufRead as _, BufReader};
+use std::os::unix::fs::PermissionsExt as _;
+use std::process::Stdio;
+
+use crate::support::op::Op;
+use crate::support::*;
+
+fn op_env(op: &Op) -> TestEnv {
+    TestEnv::new()
+        .env("OCI_CLI_CERT_BUNDLE", &op.ca)
+        .env("OCI_TOKEN_DEVICE_POLL_INTERVAL", "1s")
+}
+
+/// Runs `oidc login` (device flow), approves it through the OP's pages, waits.
+fn device_login(op: &Op, t: &TestEnv, name: &str, deny: bool) -> std::process::Output {
+    let mut child = t
+        .std_cmd()
+        .args([
+            "oidc",
+            "login",
+            "--issuer",
+            &op.issuer,
+            "--client-id",
+            "cli-public",
+            "--name",
+            name,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let uri = loop {
+        let mut line = String::new();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "no verification URI: {seen}"
+        );
+        seen.push_str(&line);
+        if let Some(u) = line.trim().strip_prefix("or open ") {
+            break u.to_owned();
+        }
+    };
+    let page = op.approve(&uri, deny);
+    if !deny {
+        assert!(page.contains("Sign-in Success"), "{page}");
+    }
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let mut o = child.wait_with_output().unwrap();
+    o.stderr = format!("{seen}{rest}").into_bytes();
+    o
+}
+
+fn state(t: &TestEnv, name: &str) -> serde_json::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(t.path(&format!(".oci/oidc/{name}.json"))).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+#[cfg_attr(
+    not(have_oidc_provider),
+    ignore = "oidc-provider is not installed (npm ci in tests/op)"
+)]
+fn device_flow_token_refresh_rotation_and_logout() {
+    let op = Op::start();
+    let t = op_env(&op);
+    let o = device_login(&op, &t, "dev", false);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("enter the code"), "{}", stderr(&o));
+    let s = state(&t, "dev");
+    assert!(s["refresh_token"].is_string());
+    assert!(s.get("password").is_none() && s.get("client_secret").is_none());
+    let mode = |p: &str| std::fs::metadata(t.path(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(".oci/oidc"), 0o700);
+    assert_eq!(mode(".oci/oidc/dev.json"), 0o600);
+
+    // Fresh: printed from the state, as JSON or a bare bearer token.
+    let o = t.run(&["oidc", "token", "--name", "dev"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["issuer"], op.issuer.as_str());
+    assert_eq!(v["token"], s["access_token"]);
+    let o = t.run(&["oidc", "token", "--name", "dev", "--output", "bearer"]);
+    assert_eq!(stdout(&o).trim(), s["access_token"].as_str().unwrap());
+
+    // Within --min-valid: refreshed; the rotated refresh token is stored.
+    let o = t.run(&["oidc", "token", "--name", "dev", "--min-valid", "5m"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let s2 = state(&t, "dev");
+    assert_ne!(s2["access_token"], s["access_token"]);
+    assert_ne!(s2["refresh_token"], s["refresh_token"], "rotated");
+    assert!(s2["id_token"].is_string());
+
+    // Fifty callers at once: refreshes serialised by the lock (a reused, rotated refresh
+    // token would be refused), every caller served.
+    let children: Vec<_> = (0..50)
+        .map(|_| {
+            t.std_cmd()
+                .args([
+                    "oidc",
+                    "token",
+                    "--name",
+                    "dev",
+                    "--min-valid",
+                    "5m",
+                    "--output",
+                    "bearer",
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert!(!stderr(&o).contains("refused"), "{}", stderr(&o));
+    }
+
+    // kubectl's ExecCredential carries the ID token.
+    let o = t
+        .cmd()
+        .env(
+            "KUBERNETES_EXEC_INFO",
+            r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{}}"#,
+        )
+        .args([
+            "oidc",
+            "token",
+            "--name",
+            "dev",
+            "--output",
+            "exec-credential",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["apiVersion"], "client.authentication.k8s.io/v1");
+    assert_eq!(v["status"]["token"], state(&t, "dev")["id_token"]);
+
+    // Logout revokes the refresh token at the OP and forgets everything.
+    let rt = state(&t, "dev")["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let o = t.run(&["oidc", "logout", "--name", "dev"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!t.path(".oci/oidc/dev.json").exists());
+    let o = t.run(&["oidc", "token", "--name", "dev"]);
+    assert_fails(&o, 4, "oidc login");
+    // The revoked refresh token no longer works at the OP.
+    std::fs::write(
+        t.path(".oci/oidc/dev.json"),
+        serde_json::json!({
+            "version": 1, "issuer": op.issuer, "client_id": "cli-public",
+            "client_secret_file": null, "scope": "openid offline_access",
+            "token_endpoint": format!("{}/token", op.issuer), "revocation_endpoint": null,
+            "refresh_token": rt, "access_token": "x", "id_token": null,
+            "issued_at": 0, "expires_at": 1
+        })
+        .to_string(),
+    )
+    .unwrap();
+    chmod(&t.path(".oci/oidc/dev.json"), 0o600);
+    let o = t.run(&["oidc", "token", "--name", "dev"]);
+    assert_fails(&o, 4, "sign in again");
+}
+
+#[test]
+#[cfg_attr(
+    not(have_oidc_provider),
+    ignore = "oidc-provider is not installed (npm ci in tests/op)"
+)]
+fn denied_device_login_and_the_password_flow() {
+    let op = Op::start();
+    let t = op_env(&op);
+    let o = device_login(&op, &t, "no", true);
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    assert!(stderr(&o).contains("denied"), "{}", stderr(&o));
+    assert!(!t.path(".oci/oidc/no.json").exists(), "nothing stored");
+
+    let pw = t.path("pw");
+    std::fs::write(&pw, "wonderland\n").unwrap();
+    let args = |f: &str| {
+        vec![
+            "oidc".to_owned(),
+            "login".into(),
+            "--issuer".into(),
+            op.issuer.clone(),
+            "--client-id".into(),
+            "cli-confidential".into(),
+            "--client-secret-file".into(),
+            t.path("secret").display().to_string(),
+            "--flow".into(),
+            "password".into(),
+            "--username".into(),
+            "alice".into(),
+            "--password-file".into(),
+            f.to_owned(),
+            "--name".into(),
+            "pw".into(),
+        ]
+    };
+    std::fs::write(t.path("secret"), "confidential-s3cret\n").unwrap();
+    let o = t.cmd().args(args(pw.to_str().unwrap())).output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let s = state(&t, "pw");
+    assert_eq!(
+        s["client_secret_file"],
+        t.path("secret").display().to_string()
+    );
+    let text = std::fs::read_to_string(t.path(".oci/oidc/pw.json")).unwrap();
+    assert!(!text.contains("wonderland") && !text.contains("confidential-s3cret"));
+    // A refresh authenticates the confidential client with the secret file.
+    let o = t.run(&["oidc", "token", "--name", "pw", "--min-valid", "5m"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // A wrong password: exit 4, nothing stored.
+    std::fs::write(&pw, "nope\n").unwrap();
+    let mut a = args(pw.to_str().unwrap());
+    *a.last_mut().unwrap() = "bad".into();
+    let o = t.cmd().args(a).output().unwrap();
+    assert_fails(&o, 4, "wrong username or password");
+    assert!(!t.path(".oci/oidc/bad.json").exists());
+    // No password file and no terminal: a usage error, never a hang.
+    let o = t
+        .cmd()
+        .args([
+            "oidc",
+            "login",
+            "--issuer",
+            &op.issuer,
+            "--client-id",
+            "cli-public",
+            "--flow",
+            "password",
+            "--username",
+            "alice",
+        ])
+        .output()
+        .unwrap();
+    assert_fails(&o, 2, "--password-file");
+}
+
+fn login_at(t: &TestEnv, issuer: &str) -> std::process::Output {
+    t.run(&[
+        "oidc",
+        "login",
+        "--issuer",
+        issuer,
+        "--client-id",
+        "c",
+        "--name",
+        "f",
+    ])
+}
+
+#[test]
+fn slow_down_expiry_and_broken_issuers() {
+    use crate::support::fake_oidc::FakeOidc;
+    let op = FakeOidc::start(true);
+    let t = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &op.ca_path);
+    // slow_down: every later poll waits 5 s longer.
+    op.then(400, r#"{"error":"slow_down"}"#);
+    op.then(400, r#"{"error":"authorization_pending"}"#);
+    op.then(
+        200,
+        r#"{"access_token":"at-1","token_type":"Bearer","expires_in":600,"refresh_token":"rt-1"}"#,
+    );
+    let o = login_at(&t, &op.issuer);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let p = op.polls();
+    assert_eq!(p.len(), 3);
+    assert!(
+        p[1] - p[0] >= std::time::Duration::from_secs(6),
+        "{:?}",
+        p[1] - p[0]
+    );
+    assert!(
+        p[2] - p[1] >= std::time::Duration::from_secs(6),
+        "{:?}",
+        p[2] - p[1]
+    );
+    let o = t.run(&["oidc", "token", "--name", "f", "--output", "bearer"]);
+    assert_eq!(stdout(&o), "at-1\n");
+
+    for (status, body, exit, needle) in [
+        (400, r#"{"error":"expired_token"}"#, 4, "expired"),
+        (400, r#"{"error":"access_denied"}"#, 4, "denied"),
+        (503, "{}", 5, "503"),
+        (200, "<html>not json</html>", 5, "not a JSON object"),
+        (
+            200,
+            r#"{"token_type":"Bearer"}"#,
+            5,
+            "no usable access_token",
+        ),
+    ] {
+        let u = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &op.ca_path);
+        // A 5xx is retried (three attempts); anything else ends the flow at once.
+        for _ in 0..if status >= 500 { 3 } else { 1 } {
+            op.then(status, body);
+        }
+        let o = login_at(&u, &op.issuer);
+        assert_fails_after_notes(&o, exit, needle);
+        assert!(
+            !u.path(".oci/oidc/f.json").exists(),
+            "nothing stored half-way"
+        );
+    }
+    // No device endpoint in discovery; an unreachable issuer.
+    let nodev = FakeOidc::start(false);
+    let u = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &nodev.ca_path);
+    assert_fails(
+        &login_at(&u, &nodev.issuer),
+        3,
+        "no device_authorization_endpoint",
+    );
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    assert_fails(
+        &login_at(&u, &format!("https://localhost:{port}")),
+        5,
+        "discovery",
+    );
+}
+
+/// Like `assert_fails`, but `login` may have printed the code and URI first.
+fn assert_fails_after_notes(o: &std::process::Output, exit: i32, needle: &str) {
+    assert_eq!(code(o), exit, "{}", stderr(o));
+    assert!(o.stdout.is_empty());
+    let last = stderr(o).lines().last().unwrap_or_default().to_owned();
+    assert!(
+        last.starts_with("oci-token: ") && last.contains(needle),
+        "{}",
+        stderr(o)
+    );
+}
