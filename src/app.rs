@@ -48,7 +48,7 @@ pub enum Command {
         as_profile: Option<String>,
         command: Vec<OsString>,
     },
-    Login(commands::login::Request),
+    Login(Box<commands::login::Request>),
     SetupKey(commands::setup_key::Request),
     Export(commands::archive::ExportRequest),
     Import(commands::archive::ImportRequest),

@@ -277,6 +277,25 @@ impl OidcClient<'_> {
         })
     }
 
+    /// An OCI token exchange (identity domains' `/oauth2/v1/token`): the reply's `token`
+    /// (a UPST), not an `access_token`.
+    pub fn exchange(
+        &self,
+        endpoint: &str,
+        pairs: Vec<(&str, &str)>,
+    ) -> Result<Secret<String>, OidcError> {
+        let body = form(&self.with_client(pairs));
+        let r = self.send("POST", endpoint, Some(&body), true)?;
+        let v = json_reply(&r, endpoint)?;
+        v.get("token")
+            .and_then(|t| t.as_str())
+            .filter(|t| !t.is_empty() && t.len() < 64 << 10)
+            .map(|t| Secret::new(t.to_owned()))
+            .ok_or_else(|| {
+                OidcError::Unusable(format!("{endpoint}: the exchange reply has no token"))
+            })
+    }
+
     /// Revokes a refresh token (RFC 7009).
     pub fn revoke(&self, endpoint: &str, token: &Secret<String>) -> Result<(), OidcError> {
         let body = form(&self.with_client(vec![

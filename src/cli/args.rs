@@ -76,7 +76,7 @@ pub enum Command {
     /// Run a command with a fresh session, refreshing the token file in the background while it runs
     Exec(ExecArgs),
     /// Log in: a browser login (or --no-browser: GenerateUpst) that writes a session profile
-    Login(LoginArgs),
+    Login(Box<LoginArgs>),
     /// Generate an API signing key pair and write an API-key profile (oci setup config, non-interactive)
     SetupKey(SetupKeyArgs),
     /// Export the session of the active profile as a zip (the format of oci session export)
@@ -259,6 +259,33 @@ pub struct LoginArgs {
     /// No browser: GenerateUpst, signed with the active profile's API key (or session)
     #[arg(long)]
     pub no_browser: bool,
+    /// Headless: the device flow at an identity domain (a code to enter in any browser), then a token exchange for a session
+    #[arg(long, requires_all = ["domain_url", "client_id"], conflicts_with_all = ["no_browser", "token_exchange"])]
+    pub device_code: bool,
+    /// Keyless CI: exchange a JWT the identity domain trusts (--subject-token-file or --subject-token-from) for a session
+    #[arg(long, requires_all = ["domain_url", "client_id"], conflicts_with = "no_browser")]
+    pub token_exchange: bool,
+    /// With --device-code or --token-exchange: the identity domain, https://idcs-<guid>.identity.oraclecloud.com
+    #[arg(long, value_name = "URL")]
+    pub domain_url: Option<String>,
+    /// With --device-code or --token-exchange: the domain's OAuth client
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// A file whose first line is the client secret (never stored; the file is named in exchange.json)
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+    /// With --device-code: a scope (repeatable) [default: urn:opc:idm:__myscopes__ offline_access]
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// With --token-exchange: the JWT file (re-read for every renewal)
+    #[arg(long, value_name = "FILE", conflicts_with = "subject_token_from")]
+    pub subject_token_file: Option<PathBuf>,
+    /// With --token-exchange: fetch the JWT from the CI platform
+    #[arg(long, value_name = "PLATFORM", value_parser = ["github-actions"])]
+    pub subject_token_from: Option<String>,
+    /// With --subject-token-from github-actions: the audience to ask for
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
     /// With --no-browser: the session's length, 5 to 60
     #[arg(
         long,
@@ -330,9 +357,13 @@ pub enum OidcFlow {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OidcOutput {
+    /// {version, token (the access token), id_token, expires_at, issuer, scope}
     Json,
+    /// The access token alone, for `Authorization: Bearer`
     Bearer,
+    /// OIDC_ACCESS_TOKEN, OIDC_ID_TOKEN and OIDC_TOKEN_EXPIRES_AT export lines (syntax from $SHELL)
     Env,
+    /// A client.authentication.k8s.io ExecCredential with the ID token (kubectl OIDC)
     ExecCredential,
 }
 
@@ -341,6 +372,7 @@ pub struct OidcLoginArgs {
     /// The issuer URL (discovery at <issuer>/.well-known/openid-configuration)
     #[arg(long, value_name = "URL")]
     pub issuer: String,
+    /// The OAuth client registered at the issuer (a public client, or with --client-secret-file)
     #[arg(long, value_name = "ID")]
     pub client_id: String,
     /// A file whose first line is the client secret (confidential clients); never stored
@@ -349,6 +381,7 @@ pub struct OidcLoginArgs {
     /// A scope (repeatable) [default: openid offline_access]
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
+    /// How to sign in
     #[arg(long, value_enum, default_value_t = OidcFlow::Device)]
     pub flow: OidcFlow,
     /// With --flow password
@@ -364,8 +397,10 @@ pub struct OidcLoginArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct OidcTokenArgs {
+    /// The name of the login (`oidc login --name`)
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub name: String,
+    /// What to print
     #[arg(long, value_enum, default_value_t = OidcOutput::Json)]
     pub output: OidcOutput,
     #[command(flatten)]

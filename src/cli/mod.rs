@@ -131,7 +131,7 @@ pub fn to_command(cli: &Cli) -> Result<app::Command> {
             as_profile: a.as_profile.clone(),
             command: a.command.clone(),
         },
-        Some(C::Login(a)) => app::Command::Login(login::Request {
+        Some(C::Login(a)) => app::Command::Login(Box::new(login::Request {
             profile_name: a.profile_name.clone(),
             tenancy_name: a.tenancy_name.clone(),
             identity_provider_name: a.identity_provider_name.clone(),
@@ -154,7 +154,16 @@ pub fn to_command(cli: &Cli) -> Result<app::Command> {
             session_expiration_in_minutes: a.session_expiration_in_minutes,
             public_key_file_path: a.public_key_file_path.clone(),
             private_key_file_path: a.private_key_file_path.clone(),
-        }),
+            device_code: a.device_code,
+            token_exchange: a.token_exchange,
+            domain_url: a.domain_url.clone(),
+            client_id: a.client_id.clone(),
+            client_secret_file: a.client_secret_file.clone(),
+            scopes: a.scopes.clone(),
+            subject_token_file: a.subject_token_file.clone(),
+            subject_token_from: a.subject_token_from.clone(),
+            audience: a.audience.clone(),
+        })),
         Some(C::SetupKey(a)) => app::Command::SetupKey(setup_key::Request {
             user: a.user.clone(),
             tenancy: a.tenancy.clone(),

@@ -160,7 +160,8 @@ fn warning_key(w: &str) -> String {
 /// Keeps the token file fresh until `stop` fires: wakes before each expiry and refreshes
 /// (locked, atomic, via `ensure`). A failed refresh, a 401 included (the service may come
 /// back, or the user may log in again meanwhile), is retried with backoff; it stops, warning
-/// once, only when the session reaches its 24-hour limit or cannot be extended.
+/// once, only when the session reaches its 24-hour limit or cannot be extended (a session
+/// made by token exchange is renewed instead, and retried while that fails).
 fn refresher(
     ctx: &Context<'_>,
     mut cred: Credential,
@@ -210,12 +211,15 @@ fn refresher(
                 warn_once(&mut last_warning, &w);
             }
             Err(e @ Error::NeedsLogin(_)) => {
-                let ended = cred
-                    .peek()
-                    .ok()
-                    .flatten()
-                    .is_some_and(|c| c.sess_exp.is_some_and(|s| ctx.env.now() >= s));
-                if ended {
+                // Ended, or at its limit already (the token expires at `sess_exp`, so no
+                // refresh can extend it): stop, with this one warning.
+                let ended =
+                    cred.peek().ok().flatten().is_some_and(|c| {
+                        c.sess_exp.is_some_and(|s| ctx.env.now() >= s || c.exp >= s)
+                    });
+                // A session made by exchange may be renewed later (a CI platform that
+                // writes a fresh JWT): keep trying, with backoff.
+                if ended && !cred.renewable() {
                     output::warn(&format!(
                         "{e}; the command keeps running, but OCI requests will fail"
                     ));

@@ -162,7 +162,7 @@ fn password(req: &LoginRequest) -> Result<Secret<String>> {
 
 /// The device flow (RFC 8628): show the code, poll at `interval` (`slow_down` adds 5 s),
 /// until approved, denied or expired. `poll_floor` shortens the wait in tests.
-fn device_flow(
+pub(crate) fn device_flow(
     client: &OidcClient<'_>,
     meta: &oidc::Metadata,
     scope: &str,

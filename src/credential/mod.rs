@@ -4,6 +4,7 @@
 //! resource principal, OIDC, registry token) adds a variant here and a module beside it.
 
 pub mod api_key;
+pub mod exchange;
 pub mod policy;
 pub mod principal;
 pub mod session;
@@ -346,6 +347,18 @@ impl Credential {
             }
             Credential::ApiKey { .. } => Ok(None),
             Credential::Principal(p) => p.peek(),
+        }
+    }
+
+    /// Whether a new session can be made without a person once this one ends: a session
+    /// made by token exchange (see [`exchange`]).
+    #[must_use]
+    pub fn renewable(&self) -> bool {
+        match self {
+            Credential::Session { profile, .. } => {
+                session::token_path(profile).is_ok_and(|p| exchange::read_state(p).is_some())
+            }
+            Credential::ApiKey { .. } | Credential::Principal(_) => false,
         }
     }
 

@@ -131,6 +131,54 @@ fn serve(token_path: PathBuf, token: Secret<String>, claims: Claims) -> Session 
     }
 }
 
+/// Replaces the token file atomically with a new token.
+fn write_new(
+    pinned: &store::Pinned,
+    path: PathBuf,
+    token: Secret<String>,
+    claims: Claims,
+) -> Result<Session> {
+    pinned
+        .write_atomic(token.expose().as_bytes())
+        .map_err(|e| {
+            Error::Other(format!(
+                "cannot write token file {} (it is unchanged): {e}",
+                path.display()
+            ))
+        })?;
+    Ok(Session {
+        token_path: path,
+        token,
+        claims,
+        refreshed: true,
+    })
+}
+
+/// Refreshes the session once; a session made by token exchange that the auth service
+/// refuses, does not extend, or that has ended gets a new one by exchange instead.
+fn refresh_or_renew(
+    ctx: &Context<'_>,
+    p: &Profile,
+    path: &Path,
+    token: &Secret<String>,
+    claims: &Claims,
+    ended_now: bool,
+    renewable: bool,
+) -> Result<(Secret<String>, Claims)> {
+    let refreshed = if ended_now {
+        Err(ended(p, claims))
+    } else {
+        refresh_once(ctx, p, token, claims)
+    };
+    match refreshed {
+        Err(Error::NeedsLogin(_)) if renewable => renew_by_exchange(ctx, p, path, claims),
+        Ok((_, ref c)) if renewable && token::not_extended(claims, c) => {
+            renew_by_exchange(ctx, p, path, claims)
+        }
+        other => other,
+    }
+}
+
 /// Returns a session that satisfies `policy`, refreshing it under the lock when
 /// [`policy::decide`] says so, and the warning to print when the current token is served
 /// although a new one was wanted.
@@ -153,9 +201,11 @@ pub fn ensure(
         locked: false,
         changed: false,
     };
+    // A session made by token exchange renews itself past `sess_exp` (see `exchange`).
+    let renewable = super::exchange::read_state(&path).is_some();
     match policy::decide(now(), policy, first) {
         Verdict::Serve => return Ok((serve(path, token, claims), None)),
-        Verdict::Ended => return Err(ended(p, &claims)),
+        Verdict::Ended if !renewable => return Err(ended(p, &claims)),
         _ => {}
     }
     let warn =
@@ -197,15 +247,17 @@ pub fn ensure(
         locked: true,
         changed,
     };
-    match policy::decide(now(), policy, again) {
+    let ended_now = match policy::decide(now(), policy, again) {
         Verdict::Serve => return Ok((serve(path, token, claims), None)),
-        Verdict::Ended => return Err(ended(p, &claims)),
-        _ => {}
-    }
-    let (new_token, new_claims) = match refresh_once(ctx, p, &token, &claims) {
-        Ok(t) => t,
-        Err(e) => return warn(e, path, token, claims),
+        Verdict::Ended if !renewable => return Err(ended(p, &claims)),
+        Verdict::Ended => true,
+        _ => false,
     };
+    let (new_token, new_claims) =
+        match refresh_or_renew(ctx, p, &path, &token, &claims, ended_now, renewable) {
+            Ok(t) => t,
+            Err(e) => return warn(e, path, token, claims),
+        };
     let issued = Input::Issued {
         old: &claims,
         new: &new_claims,
@@ -227,21 +279,35 @@ pub fn ensure(
         Verdict::Write => {}
         _ => return Err(not_extended()),
     }
-    pinned
-        .write_atomic(new_token.expose().as_bytes())
-        .map_err(|e| {
-            Error::Other(format!(
-                "cannot write token file {} (it is unchanged): {e}",
-                path.display()
-            ))
-        })?;
-    let session = Session {
-        token_path: path,
-        token: new_token,
-        claims: new_claims,
-        refreshed: true,
-    };
-    Ok((session, None))
+    Ok((write_new(&pinned, path, new_token, new_claims)?, None))
+}
+
+/// A new session token by token exchange, bound to the session's key and checked like a
+/// refresh reply.
+fn renew_by_exchange(
+    ctx: &Context<'_>,
+    p: &Profile,
+    path: &Path,
+    claims: &Claims,
+) -> Result<(Secret<String>, Claims)> {
+    let k = load_key(p, claims.jwk.as_ref())?;
+    let new = super::exchange::renew(ctx, path, &k)?
+        .ok_or_else(|| Error::Other("internal: no exchange state".into()))?;
+    let c = token::decode_issued(new.expose()).map_err(|e| {
+        Error::Service(format!(
+            "the token exchange for profile '{}' returned an unusable token ({e}); the token file is unchanged",
+            p.name
+        ))
+    })?;
+    if let Some(jwk) = &c.jwk
+        && !key::matches_jwk(&k, &jwk.n, &jwk.e)
+    {
+        return Err(Error::Service(format!(
+            "the token exchange for profile '{}' returned a token for another key; the token file is unchanged",
+            p.name
+        )));
+    }
+    Ok((new, c))
 }
 
 /// The network step: load the key, sign, send, check the reply is a well-formed token

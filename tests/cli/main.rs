@@ -16,6 +16,7 @@ mod support;
 
 mod auth_tokens;
 mod concurrency;
+mod exchange;
 mod exit_codes;
 mod faults;
 mod fuzz;

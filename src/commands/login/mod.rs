@@ -4,6 +4,7 @@
 //! These are the only commands that talk to a person, and only when asked to log in.
 
 pub mod browser;
+pub mod exchange;
 pub mod no_browser;
 
 use std::path::{Path, PathBuf};
@@ -40,6 +41,18 @@ pub struct Request {
     pub session_expiration_in_minutes: i64,
     pub public_key_file_path: Option<PathBuf>,
     pub private_key_file_path: Option<PathBuf>,
+    /// Device flow at an identity domain, then token exchange.
+    pub device_code: bool,
+    /// Token exchange of a JWT (CI).
+    pub token_exchange: bool,
+    pub domain_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    pub scopes: Vec<String>,
+    pub subject_token_file: Option<PathBuf>,
+    /// `github-actions`.
+    pub subject_token_from: Option<String>,
+    pub audience: Option<String>,
 }
 
 pub use crate::config::edit::check_profile_name;
@@ -156,6 +169,9 @@ pub fn persist(s: &NewSession<'_>, config_path: &Path, token_dir: &Path) -> Resu
 
 /// `oci-token login [--no-browser]`.
 pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
+    if args.device_code || args.token_exchange {
+        return exchange::run(ctx, args);
+    }
     if args.no_browser {
         no_browser::run(ctx, args)
     } else {

@@ -1,6 +1,7 @@
 //! Test harness: a temporary OCI home, session minting, the real binary, a fake auth service.
 
 pub mod fake_auth;
+pub mod fake_domain;
 pub mod fake_imds;
 pub mod fake_k8s;
 pub mod fake_login;
