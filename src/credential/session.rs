@@ -201,12 +201,15 @@ pub fn ensure(
         locked: false,
         changed: false,
     };
-    // A session made by token exchange renews itself past `sess_exp` (see `exchange`).
+    let verdict = policy::decide(now(), policy, first);
+    if verdict == Verdict::Serve {
+        return Ok((serve(path, token, claims), None));
+    }
+    // A session made by token exchange renews itself past `sess_exp` (see `exchange`);
+    // looked up only here, off the path of a valid token.
     let renewable = super::exchange::read_state(&path).is_some();
-    match policy::decide(now(), policy, first) {
-        Verdict::Serve => return Ok((serve(path, token, claims), None)),
-        Verdict::Ended if !renewable => return Err(ended(p, &claims)),
-        _ => {}
+    if verdict == Verdict::Ended && !renewable {
+        return Err(ended(p, &claims));
     }
     let warn =
         |e: Error, path: PathBuf, token, claims: Claims| -> Result<(Session, Option<Warning>)> {
