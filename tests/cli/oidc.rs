@@ -336,6 +336,57 @@ fn slow_down_expiry_and_broken_issuers() {
     );
 }
 
+#[test]
+fn ctrl_c_while_waiting_for_the_device_approval_leaves_nothing() {
+    use crate::support::fake_oidc::FakeOidc;
+    use std::os::unix::process::ExitStatusExt as _;
+    let op = FakeOidc::start(true);
+    let t = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &op.ca_path);
+    // Never approved: the OP answers authorization_pending to every poll.
+    let child = t
+        .std_cmd()
+        .args([
+            "oidc",
+            "login",
+            "--issuer",
+            &op.issuer,
+            "--client-id",
+            "c",
+            "--name",
+            "f",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while op.polls().is_empty() {
+        assert!(start.elapsed().as_secs() < 30, "no poll came");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.signal(),
+        Some(2),
+        "ended by SIGINT: {:?}",
+        o.status
+    );
+    assert!(o.stdout.is_empty());
+    assert!(
+        !t.path(".oci/oidc").exists()
+            || std::fs::read_dir(t.path(".oci/oidc"))
+                .unwrap()
+                .next()
+                .is_none(),
+        "nothing stored, no temporary or lock file left"
+    );
+}
+
 /// Like `assert_fails`, but `login` may have printed the code and URI first.
 fn assert_fails_after_notes(o: &std::process::Output, exit: i32, needle: &str) {
     assert_eq!(code(o), exit, "{}", stderr(o));
