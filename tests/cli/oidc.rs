@@ -318,6 +318,27 @@ fn slow_down_expiry_and_broken_issuers() {
             "nothing stored half-way"
         );
     }
+    // The password grant not offered (grant_types_supported): exit 3, before any prompt.
+    let pw = t.path("password.txt");
+    std::fs::write(&pw, "pw\n").unwrap();
+    let o = t.run(&[
+        "oidc",
+        "login",
+        "--issuer",
+        &op.issuer,
+        "--client-id",
+        "c",
+        "--flow",
+        "password",
+        "--username",
+        "alice",
+        "--password-file",
+        pw.to_str().unwrap(),
+        "--name",
+        "pw",
+    ]);
+    assert_fails(&o, 3, "does not offer the password grant");
+    assert!(!t.path(".oci/oidc/pw.json").exists());
     // No device endpoint in discovery; an unreachable issuer.
     let nodev = FakeOidc::start(false);
     let u = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &nodev.ca_path);

@@ -63,6 +63,9 @@ impl FakeOidc {
                             let mut d = serde_json::json!({
                                 "issuer": issuer,
                                 "token_endpoint": format!("{issuer}/token"),
+                                // As IAMs that disable the deprecated password grant.
+                                "grant_types_supported": ["authorization_code", "refresh_token",
+                                    "urn:ietf:params:oauth:grant-type:device_code"],
                             });
                             if device {
                                 d["device_authorization_endpoint"] =
