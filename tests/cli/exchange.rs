@@ -164,6 +164,41 @@ fn an_ended_exchange_session_renews_itself_and_a_refusal_changes_nothing() {
     );
 }
 
+#[test]
+fn exec_keeps_an_exchange_session_alive_past_its_session_limit() {
+    let domain = FakeDomain::start();
+    domain.register_client("dev-client", None);
+    let auth = FakeAuth::start();
+    let t = env_for(&domain, &auth, None);
+    // Sessions of 6 s that the auth service cannot extend: only new exchanges keep the
+    // command's credentials valid.
+    domain.upst_times(6, 6);
+    device_login(&t, &domain, "ex");
+    let script = format!(
+        "i=0; while [ $i -lt 26 ]; do {BIN} validate --profile ex 2>/dev/null || {{ echo invalid at $i; exit 99; }}; i=$((i+1)); sleep 0.5; done"
+    );
+    let o = t.run(&[
+        "exec",
+        "--profile",
+        "ex",
+        "--refresh-window",
+        "3s",
+        "--min-valid",
+        "1s",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        domain.count("exchange") >= 3,
+        "renewed by exchange {} times",
+        domain.count("exchange") - 1
+    );
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}
+
 /// The OP's signing keys (its JWKS), fetched with curl.
 fn jwks(op: &crate::support::op::Op) -> std::collections::HashMap<String, (Vec<u8>, Vec<u8>)> {
     use base64::Engine as _;
