@@ -364,9 +364,20 @@ fn ctrl_c_while_waiting_for_the_device_approval_leaves_nothing() {
     let op = FakeOidc::start(true);
     let t = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &op.ca_path);
     // Never approved: the OP answers authorization_pending to every poll.
-    let child = t
-        .std_cmd()
+    // As a shell runs a foreground job: SIGINT at its default action. (A test runner in a
+    // background job inherits it ignored, and an ignored signal stays ignored across exec.)
+    let mut c = std::process::Command::new("python3");
+    c.env_clear()
+        .env("HOME", t.home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (k, v) in &t.vars {
+        c.env(k, v);
+    }
+    let child = c
         .args([
+            "-c",
+            "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
+            BIN,
             "oidc",
             "login",
             "--issuer",
