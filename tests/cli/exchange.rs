@@ -366,4 +366,38 @@ fn keyless_ci_exchanges_a_jwt_from_a_real_op() {
         .unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(domain.count("github"), 1);
+
+    // Relative file names are recorded absolute: a renewal from another directory (the
+    // auth service still refuses refreshes, so this is an exchange) finds them.
+    let o = t
+        .cmd()
+        .current_dir(t.path(""))
+        .args([
+            "login",
+            "--token-exchange",
+            "--domain-url",
+            &domain.url,
+            "--client-id",
+            "ci-client",
+            "--client-secret-file",
+            "secret",
+            "--subject-token-file",
+            "job.jwt",
+            "--profile-name",
+            "rel",
+            "--region",
+            "iad",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let n = domain.count("exchange");
+    let o = t
+        .cmd()
+        .current_dir("/")
+        .args(["refresh", "--profile", "rel"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(domain.count("exchange"), n + 1);
 }

@@ -42,12 +42,15 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     let profile = profile_name(args, &config_path)?;
     let region = login_region(ctx, &config_path, &profile)?;
     let token_dir = token_location(args.token_location.as_deref(), ctx.env);
-    let secret_file = args
-        .client_secret_file
-        .as_ref()
-        .map(|p| p.display().to_string());
+    // Absolute: renewals run from any directory.
+    let secret_file = args.client_secret_file.as_ref().map(|p| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.clone())
+            .display()
+            .to_string()
+    });
     let secret = exchange::client_secret(secret_file.as_deref())?;
-    let (subject, mut state) = if args.device_code {
+    let (subject, state) = if args.device_code {
         by_device(ctx, args, &domain, &client_id, secret.as_ref(), secret_file)?
     } else {
         by_subject_token(ctx, args, &domain, &client_id, secret_file)?
@@ -73,11 +76,10 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
         &config_path,
         &token_dir,
     )?;
-    state.version = 1;
     exchange::write_state(&token_path, &state)?;
     output::note(&format!(
         "Session created by token exchange at {domain}; `get` and `exec` renew it from {} when the auth service stops refreshing it.",
-        describe(&state, Path::new(&exchange::state_path(&token_path)))
+        describe(&state, &exchange::state_path(&token_path))
     ));
     report(&config_path, &profile);
     Ok(())
