@@ -239,7 +239,13 @@ fn stored_from(
         version: 1,
         issuer: meta.issuer.clone(),
         client_id: req_client.0.to_owned(),
-        client_secret_file: req_client.1.map(|p| p.display().to_string()),
+        // Absolute: `oidc token` runs from any directory.
+        client_secret_file: req_client.1.map(|p| {
+            std::path::absolute(p)
+                .unwrap_or_else(|_| p.to_owned())
+                .display()
+                .to_string()
+        }),
         scope: t.scope.clone().unwrap_or_else(|| scope.to_owned()),
         token_endpoint: meta.token_endpoint.clone(),
         revocation_endpoint: meta.revocation_endpoint.clone(),
