@@ -2,14 +2,10 @@
 //! Identity (auth tokens, users) and Object Storage (the namespace). Bounded in time,
 //! retried on 5xx, 429 and connection errors only; the caller reads status and body.
 
-use std::time::Duration;
-
 use crate::credential::Signer;
 use crate::env::Env;
-use crate::http::{self, Client, Deadline, Reply, Settings, TransportError};
+use crate::http::{self, Attempt, Reply, Settings, TransportError};
 use crate::sign;
-
-const ATTEMPTS: u32 = 3;
 
 /// Why a call did not get an answer worth reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,48 +40,43 @@ pub fn signed(
     let (host, target) = sign::split_url(url)
         .filter(|_| url.starts_with("https://"))
         .ok_or_else(|| CallError::NotHttps(url.to_owned()))?;
-    let deadline = Deadline::after(http::total_deadline(env));
-    let mut last = String::new();
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            let pause = Duration::from_millis(250 * 3u64.pow(attempt - 1));
-            if deadline.remaining() <= pause {
-                break;
-            }
-            std::thread::sleep(pause);
-        }
-        let remaining = deadline.remaining();
-        if remaining.is_zero() {
-            break;
-        }
-        let client = Client::new(settings, host, remaining).map_err(|e| {
+    http::with_retries(
+        settings,
+        host,
+        http::total_deadline(env),
+        |e| {
             if e.is_config() {
                 CallError::Setup(e.to_string())
             } else {
                 CallError::Unavailable(e.to_string())
             }
-        })?;
-        let date = sign::http_date(env.now());
-        let req = sign::Request {
-            method,
-            target,
-            host,
-            date: &date,
-            body: body.map(|b| (b.as_bytes(), "application/json")),
-        };
-        let mut headers = sign::sign(&signer.key, signer.key_id.expose(), &req)
-            .map_err(|e| CallError::Setup(e.to_string()))?
-            .headers;
-        headers.push(("opc-request-id", http::request_id()));
-        headers.push(("accept", "application/json".to_owned()));
-        match client.request(method, url, &headers, body.map(str::as_bytes)) {
-            Ok(r) if r.status >= 500 || r.status == 429 => {
-                last = format!("{url} answered {}", r.status);
+        },
+        CallError::Unavailable,
+        |client| {
+            let date = sign::http_date(env.now());
+            let req = sign::Request {
+                method,
+                target,
+                host,
+                date: &date,
+                body: body.map(|b| (b.as_bytes(), "application/json")),
+            };
+            let mut headers = match sign::sign(&signer.key, signer.key_id.expose(), &req) {
+                Ok(s) => s.headers,
+                Err(e) => return Attempt::Fail(CallError::Setup(e.to_string())),
+            };
+            headers.push(("opc-request-id", http::request_id()));
+            headers.push(("accept", "application/json".to_owned()));
+            match client.request(method, url, &headers, body.map(str::as_bytes)) {
+                Ok(r) if r.status >= 500 || r.status == 429 => {
+                    Attempt::Retry(format!("{url} answered {}", r.status))
+                }
+                Ok(r) => Attempt::Done(r),
+                Err(e @ TransportError::CaBundle(_)) => {
+                    Attempt::Fail(CallError::Setup(e.to_string()))
+                }
+                Err(e) => Attempt::Retry(format!("{url}: {e}")),
             }
-            Ok(r) => return Ok(r),
-            Err(e @ TransportError::CaBundle(_)) => return Err(CallError::Setup(e.to_string())),
-            Err(e) => last = format!("{url}: {e}"),
-        }
-    }
-    Err(CallError::Unavailable(last))
+        },
+    )
 }

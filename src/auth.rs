@@ -7,13 +7,10 @@
 use std::time::Duration;
 
 use crate::env::Env;
-use crate::http::{self, Client, Deadline, Settings, TransportError};
+use crate::http::{self, Attempt, Client, Settings, TransportError};
 use crate::key::{SignError, SigningKey};
 use crate::secret::Secret;
 use crate::sign;
-
-/// Attempts at most (the first one included).
-const ATTEMPTS: u32 = 3;
 
 /// `<base>/v1/authentication/refresh`.
 #[must_use]
@@ -161,64 +158,57 @@ pub fn oke_workload_token(
         .ok_or_else(|| AuthError::NotHttps(url.to_owned()))?;
     let body =
         serde_json::json!({ "podKey": crate::x509::stripped(session_public_der) }).to_string();
-    let deadline = Deadline::after(http::total_deadline(env));
-    let mut last = String::new();
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            let pause = Duration::from_millis(250 * 3u64.pow(attempt - 1));
-            if deadline.remaining() <= pause {
-                break;
-            }
-            std::thread::sleep(pause);
-        }
-        let remaining = deadline.remaining();
-        if remaining.is_zero() {
-            break;
-        }
-        let client = Client::new(settings, host, remaining).map_err(|e| match e {
-            e if e.is_config() => AuthError::Setup(e.to_string()),
-            e => AuthError::Unavailable(e.to_string()),
-        })?;
-        let headers = [
-            ("authorization", format!("Bearer {}", sa_token.expose())),
-            ("content-type", "application/json".to_owned()),
-            ("opc-request-id", http::request_id()),
-        ];
-        let reply = match client.post(url, &headers, body.as_bytes()) {
-            Ok(r) => r,
-            Err(e @ TransportError::CaBundle(_)) => return Err(AuthError::Setup(e.to_string())),
-            Err(e) => {
-                last = e.to_string();
-                continue;
-            }
-        };
-        match reply.status {
-            200 => match workload_token(&reply.body) {
-                Some(t) => return Ok(t),
-                None => last = format!("the reply from {url} holds no token"),
-            },
-            401 => {
-                return Err(AuthError::Unauthorized(format!(
+    http::with_retries(
+        settings,
+        host,
+        http::total_deadline(env),
+        client_error,
+        AuthError::Unavailable,
+        |client| {
+            let headers = [
+                ("authorization", format!("Bearer {}", sa_token.expose())),
+                ("content-type", "application/json".to_owned()),
+                ("opc-request-id", http::request_id()),
+            ];
+            let reply = match client.post(url, &headers, body.as_bytes()) {
+                Ok(r) => r,
+                Err(e @ TransportError::CaBundle(_)) => {
+                    return Attempt::Fail(AuthError::Setup(e.to_string()));
+                }
+                Err(e) => return Attempt::Retry(e.to_string()),
+            };
+            match reply.status {
+                200 => match workload_token(&reply.body) {
+                    Some(t) => Attempt::Done(t),
+                    None => Attempt::Retry(format!("the reply from {url} holds no token")),
+                },
+                401 => Attempt::Fail(AuthError::Unauthorized(format!(
                     "401{}",
                     service_detail(&reply.body)
-                )));
-            }
-            403 => {
-                return Err(AuthError::Rejected(
+                ))),
+                403 => Attempt::Fail(AuthError::Rejected(
                     403,
                     format!(
                         "{} (is the cluster an enhanced cluster with workload identity?)",
                         service_detail(&reply.body)
                     ),
-                ));
+                )),
+                s if s >= 500 || s == 429 => {
+                    Attempt::Retry(format!("{url} answered {s}{}", service_detail(&reply.body)))
+                }
+                s => Attempt::Fail(AuthError::Rejected(s, service_detail(&reply.body))),
             }
-            s if s >= 500 || s == 429 => {
-                last = format!("{url} answered {s}{}", service_detail(&reply.body));
-            }
-            s => return Err(AuthError::Rejected(s, service_detail(&reply.body))),
-        }
+        },
+    )
+}
+
+/// A client that cannot be made: our setting (CA bundle, proxy) or the network.
+fn client_error(e: &TransportError) -> AuthError {
+    if e.is_config() {
+        AuthError::Setup(e.to_string())
+    } else {
+        AuthError::Unavailable(e.to_string())
     }
-    Err(AuthError::Unavailable(last))
 }
 
 /// `"<base64 of {\"token\": \"ST$<jwt>\"}>"` → the JWT.
@@ -234,13 +224,6 @@ fn workload_token(body: &str) -> Option<Secret<String>> {
     (!jwt.is_empty()).then(|| Secret::new(jwt.to_owned()))
 }
 
-/// What one attempt came to.
-enum Attempt {
-    Done(Secret<String>),
-    Retry(String),
-    Fail(AuthError),
-}
-
 /// Sends `call`, signed, with bounded retries on 5xx, 429, unusable replies and connection
 /// errors (none on other 4xx), within `total` (at most 30 s). Returns the reply's `token`.
 pub fn post_for_token(
@@ -253,49 +236,41 @@ pub fn post_for_token(
     let (host, target) = sign::split_url(url)
         .filter(|_| url.starts_with("https://"))
         .ok_or_else(|| AuthError::NotHttps(url.to_owned()))?;
-    let deadline = Deadline::after(total.min(http::TOTAL_DEADLINE));
-    let mut last = String::new();
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            let pause = Duration::from_millis(250 * 3u64.pow(attempt - 1));
-            if deadline.remaining() <= pause {
-                break;
-            }
-            std::thread::sleep(pause);
-        }
-        let remaining = deadline.remaining();
-        if remaining.is_zero() {
-            break;
-        }
-        let client = Client::new(settings, host, remaining).map_err(|e| match e {
-            e if e.is_config() => AuthError::Setup(e.to_string()),
-            e => AuthError::Unavailable(e.to_string()),
-        })?;
-        let date = sign::http_date(env.now());
-        let req = sign::Request {
-            method: "POST",
-            target,
-            host,
-            date: &date,
-            body: Some((call.body.as_bytes(), "application/json")),
-        };
-        let signed = if call.federation {
-            sign::sign_federation(call.key, call.key_id, &req)?
-        } else {
-            sign::sign(call.key, call.key_id, &req)?
-        };
-        let mut headers = signed.headers;
-        headers.push(("opc-request-id", http::request_id()));
-        match attempt_once(&client, call, &headers) {
-            Attempt::Done(t) => return Ok(t),
-            Attempt::Fail(e) => return Err(e),
-            Attempt::Retry(why) => last = why,
-        }
-    }
-    Err(AuthError::Unavailable(last))
+    http::with_retries(
+        settings,
+        host,
+        total.min(http::TOTAL_DEADLINE),
+        client_error,
+        AuthError::Unavailable,
+        |client| {
+            let date = sign::http_date(env.now());
+            let req = sign::Request {
+                method: "POST",
+                target,
+                host,
+                date: &date,
+                body: Some((call.body.as_bytes(), "application/json")),
+            };
+            let signed = if call.federation {
+                sign::sign_federation(call.key, call.key_id, &req)
+            } else {
+                sign::sign(call.key, call.key_id, &req)
+            };
+            let mut headers = match signed {
+                Ok(s) => s.headers,
+                Err(e) => return Attempt::Fail(e.into()),
+            };
+            headers.push(("opc-request-id", http::request_id()));
+            attempt_once(client, call, &headers)
+        },
+    )
 }
 
-fn attempt_once(client: &Client, call: &Call<'_>, headers: &[(&str, String)]) -> Attempt {
+fn attempt_once(
+    client: &Client,
+    call: &Call<'_>,
+    headers: &[(&str, String)],
+) -> Attempt<Secret<String>, AuthError> {
     let url = call.url;
     let reply = match client.post(url, headers, call.body.as_bytes()) {
         Ok(r) => r,

@@ -329,6 +329,55 @@ pub fn request_id() -> String {
     crate::encoding::hex(&b, true)
 }
 
+/// Attempts at most, the first one included, of [`with_retries`].
+pub const ATTEMPTS: u32 = 3;
+
+/// What one attempt of [`with_retries`] came to.
+pub enum Attempt<T, E> {
+    /// The answer.
+    Done(T),
+    /// An answer that another attempt cannot change.
+    Fail(E),
+    /// Worth another attempt; why this one failed (the error if it was the last).
+    Retry(String),
+}
+
+/// Runs `attempt` at most [`ATTEMPTS`] times within `total`, each time with a client for
+/// `host` bounded by the time left, pausing 250 ms and then 750 ms in between (never past
+/// the deadline). A client that cannot be made ends it at once (`client_error` says how);
+/// when no attempt succeeded, the last reason goes to `unavailable`.
+pub fn with_retries<T, E>(
+    settings: &Settings,
+    host: &str,
+    total: Duration,
+    client_error: impl Fn(&TransportError) -> E,
+    unavailable: impl FnOnce(String) -> E,
+    mut attempt: impl FnMut(&Client) -> Attempt<T, E>,
+) -> Result<T, E> {
+    let deadline = Deadline::after(total);
+    let mut last = String::new();
+    for n in 0..ATTEMPTS {
+        if n > 0 {
+            let pause = Duration::from_millis(250 * 3u64.pow(n - 1));
+            if deadline.remaining() <= pause {
+                break;
+            }
+            std::thread::sleep(pause);
+        }
+        let remaining = deadline.remaining();
+        if remaining.is_zero() {
+            break;
+        }
+        let client = Client::new(settings, host, remaining).map_err(|e| client_error(&e))?;
+        match attempt(&client) {
+            Attempt::Done(t) => return Ok(t),
+            Attempt::Fail(e) => return Err(e),
+            Attempt::Retry(why) => last = why,
+        }
+    }
+    Err(unavailable(last))
+}
+
 /// A deadline helper for retries.
 #[derive(Debug, Clone, Copy)]
 pub struct Deadline(Instant);

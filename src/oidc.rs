@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::encoding::quote_plus;
 use crate::env::Env;
-use crate::http::{self, Client, Deadline, Settings};
+use crate::http::{self, Attempt, Settings};
 use crate::secret::Secret;
 
 /// What discovery says about an issuer.
@@ -122,58 +122,48 @@ impl OidcClient<'_> {
         else {
             return Err(OidcError::Setup(format!("{url} is not an https:// URL")));
         };
-        let deadline = Deadline::after(http::total_deadline(self.env).min(Duration::from_secs(20)));
-        let mut last = String::new();
-        for attempt in 0..3u32 {
-            if attempt > 0 {
-                let pause = Duration::from_millis(250 * 3u64.pow(attempt - 1));
-                if deadline.remaining() <= pause {
-                    break;
-                }
-                std::thread::sleep(pause);
-            }
-            let remaining = deadline.remaining();
-            if remaining.is_zero() {
-                break;
-            }
-            let client = Client::new(self.settings, host, remaining).map_err(|e| {
+        let mut headers = vec![("accept", "application/json".to_owned())];
+        if body.is_some() {
+            headers.push((
+                "content-type",
+                "application/x-www-form-urlencoded".to_owned(),
+            ));
+        }
+        if auth && let Some(secret) = self.client_secret {
+            use base64::Engine as _;
+            let pair = format!(
+                "{}:{}",
+                quote_plus(self.client_id),
+                quote_plus(secret.expose())
+            );
+            headers.push((
+                "authorization",
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(pair)
+                ),
+            ));
+        }
+        http::with_retries(
+            self.settings,
+            host,
+            http::total_deadline(self.env).min(Duration::from_secs(20)),
+            |e| {
                 if e.is_config() {
                     OidcError::Setup(e.to_string())
                 } else {
                     OidcError::Unavailable(e.to_string())
                 }
-            })?;
-            let mut headers = vec![("accept", "application/json".to_owned())];
-            if body.is_some() {
-                headers.push((
-                    "content-type",
-                    "application/x-www-form-urlencoded".to_owned(),
-                ));
-            }
-            if auth && let Some(secret) = self.client_secret {
-                use base64::Engine as _;
-                let pair = format!(
-                    "{}:{}",
-                    quote_plus(self.client_id),
-                    quote_plus(secret.expose())
-                );
-                headers.push((
-                    "authorization",
-                    format!(
-                        "Basic {}",
-                        base64::engine::general_purpose::STANDARD.encode(pair)
-                    ),
-                ));
-            }
-            match client.request(method, url, &headers, body.map(str::as_bytes)) {
+            },
+            OidcError::Unavailable,
+            |client| match client.request(method, url, &headers, body.map(str::as_bytes)) {
                 Ok(r) if r.status >= 500 || r.status == 429 => {
-                    last = format!("{url} answered {}", r.status);
+                    Attempt::Retry(format!("{url} answered {}", r.status))
                 }
-                Ok(r) => return Ok(r),
-                Err(e) => last = format!("{url}: {e}"),
-            }
-        }
-        Err(OidcError::Unavailable(last))
+                Ok(r) => Attempt::Done(r),
+                Err(e) => Attempt::Retry(format!("{url}: {e}")),
+            },
+        )
     }
 
     /// Discovery. The document's `issuer` must be the issuer asked for.
