@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config;
 use crate::context::Context;
+use crate::credential::exchange::client_secret;
 use crate::error::{Error, Result};
 use crate::oidc::{self, OidcClient, OidcError, Tokens};
 use crate::output::{self, env::Shell};
@@ -94,23 +95,6 @@ fn login_hint(s: &Stored, name: &str) -> String {
     )
 }
 
-fn read_secret_file(path: &Path) -> Result<Secret<String>> {
-    let t = store::read_text(path, 64 << 10).map_err(|e| {
-        Error::Config(format!(
-            "cannot read the client secret file {}: {e}",
-            path.display()
-        ))
-    })?;
-    let first = t.lines().next().unwrap_or_default().trim().to_owned();
-    if first.is_empty() {
-        return Err(Error::Config(format!(
-            "the client secret file {} is empty",
-            path.display()
-        )));
-    }
-    Ok(Secret::new(first))
-}
-
 #[allow(clippy::needless_pass_by_value)] // called with errors just made
 fn oidc_error(what: &str, e: OidcError) -> Error {
     match e {
@@ -128,13 +112,7 @@ fn oidc_error(what: &str, e: OidcError) -> Error {
 /// with echo off. Never from argv or the environment.
 fn password(req: &LoginRequest) -> Result<Secret<String>> {
     if let Some(f) = &req.password_file {
-        let t = store::read_text(f, 64 << 10).map_err(|e| {
-            Error::Config(format!(
-                "cannot read the password file {}: {e}",
-                f.display()
-            ))
-        })?;
-        return Ok(Secret::new(t.lines().next().unwrap_or_default().to_owned()));
+        return crate::secret::from_file(f, "password");
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
@@ -273,11 +251,7 @@ fn write_state(path: &Path, s: &Stored) -> Result<()> {
 /// `oci-token oidc login`.
 pub fn login(ctx: &Context<'_>, req: &LoginRequest) -> Result<()> {
     let path = state_path(ctx, &req.name)?;
-    let secret = req
-        .client_secret_file
-        .as_deref()
-        .map(read_secret_file)
-        .transpose()?;
+    let secret = client_secret(req.client_secret_file.as_deref())?;
     let settings = ctx.http();
     let client = OidcClient {
         settings: &settings,
@@ -404,11 +378,7 @@ fn refresh(ctx: &Context<'_>, s: &Stored, name: &str) -> Result<Stored> {
             login_hint(s, name)
         ))
     })?;
-    let secret = s
-        .client_secret_file
-        .as_deref()
-        .map(|f| read_secret_file(Path::new(f)))
-        .transpose()?;
+    let secret = client_secret(s.client_secret_file.as_deref().map(Path::new))?;
     let settings = ctx.http();
     let client = OidcClient {
         settings: &settings,
@@ -549,11 +519,7 @@ pub fn logout(ctx: &Context<'_>, name: &str) -> Result<()> {
     let path = state_path(ctx, name)?;
     let s = read_state(&path, name)?;
     if let (Some(endpoint), Some(rt)) = (&s.revocation_endpoint, &s.refresh_token) {
-        let secret = s
-            .client_secret_file
-            .as_deref()
-            .map(|f| read_secret_file(Path::new(f)))
-            .transpose()?;
+        let secret = client_secret(s.client_secret_file.as_deref().map(Path::new))?;
         let settings = ctx.http();
         let client = OidcClient {
             settings: &settings,

@@ -7,7 +7,6 @@ use crate::config::{self, edit};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output::setup_key::{self, SetupKeyView};
-use crate::secret::Secret;
 use crate::{key, keygen, output};
 
 /// `setup-key`'s options, as plain values.
@@ -83,25 +82,11 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
             args.profile_name
         )));
     }
-    let passphrase = match &args.passphrase_file {
-        Some(f) => {
-            let text = crate::store::read_text(f, crate::store::MAX_KEY).map_err(|e| {
-                Error::Config(format!(
-                    "cannot read the passphrase file {}: {e}",
-                    f.display()
-                ))
-            })?;
-            let first = text.lines().next().unwrap_or_default().to_owned();
-            if first.is_empty() {
-                return Err(Error::Config(format!(
-                    "the passphrase file {} is empty",
-                    f.display()
-                )));
-            }
-            Some(Secret::new(first))
-        }
-        None => None,
-    };
+    let passphrase = args
+        .passphrase_file
+        .as_deref()
+        .map(|f| crate::secret::from_file(f, "passphrase"))
+        .transpose()?;
     let k = keygen::generate(passphrase.as_ref())?;
     let mut undo = crate::store::Rollback::default();
     undo.will_create_dir(&dir);

@@ -67,17 +67,17 @@ pub fn write_state(token_path: &Path, s: &State) -> Result<()> {
 }
 
 /// The client secret from its file (first line).
-pub fn client_secret(file: Option<&str>) -> Result<Option<Secret<String>>> {
+pub fn client_secret(file: Option<&Path>) -> Result<Option<Secret<String>>> {
     let Some(f) = file else { return Ok(None) };
-    let t = store::read_text(Path::new(f), 64 << 10)
-        .map_err(|e| Error::Config(format!("cannot read the client secret file {f}: {e}")))?;
-    let first = t.lines().next().unwrap_or_default().trim().to_owned();
-    if first.is_empty() {
+    let line = crate::secret::from_file(f, "client secret")?;
+    let trimmed = line.expose().trim();
+    if trimmed.is_empty() {
         return Err(Error::Config(format!(
-            "the client secret file {f} is empty"
+            "the client secret file {} is empty",
+            f.display()
         )));
     }
-    Ok(Some(Secret::new(first)))
+    Ok(Some(Secret::new(trimmed.to_owned())))
 }
 
 /// `<domain>/oauth2/v1/token`.
@@ -215,7 +215,7 @@ fn subject(ctx: &Context<'_>, token_path: &Path, s: &mut State) -> Result<Secret
             let rt = s.refresh_token.clone().ok_or_else(|| {
                 Error::NeedsLogin("no domain refresh token is stored; sign in again".into())
             })?;
-            let secret = client_secret(s.client_secret_file.as_deref())?;
+            let secret = client_secret(s.client_secret_file.as_deref().map(Path::new))?;
             let settings = ctx.http();
             let client = OidcClient {
                 settings: &settings,
@@ -254,7 +254,7 @@ pub fn renew(
         return Ok(None);
     };
     let subject = subject(ctx, token_path, &mut s)?;
-    let secret = client_secret(s.client_secret_file.as_deref())?;
+    let secret = client_secret(s.client_secret_file.as_deref().map(Path::new))?;
     exchange(
         ctx,
         &s.domain_url,
