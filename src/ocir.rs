@@ -113,16 +113,7 @@ pub fn token(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Result<Reg
         return Ok(t);
     }
     let dir = cache_dir(ctx.env, host, &identity)?;
-    store::create_private_dir(&dir)?;
-    let pinned = store::Pinned::new(&dir.join("token")).map_err(|e| {
-        Error::Config(format!(
-            "cannot open the cache directory {}: {e}",
-            dir.display()
-        ))
-    })?;
-    pinned
-        .check_private()
-        .map_err(|why| Error::Config(format!("refusing the registry token cache: {why}")))?;
+    let pinned = store::private_cache(&dir, "the registry token cache")?;
     let _lock = pinned.lock(std::time::Duration::from_secs(40))?;
     if let Ok(b) = pinned.read(128 << 10)
         && let Some(t) = parse_cached(&b)

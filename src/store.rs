@@ -423,6 +423,22 @@ pub fn create_private_dir(dir: &Path) -> crate::error::Result<()> {
     })
 }
 
+/// A cache directory of ours (created 0700 if missing), pinned at its `token` file and
+/// checked: this user's, not writable by others. `what` names the cache in errors.
+pub fn private_cache(dir: &Path, what: &str) -> Result<Pinned> {
+    create_private_dir(dir)?;
+    let pinned = Pinned::new(&dir.join("token")).map_err(|e| {
+        Error::Config(format!(
+            "cannot open the cache directory {}: {e}",
+            dir.display()
+        ))
+    })?;
+    pinned
+        .check_private()
+        .map_err(|why| Error::Config(format!("refusing {what}: {why}")))?;
+    Ok(pinned)
+}
+
 /// Replaces `path` atomically: a 0600 temp file in the same directory, written, synced,
 /// renamed over the target, then the directory synced. Readers see the old or the new
 /// content, never a part; on any error the target is untouched and the temp file removed.

@@ -315,17 +315,8 @@ impl Principal {
             .cache
             .clone()
             .ok_or_else(|| Error::Other("internal: no cache".into()))?;
-        store::create_private_dir(&dir)?;
+        let pinned = store::private_cache(&dir, "the principal cache")?;
         let token_path = dir.join("token");
-        let pinned = store::Pinned::new(&token_path).map_err(|e| {
-            Error::Config(format!(
-                "cannot open the cache directory {}: {e}",
-                dir.display()
-            ))
-        })?;
-        pinned
-            .check_private()
-            .map_err(|why| Error::Config(format!("refusing the principal cache: {why}")))?;
         let now = || ctx.env.now();
         let cached = read_cached(&pinned)?;
         if let Some((t, c)) = &cached {
