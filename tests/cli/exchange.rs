@@ -199,6 +199,80 @@ fn exec_keeps_an_exchange_session_alive_past_its_session_limit() {
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
 }
 
+#[test]
+fn hostile_subject_token_and_client_secret_files_are_refused_before_any_request() {
+    let domain = FakeDomain::start();
+    domain.register_client("ci-client", Some("ci-s3cret"));
+    let auth = FakeAuth::start();
+    let t = env_for(&domain, &auth, None);
+    std::fs::write(t.path("secret"), "ci-s3cret\n").unwrap();
+    let n = now();
+    std::fs::write(
+        t.path("job.jwt"),
+        jwt::mint(&jwt::Claims::for_key(&key_pem(), n, n + 600, None)),
+    )
+    .unwrap();
+    let fifo = t.path("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let big = std::fs::File::create(t.path("big")).unwrap();
+    big.set_len(1 << 30).unwrap(); // 1 GiB, sparse
+    std::fs::write(t.path("empty"), "").unwrap();
+    std::fs::write(t.path("lines"), "\n\nci-s3cret\n").unwrap();
+    std::fs::write(t.path("two-jwts"), "not.a.jwt\nsecond line\n").unwrap();
+    std::os::unix::fs::symlink(&fifo, t.path("link-to-fifo")).unwrap();
+    let login = |secret: &str, jwt_file: &str| {
+        let started = std::time::Instant::now();
+        let o = t.run(&[
+            "login",
+            "--token-exchange",
+            "--domain-url",
+            &domain.url,
+            "--client-id",
+            "ci-client",
+            "--client-secret-file",
+            t.path(secret).to_str().unwrap(),
+            "--subject-token-file",
+            t.path(jwt_file).to_str().unwrap(),
+            "--profile-name",
+            "h",
+            "--region",
+            "iad",
+        ]);
+        assert!(started.elapsed().as_secs() < 10, "never hangs");
+        o
+    };
+    for (secret, jwt_file, needle) in [
+        ("fifo", "job.jwt", "not a regular file"),
+        ("link-to-fifo", "job.jwt", "not a regular file"),
+        ("big", "job.jwt", "larger than"),
+        ("empty", "job.jwt", "is empty"),
+        ("lines", "job.jwt", "is empty"),
+        ("secret", "fifo", "not a regular file"),
+        ("secret", "link-to-fifo", "not a regular file"),
+        ("secret", "big", "larger than"),
+        ("secret", "empty", "is empty"),
+        ("secret", "two-jwts", "subject token file"),
+        ("secret", "missing", "cannot read the subject token file"),
+    ] {
+        let o = login(secret, jwt_file);
+        assert_fails(&o, 3, needle);
+        assert!(!stderr(&o).contains("ci-s3cret"), "{}", stderr(&o));
+    }
+    assert_eq!(domain.count("exchange"), 0, "nothing was sent");
+    assert!(!t.path(".oci/sessions/h").exists(), "nothing written");
+    assert!(
+        !std::fs::read_to_string(t.config_path())
+            .unwrap_or_default()
+            .contains("[h]")
+    );
+}
+
 /// The OP's signing keys (its JWKS), fetched with curl.
 fn jwks(op: &crate::support::op::Op) -> std::collections::HashMap<String, (Vec<u8>, Vec<u8>)> {
     use base64::Engine as _;
