@@ -6,7 +6,7 @@
 //! UPST bound to the `public_key` sent. It also answers as GitHub's OIDC token endpoint.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufReader, Write as _};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -156,34 +156,12 @@ impl FakeDomain {
                     let conn =
                         rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
                     let mut tls = rustls::StreamOwned::new(conn, tcp);
-                    let mut reader = BufReader::new(&mut tls);
-                    let mut line = String::new();
-                    reader.read_line(&mut line)?;
-                    let target = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-                    let mut headers = Vec::new();
-                    loop {
-                        let mut h = String::new();
-                        if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
-                            break;
-                        }
-                        if let Some((k, v)) = h.trim_end().split_once(':') {
-                            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
-                        }
-                    }
-                    let len: usize = headers
-                        .iter()
-                        .find(|(k, _)| k == "content-length")
-                        .and_then(|(_, v)| v.parse().ok())
-                        .unwrap_or(0);
-                    let mut body = vec![0u8; len];
-                    reader.read_exact(&mut body)?;
-                    let auth = headers
-                        .iter()
-                        .find(|(k, _)| k == "authorization")
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default();
-                    let (status, out) =
-                        handle(&st, &url, &target, &auth, &String::from_utf8_lossy(&body));
+                    let Some(req) = super::http1::read_request(&mut BufReader::new(&mut tls))?
+                    else {
+                        return Ok(());
+                    };
+                    let auth = req.header("authorization").unwrap_or_default();
+                    let (status, out) = handle(&st, &url, &req.target, auth, &req.body_text());
                     let resp = format!(
                         "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{out}",
                         out.len()

@@ -5,7 +5,7 @@
 //! are served only with a valid access token.
 
 use std::collections::HashSet;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufReader, Write as _};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -134,43 +134,12 @@ fn serve(
     let conn = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     loop {
-        let mut reader = BufReader::new(&mut tls);
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
+        let Some(req) = super::http1::read_request(&mut BufReader::new(&mut tls))? else {
             return Ok(());
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or("").to_owned();
-        let target = parts.next().unwrap_or("").to_owned();
-        let mut headers = Vec::new();
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h)? == 0 {
-                break;
-            }
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                headers.push((k.trim().to_owned(), v.trim().to_owned()));
-            }
-        }
-        let len: usize = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0u8; len];
-        reader.read_exact(&mut body)?;
-        let get = |n: &str| {
-            headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(n))
-                .map(|(_, v)| v.clone())
         };
-        let auth = get("authorization").unwrap_or_default();
-        let path = target.split('?').next().unwrap_or("").to_owned();
+        let auth = req.header("authorization").unwrap_or_default().to_owned();
+        let path = req.path().to_owned();
+        let (method, target, headers) = (&req.method, &req.target, &req.headers);
         let challenge = format!(
             "WWW-Authenticate: Bearer realm=\"https://{host}/20180419/docker/token\",service=\"{host}\"\r\n"
         );
@@ -183,7 +152,7 @@ fn serve(
             if let TokenMode::Slow(d) = m {
                 std::thread::sleep(d);
             }
-            match verify_signed(&method, &target, &headers, host) {
+            match verify_signed(method, target, headers, host) {
                 Err(why) => {
                     failed.fetch_add(1, Ordering::SeqCst);
                     (

@@ -3,7 +3,7 @@
 //! scripted; poll times are recorded.
 
 use std::collections::VecDeque;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufReader, Write as _};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -40,24 +40,11 @@ impl FakeOidc {
                     let conn =
                         rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
                     let mut tls = rustls::StreamOwned::new(conn, tcp);
-                    let mut reader = BufReader::new(&mut tls);
-                    let mut line = String::new();
-                    reader.read_line(&mut line)?;
-                    let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-                    let mut len = 0usize;
-                    loop {
-                        let mut h = String::new();
-                        if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
-                            break;
-                        }
-                        if let Some((k, v)) = h.split_once(':')
-                            && k.eq_ignore_ascii_case("content-length")
-                        {
-                            len = v.trim().parse().unwrap_or(0);
-                        }
-                    }
-                    let mut body = vec![0u8; len];
-                    reader.read_exact(&mut body)?;
+                    let Some(req) = super::http1::read_request(&mut BufReader::new(&mut tls))?
+                    else {
+                        return Ok(());
+                    };
+                    let path = req.target.clone();
                     let (status, out) = match path.as_str() {
                         "/.well-known/openid-configuration" => {
                             let mut d = serde_json::json!({

@@ -7,6 +7,7 @@ pub mod fake_k8s;
 pub mod fake_login;
 pub mod fake_ocir;
 pub mod fake_oidc;
+pub mod http1;
 pub mod jwt;
 pub mod op;
 pub mod proxy;
