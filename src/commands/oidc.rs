@@ -239,18 +239,30 @@ fn stored_from(
     }
 }
 
-fn write_state(path: &Path, s: &Stored) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    store::create_private_dir(dir)?;
+/// The state file's directory (created 0700 when missing), pinned and checked as session
+/// directories are: this user's, not writable by others.
+fn pin_state(path: &Path) -> Result<store::Pinned> {
+    store::create_private_dir(path.parent().unwrap_or(Path::new(".")))?;
+    let pinned = store::Pinned::new(path)
+        .map_err(|e| Error::Config(format!("cannot open {}: {e}", path.display())))?;
+    pinned
+        .check_private()
+        .map_err(|why| Error::Config(format!("refusing the OIDC state: {why}")))?;
+    Ok(pinned)
+}
+
+fn write_state(pinned: &store::Pinned, s: &Stored) -> Result<()> {
     let text = serde_json::to_string(s).map_err(|e| Error::Other(e.to_string()))?;
-    store::Pinned::new(path)
-        .and_then(|p| p.write_atomic(text.as_bytes()))
-        .map_err(|e| Error::Other(format!("cannot write {}: {e}", path.display())))
+    pinned
+        .write_atomic(text.as_bytes())
+        .map_err(|e| Error::Other(format!("cannot write {}: {e}", pinned.path().display())))
 }
 
 /// `oci-token oidc login`.
 pub fn login(ctx: &Context<'_>, req: &LoginRequest) -> Result<()> {
     let path = state_path(ctx, &req.name)?;
+    // Checked before anyone signs in: tokens are never written where others could swap them.
+    let pinned = pin_state(&path)?;
     let secret = client_secret(req.client_secret_file.as_deref())?;
     let settings = ctx.http();
     let client = OidcClient {
@@ -313,7 +325,7 @@ pub fn login(ctx: &Context<'_>, req: &LoginRequest) -> Result<()> {
         None,
         ctx.env.now(),
     );
-    write_state(&path, &s)?;
+    write_state(&pinned, &s)?;
     output::note(&format!(
         "Signed in at {}; tokens for '{}' stored in {}{}",
         meta.issuer,
@@ -431,11 +443,7 @@ pub fn token_cmd(ctx: &Context<'_>, req: &TokenRequest) -> Result<()> {
         req.min_valid,
     );
     if decision != Decision::Fresh {
-        let pinned = store::Pinned::new(&path)
-            .map_err(|e| Error::Config(format!("cannot open {}: {e}", path.display())))?;
-        pinned
-            .check_private()
-            .map_err(|why| Error::Config(format!("refusing the OIDC state: {why}")))?;
+        let pinned = pin_state(&path)?;
         let lock = pinned.lock(crate::duration::to_std(req.lock_timeout));
         let again = read_state(&path, &req.name)?;
         let fresh_now = token::decide(
@@ -448,7 +456,7 @@ pub fn token_cmd(ctx: &Context<'_>, req: &TokenRequest) -> Result<()> {
         if !fresh_now {
             let result = lock.and_then(|_l| {
                 let next = refresh(ctx, &s, &req.name)?;
-                write_state(&path, &next)?;
+                write_state(&pinned, &next)?;
                 Ok(next)
             });
             match result {

@@ -419,6 +419,20 @@ fn ctrl_c_while_waiting_for_the_device_approval_leaves_nothing() {
     );
 }
 
+#[test]
+fn a_state_directory_others_can_write_is_refused_before_signing_in() {
+    use crate::support::fake_oidc::FakeOidc;
+    let op = FakeOidc::start(true);
+    let t = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &op.ca_path);
+    let dir = t.path(".oci/oidc");
+    std::fs::create_dir_all(&dir).unwrap();
+    chmod(&dir, 0o777);
+    let o = login_at(&t, &op.issuer);
+    assert_fails(&o, 3, "unsafe");
+    assert!(op.polls().is_empty(), "no device flow started");
+    assert!(!dir.join("f.json").exists());
+}
+
 /// Like `assert_fails`, but `login` may have printed the code and URI first.
 fn assert_fails_after_notes(o: &std::process::Output, exit: i32, needle: &str) {
     assert_eq!(code(o), exit, "{}", stderr(o));
