@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
-use rsa::sha2::{Digest as _, Sha256};
 
 use crate::context::Context;
-use crate::credential::{Credential, Freshness, principal};
+use crate::credential::cache::{self, Provider};
+use crate::credential::{Credential, Freshness, Policy};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -65,14 +65,9 @@ pub struct RegistryToken {
     pub expires_at: Timestamp,
 }
 
-/// Where a host's token for one identity is cached.
-fn cache_dir(env: &dyn Env, host: &str, identity: &str) -> Result<PathBuf> {
-    let mut h = Sha256::new();
-    h.update(host.as_bytes());
-    h.update([0u8]);
-    h.update(identity.as_bytes());
-    let hex = crate::encoding::hex(&h.finalize()[..8], false);
-    Ok(principal::cache_root(env)?.join(format!("ocir-{hex}")))
+/// The cache entry of a host's token for one identity.
+fn entry_name(host: &str, identity: &str) -> String {
+    cache::entry_name("ocir", &[host, identity])
 }
 
 fn parse_cached(bytes: &[u8]) -> Option<RegistryToken> {
@@ -97,12 +92,53 @@ fn check_token(t: &str) -> std::result::Result<(), &'static str> {
     Ok(())
 }
 
-/// The cached token for `host` if it has more than [`MARGIN`] left: no lock, no network.
+/// The cached token for `host` if it has more than [`MARGIN`] left: no lock, no network;
+/// read through the checked cache entry (a planted token is never served).
 #[must_use]
 pub fn cached(ctx: &Context<'_>, host: &str, identity: &str) -> Option<RegistryToken> {
-    let dir = cache_dir(ctx.env, host, identity).ok()?;
-    let bytes = store::read_regular(&dir.join("token"), 128 << 10).ok()?;
+    let entry = cache::entry(ctx.env, &entry_name(host, identity), false).ok()??;
+    let bytes = entry.file("token").ok()?.read(store::MAX_TOKEN).ok()?;
     parse_cached(&bytes).filter(|t| t.expires_at.duration_since(ctx.env.now()) > MARGIN)
+}
+
+/// OCIR's part of the cache loop.
+struct Fetcher<'a, 'c> {
+    ctx: &'a Context<'c>,
+    cred: &'a mut Credential,
+    host: &'a str,
+}
+
+impl Provider for Fetcher<'_, '_> {
+    type Item = RegistryToken;
+
+    fn decode(&self, read: std::io::Result<Vec<u8>>) -> Result<Option<RegistryToken>> {
+        Ok(read.ok().and_then(|b| parse_cached(&b)))
+    }
+
+    fn encode(&self, t: &RegistryToken) -> Result<Vec<u8>> {
+        Ok(serde_json::json!({
+            "token": t.token.expose(),
+            "expires_at": t.expires_at.as_second(),
+        })
+        .to_string()
+        .into_bytes())
+    }
+
+    fn claims(&self, t: &RegistryToken) -> crate::token::Claims {
+        crate::token::Claims {
+            exp: t.expires_at,
+            iat: None,
+            sub: None,
+            tenant: None,
+            res_tenant: None,
+            sess_exp: None,
+            jwk: None,
+        }
+    }
+
+    fn fetch(&mut self, _: Option<&RegistryToken>, _: bool) -> Result<RegistryToken> {
+        fetch(self.ctx, self.cred, self.host)
+    }
 }
 
 /// A token for `host` that satisfies [`MARGIN`]: the cache, else a signed request under the
@@ -112,28 +148,24 @@ pub fn token(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Result<Reg
     if let Some(t) = cached(ctx, host, &identity) {
         return Ok(t);
     }
-    let dir = cache_dir(ctx.env, host, &identity)?;
-    let pinned = store::private_cache(&dir, "the registry token cache")?;
-    let _lock = pinned.lock(std::time::Duration::from_secs(40))?;
-    if let Ok(b) = pinned.read(128 << 10)
-        && let Some(t) = parse_cached(&b)
-        && t.expires_at.duration_since(ctx.env.now()) > MARGIN
-    {
-        return Ok(t);
-    }
-    let t = fetch(ctx, cred, host)?;
-    let record = serde_json::json!({
-        "token": t.token.expose(),
-        "expires_at": t.expires_at.as_second(),
-    })
-    .to_string();
-    pinned.write_atomic(record.as_bytes()).map_err(|e| {
-        Error::Other(format!(
-            "cannot cache the registry token in {}: {e}",
-            dir.display()
-        ))
-    })?;
-    Ok(t)
+    let entry = cache::entry(ctx.env, &entry_name(host, &identity), true)?
+        .ok_or_else(|| Error::Other("internal: the cache entry was not made".into()))?;
+    let slot = entry.file("token")?;
+    // Fetched again inside the last MARGIN; a failed fetch then serves the cached token
+    // (with a warning) while it has a minute left.
+    let policy = Policy {
+        window: MARGIN,
+        ..Policy::DEFAULT
+    };
+    let mut fetcher = Fetcher { ctx, cred, host };
+    let out = cache::ensure(
+        &slot,
+        &mut fetcher,
+        &policy,
+        &|| ctx.env.now(),
+        SignedDuration::from_secs(40),
+    )?;
+    Ok(out.item)
 }
 
 /// `GET https://<host>/20180419/docker/token`, signed with the credential (made fresh).
@@ -187,17 +219,18 @@ fn fetch(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Result<Registr
     })
 }
 
-/// Removes a host's cached token for this identity (docker's `erase`).
+/// Removes a host's cached token for this identity (docker's `erase`), through the
+/// checked cache entry: a planted link is refused, never followed.
 pub fn erase(ctx: &Context<'_>, cred: &Credential, host: &str) -> Result<()> {
-    let dir = cache_dir(ctx.env, host, &cred.identity())?;
-    match std::fs::remove_file(dir.join("token")) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::Other(format!(
-            "cannot remove {}: {e}",
-            dir.display()
-        ))),
-    }
+    let Some(entry) = cache::entry(ctx.env, &entry_name(host, &cred.identity()), false)? else {
+        return Ok(());
+    };
+    entry.remove("token").map_err(|e| {
+        Error::Other(format!(
+            "cannot remove the token in {}: {e}",
+            entry.path().display()
+        ))
+    })
 }
 
 /// The per-registry choice of credential, `~/.oci/oci-token-registries.json`:

@@ -261,6 +261,150 @@ impl Pinned {
     }
 }
 
+/// A directory opened once and checked, through which files are read, locked, written and
+/// removed by name (never by a path resolved later). Cache roots and their entries are
+/// opened this way, so a symlink or directory planted by someone who can write a parent is
+/// refused instead of followed.
+#[derive(Debug)]
+pub struct Dir {
+    fd: File,
+    path: PathBuf,
+}
+
+/// Why a directory may not hold credentials: a symlink another user made, another user's,
+/// or writable by others.
+fn unsafe_dir(path: &Path, m: &std::fs::Metadata) -> Option<String> {
+    unsafe_owner_or_mode(m).map(|why| {
+        format!(
+            "the directory {} is unsafe: {why}; remove it or run `chmod 700 {}`",
+            path.display(),
+            path.display()
+        )
+    })
+}
+
+impl Dir {
+    /// Opens `path` as a private directory, creating it (and its parents, mode 0700) when
+    /// `create` and missing; `Ok(None)` when missing and not `create`. A symlink at `path`
+    /// is followed only when this user (or root) made it; the directory itself must be this
+    /// user's (or root's) and not writable by group or others.
+    pub fn open_private(path: &Path, create: bool) -> Result<Option<Dir>> {
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let me = rustix::process::geteuid().as_raw();
+                if m.uid() != me && m.uid() != 0 {
+                    return Err(Error::Config(format!(
+                        "refusing {}: it is a symlink made by another user (uid {})",
+                        path.display(),
+                        m.uid()
+                    )));
+                }
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !create {
+                    return Ok(None);
+                }
+                create_private_dir(path)?;
+            }
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "cannot open {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+        let fd = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::Config(format!("cannot open the directory {}: {e}", path.display())))?;
+        Dir::checked(File::from(fd), path.to_owned()).map(Some)
+    }
+
+    fn checked(fd: File, path: PathBuf) -> Result<Dir> {
+        let m = fd
+            .metadata()
+            .map_err(|e| Error::Config(format!("cannot inspect {}: {e}", path.display())))?;
+        if let Some(why) = unsafe_dir(&path, &m) {
+            return Err(Error::Config(format!("refusing the cache: {why}")));
+        }
+        Ok(Dir { fd, path })
+    }
+
+    /// The directory's path, for messages and output.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The sub-directory `name` (one path component), created 0700 when `create` and
+    /// missing; `Ok(None)` when missing and not `create`. Never a symlink; checked as
+    /// [`Dir::open_private`] checks.
+    pub fn child(&self, name: &str, create: bool) -> Result<Option<Dir>> {
+        let path = self.path.join(name);
+        if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+            return Err(Error::Other(format!(
+                "internal: {name:?} is not a directory name"
+            )));
+        }
+        if create {
+            match rustix::fs::mkdirat(&self.fd, name, Mode::from_raw_mode(0o700)) {
+                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                Err(e) => {
+                    return Err(Error::Other(format!(
+                        "cannot create the directory {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        match rustix::fs::openat(
+            &self.fd,
+            name,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => Dir::checked(File::from(fd), path).map(Some),
+            Err(rustix::io::Errno::NOENT) if !create => Ok(None),
+            Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
+                Err(Error::Config(format!(
+                    "refusing the cache: {} is not a directory (a symlink or a file was put there)",
+                    path.display()
+                )))
+            }
+            Err(e) => Err(Error::Config(format!(
+                "cannot open the directory {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    /// The file `name` in this directory, pinned: reads, the lock and writes go through
+    /// this directory's descriptor.
+    pub fn file(&self, name: &str) -> Result<Pinned> {
+        let dir = self
+            .fd
+            .try_clone()
+            .map_err(|e| Error::Other(format!("cannot use {}: {e}", self.path.display())))?;
+        Ok(Pinned {
+            dir,
+            dir_path: self.path.clone(),
+            name: OsString::from(name),
+        })
+    }
+
+    /// Removes the file `name` (never following a link: a link is removed, not its
+    /// target); a missing file is no error.
+    pub fn remove(&self, name: &str) -> std::io::Result<()> {
+        match rustix::fs::unlinkat(&self.fd, name, AtFlags::empty()) {
+            Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 /// Whether a directory entry is one of our temp files (for tests and cleanup reports).
 #[must_use]
 pub fn is_temp_name(name: &OsStr) -> bool {

@@ -112,6 +112,21 @@ pub fn trim_file(text: &str) -> &str {
     text.trim_end_matches(['\n', '\r'])
 }
 
+/// A JWT's `iss` and `sub` (unverified), for telling identities apart: `None` when the
+/// text is not a JWT with both.
+#[must_use]
+pub fn issuer_subject(token: &str) -> Option<(String, String)> {
+    #[derive(Deserialize)]
+    struct IssSub {
+        iss: String,
+        sub: String,
+    }
+    let payload = token.trim().split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let v: IssSub = serde_json::from_slice(&bytes).ok()?;
+    Some((v.iss, v.sub))
+}
+
 /// Decodes the claims of a JWT without verifying it (nothing can be verified: OCI does not
 /// publish the issuer key). Base64url padding is optional.
 pub fn decode(token: &str) -> Result<Claims, TokenError> {

@@ -4,6 +4,7 @@
 //! resource principal, OIDC, registry token) adds a variant here and a module beside it.
 
 pub mod api_key;
+pub mod cache;
 pub mod exchange;
 pub mod policy;
 pub mod principal;
@@ -256,14 +257,7 @@ impl Credential {
     #[must_use]
     pub fn identity(&self) -> String {
         match self {
-            Credential::Principal(p) => format!(
-                "{}\0{}",
-                p.kind.auth().name(),
-                p.files()
-                    .0
-                    .map(|f| f.display().to_string())
-                    .unwrap_or_default()
-            ),
+            Credential::Principal(p) => format!("{}\0{}", p.kind.auth().name(), p.identity()),
             Credential::Session { profile, .. } | Credential::ApiKey { profile } => format!(
                 "{}\0{}\0{}",
                 self.auth().name(),

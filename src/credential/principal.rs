@@ -2,19 +2,23 @@
 //! service's `/v1/x509`), a resource (an RPST and key the platform hands over, v2.2), and
 //! an OKE workload (a Kubernetes service-account token exchanged at the cluster's proxymux).
 //!
-//! Instance and workload tokens are cached per user and per identity source
-//! (`<cache>/<kind>-<hash>/`: `token`, `key.pem`, `region`; directory 0700, files 0600),
-//! refreshed under the same sidecar lock and policy as sessions. The session key is made
-//! once per cache directory and reused, so `token` and `key.pem` never disagree for a
+//! Instance and workload tokens live in the [`cache`] (`<root>/<kind>-<hash>/`: `token`,
+//! `key.pem`, `region`; directory 0700, files 0600) and are kept fresh by its one loop.
+//! The entry's identity: for an instance, the metadata service, federation endpoint and
+//! region asked for (the cache is on the instance itself); for an OKE workload, the
+//! proxymux and the service account (`iss` and `sub` of its token, or a hash of a token that
+//! is no JWT), so one pod's token is never served to another service account. The session
+//! key is made once per entry and reused, so `token` and `key.pem` never disagree for a
 //! reader such as the oci CLI; every later call within the token's life reads the cache
-//! only: no metadata call, no federation, no key generation.
+//! only: no metadata call, no federation, no key generation. A resource principal's key
+//! given as a value is written once to `resource-<hash>/key.pem`, so consumers get a path.
 
 use std::path::{Path, PathBuf};
 
 use jiff::SignedDuration;
-use rsa::sha2::{Digest as _, Sha256};
 
-use super::policy::{self, Input, Policy, Verdict};
+use super::cache::{self, Provider};
+use super::policy::Policy;
 use super::{Auth, Session, Warning};
 use crate::auth::{self, AuthError};
 use crate::context::Context;
@@ -23,8 +27,10 @@ use crate::error::{Error, Result};
 use crate::imds::{self, Imds};
 use crate::key::{self, SigningKey};
 use crate::secret::Secret;
+use crate::store::Dir;
 use crate::token::{self, Claims};
 use crate::{http, region, store, x509};
+use rsa::sha2::{Digest as _, Sha256};
 
 /// Which principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,40 +123,21 @@ pub struct Principal {
     /// `--region`, else the principal's own (metadata service, cache or environment).
     pub region: Option<String>,
     source: Source,
-    /// The cache directory (instance, OKE).
-    cache: Option<PathBuf>,
+    /// The cache root and the entry's name (instance, OKE).
+    cache: Option<(PathBuf, String)>,
+    /// The entry, opened and checked by [`Principal::ensure`]; the key is read through it.
+    entry: Option<Dir>,
+    /// A resource principal's key given as a value, written to the cache.
+    key_file: Option<PathBuf>,
     pub session: Option<Session>,
 }
 
-/// The per-user cache root: `OCI_TOKEN_CACHE_DIR`, else `$XDG_CACHE_HOME/oci-token`, else
-/// `~/.cache/oci-token`.
-pub fn cache_root(env: &dyn Env) -> Result<PathBuf> {
-    if let Some(d) = env.var("OCI_TOKEN_CACHE_DIR") {
-        return Ok(PathBuf::from(d));
-    }
-    if let Some(d) = env.var("XDG_CACHE_HOME").filter(|d| d.starts_with('/')) {
-        return Ok(Path::new(&d).join("oci-token"));
-    }
-    env.home()
-        .map(|h| h.join(".cache/oci-token"))
-        .ok_or_else(|| {
-            Error::Config(
-                "no cache directory for principal tokens: set HOME, XDG_CACHE_HOME or OCI_TOKEN_CACHE_DIR".into(),
-            )
-        })
-}
-
-/// `<root>/<kind>-<16 hex digits of SHA-256 over the identity source>`: a token is only
-/// ever served to the source it came from.
-fn cache_dir(env: &dyn Env, kind: Kind, source: &[&str]) -> Result<PathBuf> {
-    let mut h = Sha256::new();
-    h.update(kind.auth().name().as_bytes());
-    for part in source {
-        h.update([0u8]);
-        h.update(part.as_bytes());
-    }
-    let hex = crate::encoding::hex(&h.finalize()[..8], false);
-    Ok(cache_root(env)?.join(format!("{}-{hex}", kind.short())))
+/// The cache root and the entry of `kind` for `identity`.
+fn cache_entry(env: &dyn Env, kind: Kind, identity: &[&str]) -> Result<(PathBuf, String)> {
+    Ok((
+        cache::root_path(env)?,
+        cache::entry_name(kind.short(), identity),
+    ))
 }
 
 fn region_from(env: &dyn Env, r: &str) -> String {
@@ -174,7 +161,7 @@ impl Principal {
             Kind::Instance => {
                 let base = imds::base_url(env);
                 let federation = federation_override(ctx);
-                let cache = cache_dir(
+                let cache = cache_entry(
                     env,
                     kind,
                     &[
@@ -189,7 +176,7 @@ impl Principal {
             Kind::Resource => (resource_source(env)?, None, env_region()),
             Kind::OkeWorkload => {
                 let (source, id) = workload_source(env)?;
-                let cache = cache_dir(env, kind, &[&id])?;
+                let cache = cache_entry(env, kind, &[&id])?;
                 (source, Some(cache), env_region())
             }
         };
@@ -198,6 +185,8 @@ impl Principal {
             region,
             source,
             cache,
+            entry: None,
+            key_file: None,
             session: None,
         })
     }
@@ -208,10 +197,37 @@ impl Principal {
         match (&self.source, &self.cache) {
             (Source::Resource { rpst, key, .. }, _) => (
                 rpst.path().map(Path::to_owned),
-                key.path().map(Path::to_owned),
+                key.path()
+                    .map(Path::to_owned)
+                    .or_else(|| self.key_file.clone()),
             ),
-            (_, Some(dir)) => (Some(dir.join("token")), Some(dir.join("key.pem"))),
+            (_, Some((root, name))) => {
+                let dir = root.join(name);
+                (Some(dir.join("token")), Some(dir.join("key.pem")))
+            }
             _ => (None, None),
+        }
+    }
+
+    /// Who this principal is, for cache keys: the cache entry (whose name hashes the
+    /// identity), or for a resource principal the RPST's subject and tenancy.
+    #[must_use]
+    pub fn identity(&self) -> String {
+        match (&self.source, &self.cache) {
+            (Source::Resource { rpst, .. }, _) => rpst
+                .read("OCI_RESOURCE_PRINCIPAL_RPST", store::MAX_TOKEN)
+                .ok()
+                .and_then(|t| token::decode(t.expose()).ok())
+                .map(|c| {
+                    format!(
+                        "{}\0{}",
+                        c.sub.unwrap_or_default(),
+                        c.res_tenant.or(c.tenant).unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default(),
+            (_, Some((_, name))) => name.clone(),
+            _ => String::new(),
         }
     }
 
@@ -221,12 +237,18 @@ impl Principal {
             let t = rpst.read("OCI_RESOURCE_PRINCIPAL_RPST", store::MAX_TOKEN)?;
             return Ok(token::decode(t.expose()).ok());
         }
-        let Some(path) = self.files().0 else {
+        let Some((root, name)) = &self.cache else {
             return Ok(None);
         };
-        Ok(store::read_regular(&path, store::MAX_TOKEN)
+        let Some(entry) = cache::entry_in(root, name, false).ok().flatten() else {
+            return Ok(None);
+        };
+        Ok(entry
+            .file("token")
             .ok()
-            .and_then(|b| token::decode(token::trim_file(&String::from_utf8_lossy(&b))).ok()))
+            .and_then(|f| f.read(store::MAX_TOKEN).ok())
+            .and_then(|b| cache::Token::parse(&b))
+            .map(|t| t.claims))
     }
 
     /// The signing key: the cached session key, or the resource principal's key.
@@ -254,17 +276,17 @@ impl Principal {
             }
         } else {
             {
-                let path = self
-                    .files()
-                    .1
-                    .ok_or_else(|| Error::Other("internal: no key file".into()))?;
-                let b = store::read_regular(&path, store::MAX_KEY).map_err(|e| {
+                let entry = self.entry.as_ref().ok_or_else(|| {
+                    Error::Other("internal: the principal cache was not opened".into())
+                })?;
+                let file = entry.file("key.pem")?;
+                let b = file.read(store::MAX_KEY).map_err(|e| {
                     Error::Config(format!(
                         "cannot read the cached session key {}: {e}",
-                        path.display()
+                        file.path().display()
                     ))
                 })?;
-                (b, None, path.display().to_string())
+                (b, None, file.path().display().to_string())
             }
         };
         let k = key::load_bytes(&bytes, pass.as_ref()).map_err(|e| {
@@ -303,114 +325,82 @@ impl Principal {
                     claims.exp
                 )));
             }
+            let token_path = rpst.path().map(Path::to_owned).unwrap_or_default();
+            self.key_file = self.resource_key_file(ctx)?;
             self.session = Some(Session {
-                token_path: rpst.path().map(Path::to_owned).unwrap_or_default(),
+                token_path,
                 token: t,
                 claims,
                 refreshed: false,
             });
             return Ok(None);
         }
-        let dir = self
+        let (root, name) = self
             .cache
             .clone()
             .ok_or_else(|| Error::Other("internal: no cache".into()))?;
-        let pinned = store::private_cache(&dir, "the principal cache")?;
-        let token_path = dir.join("token");
-        let now = || ctx.env.now();
-        let cached = read_cached(&pinned)?;
-        if let Some((t, c)) = &cached {
-            let first = Input::Read {
-                claims: c,
-                locked: false,
-                changed: false,
-            };
-            if policy::decide(now(), policy, first) == Verdict::Serve {
-                self.serve(&dir, token_path, t.expose().clone(), c.clone(), false);
-                return Ok(None);
-            }
-        }
-        let _lock = match pinned.lock(crate::duration::to_std(lock_timeout)) {
-            Ok(l) => l,
-            Err(e) => return self.fallback(e, ctx, policy, &dir, cached),
+        let entry = cache::entry_in(&root, &name, true)?
+            .ok_or_else(|| Error::Other("internal: the cache entry was not made".into()))?;
+        let slot = entry.file("token")?;
+        let mut fetcher = Fetcher {
+            principal: self,
+            ctx,
+            entry: &entry,
         };
-        let again = read_cached(&pinned)?;
-        if let Some((t, c)) = &again {
-            let changed = cached.as_ref().map(|(a, _)| a.expose()) != Some(t.expose());
-            let read = Input::Read {
-                claims: c,
-                locked: true,
-                changed,
-            };
-            if policy::decide(now(), policy, read) == Verdict::Serve {
-                self.serve(&dir, token_path, t.expose().clone(), c.clone(), false);
-                return Ok(None);
-            }
+        let out = cache::ensure(&slot, &mut fetcher, policy, &|| ctx.env.now(), lock_timeout)?;
+        if out.refreshed
+            && let Some(r) = &self.region
+        {
+            let _ = entry.file("region")?.write_atomic(r.as_bytes());
         }
-        let (new, claims) = match self.fetch(ctx, &dir) {
-            Ok(t) => t,
-            Err(e) => return self.fallback(e, ctx, policy, &dir, again),
-        };
-        pinned.write_atomic(new.expose().as_bytes()).map_err(|e| {
-            Error::Other(format!(
-                "cannot write the principal token {} (it is unchanged): {e}",
-                token_path.display()
-            ))
-        })?;
-        if let Some(r) = &self.region {
-            let _ =
-                store::Pinned::new(&dir.join("region")).and_then(|p| p.write_atomic(r.as_bytes()));
-        }
-        self.serve(&dir, token_path, new.expose().clone(), claims, true);
-        Ok(None)
-    }
-
-    fn serve(
-        &mut self,
-        dir: &Path,
-        token_path: PathBuf,
-        token: String,
-        claims: Claims,
-        refreshed: bool,
-    ) {
         if self.region.is_none() {
-            self.region = store::read_text(&dir.join("region"), 256)
+            self.region = entry
+                .file("region")?
+                .read(256)
                 .ok()
+                .and_then(|b| String::from_utf8(b).ok())
                 .map(|r| r.trim().to_owned())
                 .filter(|r| !r.is_empty());
         }
         self.session = Some(Session {
-            token_path,
-            token: Secret::new(token),
-            claims,
-            refreshed,
+            token_path: slot.path(),
+            token: out.item.token,
+            claims: out.item.claims,
+            refreshed: out.refreshed,
         });
+        self.entry = Some(entry);
+        Ok(out.warning)
     }
 
-    /// A failed fetch: serve the cached token with a warning when the policy allows.
-    fn fallback(
-        &mut self,
-        e: Error,
-        ctx: &Context<'_>,
-        policy: &Policy,
-        dir: &Path,
-        cached: Option<(Secret<String>, Claims)>,
-    ) -> Result<Option<Warning>> {
-        let Some((t, c)) = cached else { return Err(e) };
-        match policy::decide(ctx.env.now(), policy, Input::Failed { claims: &c }) {
-            Verdict::ServeWithWarning(_) => {
-                let w = format!("{e} (the cached token is still valid until {})", c.exp);
-                self.serve(dir, dir.join("token"), t.expose().clone(), c, false);
-                Ok(Some(Warning::RefreshFailed(w)))
-            }
-            _ => Err(e),
+    /// A resource principal's key given as a value (not a path) is written once, 0600,
+    /// to the cache entry `resource-<hash of the key>` and its path returned, so consumers
+    /// (`key_file`, `--as-profile`) have a file. `None` for a key given as a path.
+    fn resource_key_file(&self, ctx: &Context<'_>) -> Result<Option<PathBuf>> {
+        let Source::Resource { key: k, .. } = &self.source else {
+            return Ok(None);
+        };
+        if k.path().is_some() {
+            return Ok(None);
         }
+        let pem = k.read("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM", store::MAX_KEY)?;
+        let digest = Sha256::digest(pem.expose().as_bytes());
+        let name = cache::entry_name("resource", &[&crate::encoding::hex(&digest, false)]);
+        let entry = cache::entry(ctx.env, &name, true)?
+            .ok_or_else(|| Error::Other("internal: the cache entry was not made".into()))?;
+        let file = entry.file("key.pem")?;
+        if file.read(store::MAX_KEY).ok().as_deref() != Some(pem.expose().as_bytes()) {
+            let _lock = file.lock(std::time::Duration::from_secs(10))?;
+            file.write_atomic(pem.expose().as_bytes()).map_err(|e| {
+                Error::Other(format!("cannot write {}: {e}", file.path().display()))
+            })?;
+        }
+        Ok(Some(file.path()))
     }
 
     /// Gets a new token (the lock is held): the session key (made once), then the
     /// federation or the proxymux. The reply must be a JWT bound to that key.
-    fn fetch(&mut self, ctx: &Context<'_>, dir: &Path) -> Result<(Secret<String>, Claims)> {
-        let session_key = session_key(dir)?;
+    fn fetch(&mut self, ctx: &Context<'_>, entry: &Dir) -> Result<cache::Token> {
+        let session_key = session_key(entry)?;
         let new = match &self.source {
             Source::Instance { imds_base } => {
                 let base = imds_base.clone();
@@ -436,7 +426,7 @@ impl Principal {
                 "{what} principal: the token received is bound to another key; nothing was cached"
             )));
         }
-        Ok((new, claims))
+        Ok(cache::Token { token: new, claims })
     }
 
     /// Metadata service, then `POST /v1/x509` signed with the leaf key; a 401 fetches the
@@ -563,12 +553,17 @@ fn workload_source(env: &dyn Env) -> Result<(Source, String)> {
         env.var("OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH")
             .unwrap_or_else(|| "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt".into()),
     );
-    let id = format!(
-        "{url}\0{}",
-        sa_token
-            .path()
-            .map_or_else(|| "literal".to_owned(), |p| p.display().to_string())
-    );
+    // Who: the service account the token names (`iss`, `sub`), or, for a token that is no
+    // JWT, a hash of the token. Never where the token came from: every pod has the same
+    // path, and a literal token is one string among many.
+    let sa = sa_token.read("the service-account token", store::MAX_TOKEN)?;
+    let who = if let Some((iss, sub)) = token::issuer_subject(sa.expose()) {
+        format!("sa\0{iss}\0{sub}")
+    } else {
+        let digest = Sha256::digest(sa.expose().as_bytes());
+        format!("sha256\0{}", crate::encoding::hex(&digest, false))
+    };
+    let id = format!("{url}\0{who}");
     Ok((Source::OkeWorkload { url, sa_token, ca }, id))
 }
 
@@ -631,41 +626,58 @@ fn fetch_certificates(imds: &Imds) -> std::result::Result<Certificates, String> 
     })
 }
 
-/// The cache's session key, made (RSA-2048) and written 0600 the first time.
-fn session_key(dir: &Path) -> Result<SigningKey> {
-    let path = dir.join("key.pem");
-    if let Ok(bytes) = store::read_regular(&path, store::MAX_KEY)
+/// A principal's part of the cache loop.
+struct Fetcher<'a, 'c> {
+    principal: &'a mut Principal,
+    ctx: &'a Context<'c>,
+    entry: &'a Dir,
+}
+
+impl Provider for Fetcher<'_, '_> {
+    type Item = cache::Token;
+
+    fn decode(&self, read: std::io::Result<Vec<u8>>) -> Result<Option<cache::Token>> {
+        match read {
+            Ok(b) => Ok(cache::Token::parse(&b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::Config(format!(
+                "cannot read the cached principal token in {}: {e}",
+                self.entry.path().display()
+            ))),
+        }
+    }
+
+    fn encode(&self, item: &cache::Token) -> Result<Vec<u8>> {
+        Ok(item.token.expose().as_bytes().to_vec())
+    }
+
+    fn claims(&self, item: &cache::Token) -> Claims {
+        item.claims.clone()
+    }
+
+    fn fetch(&mut self, _current: Option<&cache::Token>, _ended: bool) -> Result<cache::Token> {
+        self.principal.fetch(self.ctx, self.entry)
+    }
+}
+
+/// The entry's session key, made (RSA-2048) and written 0600 the first time, with the
+/// `OCI_API_KEY` label the oci CLI appends to keys it writes.
+fn session_key(entry: &Dir) -> Result<SigningKey> {
+    let file = entry.file("key.pem")?;
+    if let Ok(bytes) = file.read(store::MAX_KEY)
         && let Ok(k) = key::load_bytes(&bytes, None)
     {
         return Ok(k);
     }
     let k = crate::keygen::generate(None)?;
-    store::Pinned::new(&path)
-        .and_then(|p| p.write_atomic(k.private_pem.expose().as_bytes()))
-        .map_err(|e| {
-            Error::Other(format!(
-                "cannot write the session key {}: {e}",
-                path.display()
-            ))
-        })?;
+    let pem = format!("{}{}", k.private_pem.expose(), crate::keygen::KEY_LABEL);
+    file.write_atomic(pem.as_bytes()).map_err(|e| {
+        Error::Other(format!(
+            "cannot write the session key {}: {e}",
+            file.path().display()
+        ))
+    })?;
     Ok(k.key)
-}
-
-fn read_cached(pinned: &store::Pinned) -> Result<Option<(Secret<String>, Claims)>> {
-    match pinned.read(store::MAX_TOKEN) {
-        Ok(b) => {
-            let text = String::from_utf8_lossy(&b);
-            let t = token::trim_file(&text);
-            Ok(token::decode(t)
-                .ok()
-                .map(|c| (Secret::new(t.to_owned()), c)))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Config(format!(
-            "cannot read the cached principal token {}: {e}",
-            pinned.path().display()
-        ))),
-    }
 }
 
 /// `POST <proxymux>/resourcePrincipalSessionTokens` with the service-account token; the

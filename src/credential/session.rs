@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::policy::{self, Input, Policy, Verdict, Why};
+use super::cache::{self, Provider};
+use super::policy::Policy;
 use super::{Warning, load_key};
 use crate::config::Profile;
 use crate::context::Context;
@@ -85,15 +86,6 @@ pub fn read_token(path: &Path, profile: &str) -> Result<(Secret<String>, Claims)
     decode_file(&bytes, path, profile)
 }
 
-/// [`read_token`] relative to a pinned directory, never through a symlink swapped in.
-fn read_pinned(pinned: &store::Pinned, profile: &str) -> Result<(Secret<String>, Claims)> {
-    let path = pinned.path();
-    let bytes = pinned
-        .read(store::MAX_TOKEN)
-        .map_err(|e| read_error(&e, &path, profile))?;
-    decode_file(&bytes, &path, profile)
-}
-
 /// A `--min-valid` chosen by the user must be something a token of this session can
 /// satisfy: not its whole lifetime or more. (The default, one minute, always can.)
 fn check_min_valid(p: &Profile, c: &Claims, min_valid: SignedDuration) -> Result<()> {
@@ -122,38 +114,6 @@ fn ended(p: &Profile, c: &Claims) -> Error {
     )
 }
 
-fn serve(token_path: PathBuf, token: Secret<String>, claims: Claims) -> Session {
-    Session {
-        token_path,
-        token,
-        claims,
-        refreshed: false,
-    }
-}
-
-/// Replaces the token file atomically with a new token.
-fn write_new(
-    pinned: &store::Pinned,
-    path: PathBuf,
-    token: Secret<String>,
-    claims: Claims,
-) -> Result<Session> {
-    pinned
-        .write_atomic(token.expose().as_bytes())
-        .map_err(|e| {
-            Error::Other(format!(
-                "cannot write token file {} (it is unchanged): {e}",
-                path.display()
-            ))
-        })?;
-    Ok(Session {
-        token_path: path,
-        token,
-        claims,
-        refreshed: true,
-    })
-}
-
 /// Refreshes the session once; a session made by token exchange that the auth service
 /// refuses, does not extend, or that has ended gets a new one by exchange instead.
 fn refresh_or_renew(
@@ -179,110 +139,131 @@ fn refresh_or_renew(
     }
 }
 
+/// A session's part of the cache loop: its token file is the profile's own, refreshed at
+/// the auth service (or renewed by token exchange, see [`super::exchange`]).
+struct Refresher<'a, 'c> {
+    ctx: &'a Context<'c>,
+    profile: &'a Profile,
+    path: &'a Path,
+    /// Whether the session was made by token exchange; looked up once, off the fast path.
+    renewable: std::cell::OnceCell<bool>,
+}
+
+impl Refresher<'_, '_> {
+    fn renewable(&self) -> bool {
+        *self
+            .renewable
+            .get_or_init(|| super::exchange::read_state(self.path).is_some())
+    }
+}
+
+impl Provider for Refresher<'_, '_> {
+    type Item = cache::Token;
+
+    fn decode(&self, read: std::io::Result<Vec<u8>>) -> Result<Option<cache::Token>> {
+        let bytes = read.map_err(|e| read_error(&e, self.path, &self.profile.name))?;
+        let (token, claims) = decode_file(&bytes, self.path, &self.profile.name)?;
+        Ok(Some(cache::Token { token, claims }))
+    }
+
+    fn encode(&self, item: &cache::Token) -> Result<Vec<u8>> {
+        Ok(item.token.expose().as_bytes().to_vec())
+    }
+
+    fn claims(&self, item: &cache::Token) -> Claims {
+        item.claims.clone()
+    }
+
+    fn admit(&self, item: &cache::Token, policy: &Policy) -> Result<()> {
+        check_min_valid(self.profile, &item.claims, policy.min_valid)
+    }
+
+    fn renews_past_end(&self) -> bool {
+        self.renewable()
+    }
+
+    fn ended(&self, item: &cache::Token) -> Error {
+        ended(self.profile, &item.claims)
+    }
+
+    fn not_extended(&self, item: &cache::Token) -> Error {
+        Error::needs_login(
+            &self.profile.name,
+            &format!(
+                "the auth service did not extend the session (it still ends at {}; sessions made with --no-browser cannot be extended)",
+                item.claims.exp
+            ),
+        )
+    }
+
+    fn refusing(&self, why: String) -> Error {
+        Error::Config(format!(
+            "refusing to refresh profile '{}': {why}",
+            self.profile.name
+        ))
+    }
+
+    fn fetch(&mut self, current: Option<&cache::Token>, ended: bool) -> Result<cache::Token> {
+        let current =
+            current.ok_or_else(|| Error::Other("internal: no session to refresh".into()))?;
+        let renewable = self.renewable();
+        let (token, claims) = refresh_or_renew(
+            self.ctx,
+            self.profile,
+            self.path,
+            &current.token,
+            &current.claims,
+            ended,
+            renewable,
+        )?;
+        Ok(cache::Token { token, claims })
+    }
+}
+
 /// Returns a session that satisfies `policy`, refreshing it under the lock when
-/// [`policy::decide`] says so, and the warning to print when the current token is served
-/// although a new one was wanted.
+/// [`policy::decide`] says so (the one [`cache::ensure`] loop), and the warning to print
+/// when the current token is served although a new one was wanted.
 ///
-/// The token path is resolved once: its directory is opened, checked (it must be this
-/// user's and not writable by others), and the lock, the re-read and the write all happen
-/// relative to it, so a symlink swapped in while we wait is never followed.
+/// The token path is resolved once: its directory is opened, and the reads, the check
+/// (before locking, it must be this user's and not writable by others), the lock and the
+/// write all happen relative to it, so a symlink swapped in while we wait is never followed.
 pub fn ensure(
     ctx: &Context<'_>,
     p: &Profile,
     policy: &Policy,
     lock_timeout: SignedDuration,
 ) -> Result<(Session, Option<Warning>)> {
-    let now = || ctx.env.now();
-    let path = token_path(p)?.to_owned();
-    let (token, claims) = read_token(&path, &p.name)?;
-    check_min_valid(p, &claims, policy.min_valid)?;
-    let first = Input::Read {
-        claims: &claims,
-        locked: false,
-        changed: false,
-    };
-    let verdict = policy::decide(now(), policy, first);
-    if verdict == Verdict::Serve {
-        return Ok((serve(path, token, claims), None));
-    }
-    // A session made by token exchange renews itself past `sess_exp` (see `exchange`);
-    // looked up only here, off the path of a valid token.
-    let renewable = super::exchange::read_state(&path).is_some();
-    if verdict == Verdict::Ended && !renewable {
-        return Err(ended(p, &claims));
-    }
-    let warn =
-        |e: Error, path: PathBuf, token, claims: Claims| -> Result<(Session, Option<Warning>)> {
-            match policy::decide(now(), policy, Input::Failed { claims: &claims }) {
-                Verdict::ServeWithWarning(_) => {
-                    let text = format!(
-                        "{e} (the current token is still valid until {})",
-                        claims.exp
-                    );
-                    Ok((
-                        serve(path, token, claims),
-                        Some(Warning::RefreshFailed(text)),
-                    ))
-                }
-                _ => Err(e),
-            }
-        };
-    let pinned = store::Pinned::new(&path).map_err(|e| {
-        Error::Config(format!(
-            "cannot open the directory of token file {}: {e}",
-            path.display()
-        ))
-    })?;
-    let path = pinned.path();
-    pinned
-        .check_private()
-        .map_err(|why| Error::Config(format!("refusing to refresh profile '{}': {why}", p.name)))?;
-    let _lock = match pinned.lock(crate::duration::to_std(lock_timeout)) {
-        Ok(l) => l,
-        Err(e) => return warn(e, path, token, claims),
-    };
-    let first_token = token;
-    let (token, claims) = read_pinned(&pinned, &p.name)?;
-    let changed = token.expose() != first_token.expose();
-    drop(first_token);
-    let again = Input::Read {
-        claims: &claims,
-        locked: true,
-        changed,
-    };
-    let ended_now = match policy::decide(now(), policy, again) {
-        Verdict::Serve => return Ok((serve(path, token, claims), None)),
-        Verdict::Ended if !renewable => return Err(ended(p, &claims)),
-        Verdict::Ended => true,
-        _ => false,
-    };
-    let (new_token, new_claims) =
-        match refresh_or_renew(ctx, p, &path, &token, &claims, ended_now, renewable) {
-            Ok(t) => t,
-            Err(e) => return warn(e, path, token, claims),
-        };
-    let issued = Input::Issued {
-        old: &claims,
-        new: &new_claims,
-    };
-    let not_extended = || {
-        Error::needs_login(
-            &p.name,
-            &format!(
-                "the auth service did not extend the session (it still ends at {}; sessions made with --no-browser cannot be extended)",
-                claims.exp
-            ),
-        )
-    };
-    match policy::decide(now(), policy, issued) {
-        Verdict::ServeWithWarning(Why::NotExtended) => {
-            let w = Warning::NotExtended(not_extended().to_string());
-            return Ok((serve(path, token, claims), Some(w)));
+    let path = token_path(p)?;
+    let slot = store::Pinned::new(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            read_error(&e, path, &p.name)
+        } else {
+            Error::Config(format!(
+                "cannot open the directory of token file {}: {e}",
+                path.display()
+            ))
         }
-        Verdict::Write => {}
-        _ => return Err(not_extended()),
-    }
-    Ok((write_new(&pinned, path, new_token, new_claims)?, None))
+    })?;
+    let mut refresher = Refresher {
+        ctx,
+        profile: p,
+        path,
+        renewable: std::cell::OnceCell::new(),
+    };
+    let out = cache::ensure(
+        &slot,
+        &mut refresher,
+        policy,
+        &|| ctx.env.now(),
+        lock_timeout,
+    )?;
+    let session = Session {
+        token_path: path.to_owned(),
+        token: out.item.token,
+        claims: out.item.claims,
+        refreshed: out.refreshed,
+    };
+    Ok((session, out.warning))
 }
 
 /// A new session token by token exchange, bound to the session's key and checked like a
