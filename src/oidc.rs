@@ -245,23 +245,25 @@ impl OidcClient<'_> {
         let body = form(&self.with_client(pairs));
         let r = self.send("POST", endpoint, Some(&body), true)?;
         let v = json_reply(&r, endpoint)?;
-        let s = |k: &str| {
-            v.get(k)
-                .and_then(|x| x.as_str())
-                .filter(|t| !t.is_empty())
-                .map(|t| Secret::new(t.to_owned()))
+        // Every token printable and at most 64 KiB: a hostile issuer cannot grow the
+        // stored state past what is read back, nor put control characters in it.
+        let usable = |t: &str| t.len() < 64 << 10 && t.bytes().all(|b| b.is_ascii_graphic());
+        let s = |k: &str| -> Result<Option<Secret<String>>, OidcError> {
+            match v.get(k).and_then(|x| x.as_str()).filter(|t| !t.is_empty()) {
+                None => Ok(None),
+                Some(t) if usable(t) => Ok(Some(Secret::new(t.to_owned()))),
+                Some(_) => Err(OidcError::Unusable(format!(
+                    "{endpoint}: the reply's {k} is larger than 64 KiB or not printable"
+                ))),
+            }
         };
-        let access_token = s("access_token")
-            .filter(|t| {
-                t.expose().len() < 64 << 10 && t.expose().bytes().all(|b| b.is_ascii_graphic())
-            })
-            .ok_or_else(|| {
-                OidcError::Unusable(format!("{endpoint}: the reply has no usable access_token"))
-            })?;
+        let access_token = s("access_token")?.ok_or_else(|| {
+            OidcError::Unusable(format!("{endpoint}: the reply has no usable access_token"))
+        })?;
         Ok(Tokens {
             access_token,
-            refresh_token: s("refresh_token"),
-            id_token: s("id_token"),
+            refresh_token: s("refresh_token")?,
+            id_token: s("id_token")?,
             expires_in: v.get("expires_in").and_then(serde_json::Value::as_i64),
             scope: v.get("scope").and_then(|x| x.as_str()).map(str::to_owned),
         })

@@ -356,6 +356,12 @@ pub enum OidcFlow {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OidcExecToken {
+    Id,
+    Access,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OidcOutput {
     /// {version, token (the access token), id_token, expires_at, issuer, scope}
     Json,
@@ -403,6 +409,9 @@ pub struct OidcTokenArgs {
     /// What to print
     #[arg(long, value_enum, default_value_t = OidcOutput::Json)]
     pub output: OidcOutput,
+    /// With --output exec-credential: which token kubectl gets (the ID token, or the access token for clusters that accept JWT access tokens)
+    #[arg(long, value_enum, default_value_t = OidcExecToken::Id)]
+    pub exec_token: OidcExecToken,
     #[command(flatten)]
     pub refresh: GetArgs,
 }

@@ -257,6 +257,10 @@ fn oidc_command(what: &args::OidcCmd) -> app::Command {
                 args::OidcOutput::Env => oidc::TokenOutput::Env,
                 args::OidcOutput::ExecCredential => oidc::TokenOutput::ExecCredential,
             },
+            exec_token: match a.exec_token {
+                args::OidcExecToken::Id => oidc::ExecToken::Id,
+                args::OidcExecToken::Access => oidc::ExecToken::Access,
+            },
         }),
         args::OidcCmd::Logout { name } => app::Command::OidcLogout { name: name.clone() },
     }

@@ -142,6 +142,21 @@ pub trait Provider {
         ))
     }
 
+    /// Whether what the service issued is written even when it does not extend the current
+    /// item (OIDC: the reply may rotate the refresh token, which must never be lost).
+    fn keeps_every_issue(&self) -> bool {
+        false
+    }
+
+    /// The error when what the service just issued (and was written) expires sooner than
+    /// `--min-valid` allows.
+    fn too_short(&self, item: &Self::Item) -> Error {
+        Error::Service(format!(
+            "the new credential from the service expires at {}, sooner than --min-valid allows; try again",
+            self.claims(item).exp
+        ))
+    }
+
     /// The error when the slot's directory is not private (checked before locking).
     fn refusing(&self, why: String) -> Error {
         Error::Config(format!("refusing the cache: {why}"))
@@ -256,6 +271,7 @@ pub fn ensure<P: Provider>(
         };
         match policy::decide(now(), policy, issued) {
             Verdict::Write => {}
+            _ if provider.keeps_every_issue() => {}
             Verdict::ServeWithWarning(Why::NotExtended) => {
                 let w = Warning::NotExtended(provider.not_extended(&old).to_string());
                 return Ok(Outcome {
@@ -267,12 +283,6 @@ pub fn ensure<P: Provider>(
             _ => return Err(provider.not_extended(&old)),
         }
     }
-    if new_claims.exp.duration_since(now()) < policy.min_valid {
-        return Err(Error::Service(format!(
-            "the new credential from the service expires at {}, sooner than --min-valid allows; nothing was written; try again",
-            new_claims.exp
-        )));
-    }
     let bytes = provider.encode(&new)?;
     slot.write_atomic(&bytes).map_err(|e| {
         Error::Other(format!(
@@ -280,6 +290,9 @@ pub fn ensure<P: Provider>(
             slot.path().display()
         ))
     })?;
+    if new_claims.exp.duration_since(now()) < policy.min_valid {
+        return Err(provider.too_short(&new));
+    }
     Ok(Outcome {
         item: new,
         refreshed: true,
@@ -542,7 +555,7 @@ mod tests {
                 1,
             ),
             (
-                "issued too short for min_valid: exit 5",
+                "issued too short for min_valid: exit 5, kept (written)",
                 None,
                 get,
                 short,
@@ -593,7 +606,7 @@ mod tests {
             };
             assert_eq!(seen, want, "{name}: {got:?}");
             assert_eq!(fake.fetched, fetches, "{name}: fetches");
-            if !matches!(want, Want::Refreshed) {
+            if !matches!(want, Want::Refreshed) && !name.ends_with("(written)") {
                 assert_eq!(after, before, "{name}: the file is byte-identical");
             }
             let names: Vec<_> = std::fs::read_dir(d.path())

@@ -6,6 +6,7 @@
 pub mod api_key;
 pub mod cache;
 pub mod exchange;
+pub mod oidc;
 pub mod policy;
 pub mod principal;
 pub mod session;

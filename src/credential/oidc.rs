@@ -1,0 +1,419 @@
+//! An `OpenID Connect` login as a credential: its stored state and its refresh, kept fresh
+//! by the one [`cache::ensure`] loop like every other kind.
+//!
+//! State per name: `~/.oci/oidc/<name>.json` (directory 0700 and checked on every read, file
+//! 0600, replaced atomically under `<name>.json.lock`): the issuer, client id, the client
+//! secret's *file* (re-read when needed, never copied), scope, endpoints, the refresh token
+//! and the last access and ID tokens. Never the password or the client secret. Each token is
+//! at most 64 KiB, so a hostile issuer cannot grow the file past what is read back.
+
+use std::path::{Path, PathBuf};
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::Warning;
+use super::cache::{self, Provider};
+use super::policy::Policy;
+use crate::config;
+use crate::context::Context;
+use crate::credential::exchange::client_secret;
+use crate::error::{Error, Result};
+use crate::oidc::{self, OidcClient, OidcError, Tokens};
+use crate::store::{self, Dir};
+use crate::token::{self, Claims};
+
+/// The largest state file read: three tokens of at most 64 KiB and a few URLs.
+pub const MAX_STATE: u64 = 1 << 20;
+
+/// Which token a consumer of an `ExecCredential` gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// The access token (json, bearer, env; an `ExecCredential` with `--exec-token access`).
+    Access,
+    /// The ID token too (an `ExecCredential`: kube-apiserver's OIDC authenticator).
+    IdToken,
+}
+
+/// The stored state (no `Debug`: it holds tokens).
+#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub version: u8,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret_file: Option<String>,
+    pub scope: String,
+    pub token_endpoint: String,
+    pub revocation_endpoint: Option<String>,
+    pub refresh_token: Option<String>,
+    pub access_token: String,
+    pub id_token: Option<String>,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+impl Stored {
+    /// The state after a token reply: `previous_refresh` is kept when the reply rotates
+    /// none in, and `previous_id` when it brings no ID token but the old one is still
+    /// valid (an expired ID token is dropped, never carried on).
+    #[must_use]
+    pub fn from_reply(
+        meta: &oidc::Metadata,
+        client: (&str, Option<&Path>),
+        scope: &str,
+        t: &Tokens,
+        previous: Option<&Stored>,
+        now: Timestamp,
+    ) -> Stored {
+        let expires_in = t.expires_in.filter(|e| *e > 0).unwrap_or(300).min(86_400);
+        let previous_id = previous
+            .and_then(|p| p.id_token.clone())
+            .filter(|id| token::decode(id).is_ok_and(|c| c.exp > now));
+        Stored {
+            version: 1,
+            issuer: meta.issuer.clone(),
+            client_id: client.0.to_owned(),
+            // Absolute: `oidc token` runs from any directory.
+            client_secret_file: client.1.map(|p| {
+                std::path::absolute(p)
+                    .unwrap_or_else(|_| p.to_owned())
+                    .display()
+                    .to_string()
+            }),
+            scope: t.scope.clone().unwrap_or_else(|| scope.to_owned()),
+            token_endpoint: meta.token_endpoint.clone(),
+            revocation_endpoint: meta.revocation_endpoint.clone(),
+            refresh_token: t
+                .refresh_token
+                .as_ref()
+                .map(|r| r.expose().clone())
+                .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
+            access_token: t.access_token.expose().clone(),
+            id_token: t
+                .id_token
+                .as_ref()
+                .map(|i| i.expose().clone())
+                .or(previous_id),
+            issued_at: now.as_second(),
+            expires_at: now.as_second() + expires_in,
+        }
+    }
+
+    /// The command that signs in again.
+    #[must_use]
+    pub fn login_hint(&self, name: &str) -> String {
+        format!(
+            "`oci-token oidc login --issuer {} --client-id {} --name {name}`",
+            self.issuer, self.client_id
+        )
+    }
+
+    /// When the ID token expires, if there is one that decodes.
+    #[must_use]
+    pub fn id_expires_at(&self) -> Option<Timestamp> {
+        self.id_token
+            .as_deref()
+            .and_then(|id| token::decode(id).ok())
+            .map(|c| c.exp)
+    }
+
+    /// The validity that matters to a consumer: the access token's, and with
+    /// [`Needs::IdToken`] the ID token's too (a missing one counts as expired).
+    #[must_use]
+    pub fn claims(&self, needs: Needs) -> Claims {
+        let t = |x: i64| Timestamp::from_second(x).unwrap_or(Timestamp::UNIX_EPOCH);
+        let mut exp = t(self.expires_at);
+        if needs == Needs::IdToken {
+            exp = exp.min(self.id_expires_at().unwrap_or(Timestamp::UNIX_EPOCH));
+        }
+        Claims {
+            exp,
+            iat: Some(t(self.issued_at)),
+            sub: None,
+            tenant: None,
+            res_tenant: None,
+            sess_exp: None,
+            jwk: None,
+        }
+    }
+}
+
+/// `~/.oci/oidc/<name>.json` (the name is checked as a profile name is).
+pub fn state_path(env: &dyn crate::env::Env, name: &str) -> Result<PathBuf> {
+    config::edit::check_profile_name(name)?;
+    Ok(state_dir(env).join(format!("{name}.json")))
+}
+
+fn state_dir(env: &dyn crate::env::Env) -> PathBuf {
+    config::home_path(env, ".oci/oidc")
+}
+
+/// The state directory, opened and checked (this user's, not writable by others):
+/// created when `create`, else `None` when missing.
+pub fn open_dir(env: &dyn crate::env::Env, create: bool) -> Result<Option<Dir>> {
+    Dir::open_private(&state_dir(env), create)
+}
+
+fn no_login(name: &str) -> Error {
+    Error::NeedsLogin(format!(
+        "no OIDC login named '{name}'; sign in with `oci-token oidc login --issuer URL --client-id ID --name {name}`"
+    ))
+}
+
+/// Parses a state file's bytes.
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Stored> {
+    serde_json::from_slice(bytes).map_err(|_| {
+        Error::Config(format!(
+            "{} is not an oci-token OIDC state file; remove it (`oci-token oidc logout`) and sign in again",
+            path.display()
+        ))
+    })
+}
+
+/// Writes the state atomically through its pinned slot.
+pub fn write(slot: &store::Pinned, s: &Stored) -> Result<()> {
+    let text = serde_json::to_string(s).map_err(|e| Error::Other(e.to_string()))?;
+    slot.write_atomic(text.as_bytes())
+        .map_err(|e| Error::Other(format!("cannot write {}: {e}", slot.path().display())))
+}
+
+/// The client a stored login refreshes and revokes with.
+pub fn with_client<T>(
+    ctx: &Context<'_>,
+    s: &Stored,
+    f: impl FnOnce(&OidcClient<'_>) -> Result<T>,
+) -> Result<T> {
+    let secret = client_secret(s.client_secret_file.as_deref().map(Path::new))?;
+    let settings = ctx.http();
+    let client = OidcClient {
+        settings: &settings,
+        env: ctx.env,
+        client_id: &s.client_id,
+        client_secret: secret.as_ref(),
+    };
+    f(&client)
+}
+
+/// Maps a client error to an exit code and one line.
+#[allow(clippy::needless_pass_by_value)] // called with errors just made
+#[must_use]
+pub fn error(what: &str, e: OidcError) -> Error {
+    match e {
+        OidcError::Unavailable(_) => Error::Service(format!(
+            "{what}: {e}; check the network, proxy and CA bundle"
+        )),
+        OidcError::Setup(_) => Error::Config(format!("{what}: {e}")),
+        OidcError::Unusable(_) | OidcError::Protocol { .. } => {
+            Error::Service(format!("{what}: {e}"))
+        }
+    }
+}
+
+/// An OIDC login's part of the cache loop.
+struct Refresher<'a, 'c> {
+    ctx: &'a Context<'c>,
+    name: &'a str,
+    path: PathBuf,
+    needs: Needs,
+}
+
+impl Provider for Refresher<'_, '_> {
+    type Item = Stored;
+
+    fn decode(&self, read: std::io::Result<Vec<u8>>) -> Result<Option<Stored>> {
+        match read {
+            Ok(b) => parse(&b, &self.path).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(no_login(self.name)),
+            Err(e) => Err(Error::Config(format!(
+                "cannot read {}: {e}; remove it (`oci-token oidc logout --name {}`) and sign in again",
+                self.path.display(),
+                self.name
+            ))),
+        }
+    }
+
+    fn encode(&self, s: &Stored) -> Result<Vec<u8>> {
+        serde_json::to_vec(s).map_err(|e| Error::Other(e.to_string()))
+    }
+
+    fn claims(&self, s: &Stored) -> Claims {
+        s.claims(self.needs)
+    }
+
+    fn keeps_every_issue(&self) -> bool {
+        true
+    }
+
+    fn too_short(&self, s: &Stored) -> Error {
+        if self.needs == Needs::IdToken && s.id_expires_at().is_none_or(|e| e <= self.ctx.env.now())
+        {
+            Error::NeedsLogin(format!(
+                "the issuer refreshed '{}' without a new ID token and the stored one has expired; run oidc login again: {} (or print the access token with --exec-token access)",
+                self.name,
+                s.login_hint(self.name)
+            ))
+        } else {
+            Error::NeedsLogin(format!(
+                "the issuer's new tokens for '{}' expire at {}, sooner than --min-valid allows; run oidc login again: {}",
+                self.name,
+                s.claims(self.needs).exp,
+                s.login_hint(self.name)
+            ))
+        }
+    }
+
+    fn fetch(&mut self, current: Option<&Stored>, _ended: bool) -> Result<Stored> {
+        let s = current.ok_or_else(|| no_login(self.name))?;
+        refresh(self.ctx, s, self.name)
+    }
+}
+
+fn refresh(ctx: &Context<'_>, s: &Stored, name: &str) -> Result<Stored> {
+    let rt = s.refresh_token.as_deref().ok_or_else(|| {
+        Error::NeedsLogin(format!(
+            "the tokens of '{name}' expired and there is no refresh token; sign in again with {}",
+            s.login_hint(name)
+        ))
+    })?;
+    let t = with_client(ctx, s, |client| {
+        client
+            .token(
+                &s.token_endpoint,
+                vec![("grant_type", "refresh_token"), ("refresh_token", rt)],
+            )
+            .map_err(|e| match e {
+                OidcError::Protocol { ref error, .. } if error == "invalid_grant" => Error::NeedsLogin(format!(
+                    "the refresh token of '{name}' was refused ({e}: revoked or expired); sign in again with {}",
+                    s.login_hint(name)
+                )),
+                e => self::error(&format!("refreshing '{name}' at {}", s.token_endpoint), e),
+            })
+    })?;
+    let meta = oidc::Metadata {
+        issuer: s.issuer.clone(),
+        token_endpoint: s.token_endpoint.clone(),
+        device_authorization_endpoint: None,
+        revocation_endpoint: s.revocation_endpoint.clone(),
+        grant_types_supported: None,
+    };
+    Ok(Stored::from_reply(
+        &meta,
+        (&s.client_id, s.client_secret_file.as_deref().map(Path::new)),
+        &s.scope,
+        &t,
+        Some(s),
+        ctx.env.now(),
+    ))
+}
+
+/// The freshness `oidc token` asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Wish {
+    pub window: SignedDuration,
+    pub min_valid: SignedDuration,
+    pub lock_timeout: SignedDuration,
+    pub needs: Needs,
+}
+
+/// The login `name`, fresh enough for `wish` (refreshed under its lock when not), and the
+/// warning to print when a wanted refresh failed but the tokens are still good. Never
+/// returns tokens the consumer would find expired.
+pub fn ensure(ctx: &Context<'_>, name: &str, wish: &Wish) -> Result<(Stored, Option<Warning>)> {
+    let path = state_path(ctx.env, name)?;
+    let dir = open_dir(ctx.env, false)?.ok_or_else(|| no_login(name))?;
+    let slot = dir.file(&format!("{name}.json"))?;
+    let mut refresher = Refresher {
+        ctx,
+        name,
+        path,
+        needs: wish.needs,
+    };
+    let policy = Policy {
+        window: wish.window,
+        min_valid: wish.min_valid,
+        force: false,
+    };
+    let out = cache::ensure(
+        &slot,
+        &mut refresher,
+        &policy,
+        &|| ctx.env.now(),
+        wish.lock_timeout,
+    )?;
+    Ok((out.item, out.warning))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(id: Option<&str>) -> Tokens {
+        Tokens {
+            access_token: crate::secret::Secret::new("at".into()),
+            refresh_token: None,
+            id_token: id.map(|i| crate::secret::Secret::new(i.into())),
+            expires_in: Some(600),
+            scope: None,
+        }
+    }
+
+    fn jwt(exp: i64) -> String {
+        use base64::Engine as _;
+        let e = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!(
+            "{}.{}.c2ln",
+            e(r#"{"alg":"RS256"}"#),
+            e(&format!(r#"{{"exp":{exp}}}"#))
+        )
+    }
+
+    #[test]
+    fn an_expired_id_token_is_never_carried_on() {
+        let now = Timestamp::from_second(1_800_000_000).unwrap();
+        let meta = oidc::Metadata {
+            issuer: "https://op".into(),
+            token_endpoint: "https://op/token".into(),
+            device_authorization_endpoint: None,
+            revocation_endpoint: None,
+            grant_types_supported: None,
+        };
+        let first = Stored::from_reply(
+            &meta,
+            ("c", None),
+            "openid",
+            &tokens(Some(&jwt(now.as_second() + 60))),
+            None,
+            now,
+        );
+        // A reply without an ID token keeps a valid one ...
+        let later = Stored::from_reply(
+            &meta,
+            ("c", None),
+            "openid",
+            &tokens(None),
+            Some(&first),
+            now,
+        );
+        assert!(later.id_token.is_some());
+        assert_eq!(
+            later.claims(Needs::IdToken).exp.as_second(),
+            now.as_second() + 60
+        );
+        // ... and drops an expired one: the ID-token validity is then nothing.
+        let after = now + SignedDuration::from_secs(120);
+        let dropped = Stored::from_reply(
+            &meta,
+            ("c", None),
+            "openid",
+            &tokens(None),
+            Some(&first),
+            after,
+        );
+        assert!(dropped.id_token.is_none());
+        assert_eq!(dropped.claims(Needs::IdToken).exp, Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            dropped.claims(Needs::Access).exp.as_second(),
+            after.as_second() + 600
+        );
+    }
+}
