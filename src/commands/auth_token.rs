@@ -3,13 +3,13 @@
 //! token is shown once (or written 0600 with `--output-file`) and never stored otherwise.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::api;
 use crate::context::Context;
 use crate::credential::{Credential, Freshness};
 use crate::error::{Error, Result};
-use crate::{output, region};
+use crate::{output, region, store};
 
 /// What to do.
 #[derive(Debug, Clone)]
@@ -226,14 +226,22 @@ fn create(
         ));
     }
     let user = user_of(cred, user_id)?;
-    if let Some(f) = output_file
-        && std::fs::symlink_metadata(f).is_ok()
-    {
-        return Err(Error::Config(format!(
-            "{} exists; the token is written only to a new file",
-            f.display()
-        )));
-    }
+    // Everything that can fail locally fails before the token exists on the server: the
+    // file is created (new, 0600) now and removed again if the call fails; without a
+    // file, a closed stdout is refused.
+    let mut reserved = store::Rollback::default();
+    let file = if let Some(f) = output_file {
+        reserved.will_create_file(f);
+        Some((f, create_private_new(f)?))
+    } else {
+        if !output::stdout_is_open() {
+            return Err(Error::Usage(
+                "stdout is closed or /dev/null: the new token would be lost; pass --output-file FILE"
+                    .into(),
+            ));
+        }
+        None
+    };
     let docker_user = if docker_login {
         Some(docker_username(ctx, cred, &user, base)?)
     } else {
@@ -252,16 +260,32 @@ fn create(
         .filter(|t| !t.is_empty() && t.len() < 4096 && !t.chars().any(char::is_control))
         .ok_or_else(|| Error::Service("the created auth token came back without a token".into()))?
         .to_owned();
-    if let Some(f) = output_file {
-        let mut b = std::fs::OpenOptions::new();
-        b.write(true).create_new(true);
-        std::os::unix::fs::OpenOptionsExt::mode(&mut b, 0o600);
-        let mut file = b
-            .open(f)
-            .map_err(|e| Error::Other(format!("cannot create {}: {e}", f.display())))?;
-        std::io::Write::write_all(&mut file, token.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|e| Error::Other(format!("cannot write {}: {e}", f.display())))?;
+    // From here on the token exists: nothing may be lost. Its id goes to stderr with any
+    // failure, so it can be found and deleted.
+    let id = v
+        .get("id")
+        .and_then(|i| i.as_str())
+        .filter(|i| i.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("(no id in the reply)")
+        .to_owned();
+    let lost = |e: Error| {
+        Error::Other(format!(
+            "the auth token {id} was created but {e}; delete it with `oci-token auth-token delete --auth-token-id {id}` if it is lost"
+        ))
+    };
+    if let Some((f, mut handle)) = file {
+        let written = std::io::Write::write_all(&mut handle, token.as_bytes())
+            .and_then(|()| handle.sync_all());
+        if let Err(e) = written {
+            // Not lost: the token goes to stdout instead, and the exit says what happened.
+            drop(reserved);
+            output::print_once(&format!("{token}\n")).map_err(lost)?;
+            return Err(lost(Error::Other(format!(
+                "cannot be written to {} ({e}); it was printed on stdout instead",
+                f.display()
+            ))));
+        }
+        reserved.commit();
         if let Some(o) = v.as_object_mut() {
             o.insert("token".into(), serde_json::Value::Null);
         }
@@ -277,9 +301,36 @@ fn create(
         if output_file.is_some() {
             return Ok(());
         }
-        return output::print(&format!("{token}\n"));
+        return output::print_once(&format!("{token}\n")).map_err(lost);
     }
-    print_data(&cli_shape(&v))
+    let out = serde_json::to_string_pretty(&serde_json::json!({ "data": cli_shape(&v) }))
+        .map_err(|e| Error::Other(e.to_string()))?;
+    if output_file.is_some() {
+        output::print(&format!("{out}\n"))
+    } else {
+        output::print_once(&format!("{out}\n")).map_err(lost)
+    }
+}
+
+/// Creates `f` as a new file, mode 0600; an existing path (a file, a link, anything) is
+/// refused: the token is written only to a file of its own.
+fn create_private_new(f: &Path) -> Result<std::fs::File> {
+    let mut b = std::fs::OpenOptions::new();
+    b.write(true).create_new(true);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut b, 0o600);
+    b.open(f).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::Config(format!(
+                "{} exists; the token is written only to a new file",
+                f.display()
+            ))
+        } else {
+            Error::Config(format!(
+                "cannot create {} ({e}); nothing was created",
+                f.display()
+            ))
+        }
+    })
 }
 
 /// `<namespace>/<user name>`: the Object Storage namespace and the user's name.

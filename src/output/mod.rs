@@ -69,6 +69,37 @@ pub fn print(payload: &str) -> crate::error::Result<()> {
     emit(payload).map_err(|e| crate::error::Error::Other(format!("cannot write to stdout: {e}")))
 }
 
+/// Whether stdout goes anywhere: not closed and not `/dev/null`. (Rust's runtime reopens a
+/// closed stdout, `>&-`, onto `/dev/null`, where writes vanish without an error.) A secret
+/// shown only once must not be sent there.
+#[must_use]
+pub fn stdout_is_open() -> bool {
+    use std::os::fd::AsFd as _;
+    #[allow(clippy::disallowed_methods)] // only looked at, never written here
+    let out = std::io::stdout();
+    let Ok(st) = rustix::fs::fstat(out.as_fd()) else {
+        return false;
+    };
+    let null = rustix::fs::stat("/dev/null").ok();
+    !null.is_some_and(|n| n.st_rdev == st.st_rdev && n.st_ino == st.st_ino && n.st_dev == st.st_dev)
+}
+
+/// [`print`] for a payload shown once (a new auth token): a closed stdout or a reader that
+/// went away (broken pipe) is an error, not a success.
+pub fn print_once(payload: &str) -> crate::error::Result<()> {
+    let err = |e: &dyn std::fmt::Display| {
+        crate::error::Error::Other(format!("cannot write to stdout: {e}"))
+    };
+    if !stdout_is_open() {
+        return Err(err(&"it is closed or /dev/null"));
+    }
+    #[allow(clippy::disallowed_methods)] // the one stdout writer
+    let mut out = std::io::stdout().lock();
+    out.write_all(payload.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| err(&e))
+}
+
 /// A one-line warning on stderr (the only stderr writer besides `main`).
 pub fn warn(msg: &str) {
     #[allow(clippy::print_stderr)]

@@ -184,3 +184,53 @@ fn the_oci_cli_sends_the_same_create_body() {
     assert_eq!(mask(theirs), mask(json(&o2)));
     auth.assert_all_verified();
 }
+
+/// A destination that cannot be written, or a closed stdout, fails before the token exists:
+/// a never-expiring token is never created only to be lost.
+#[test]
+fn nothing_is_created_when_the_token_could_not_be_kept() {
+    let auth = FakeAuth::start();
+    let t = identity_env(&auth);
+    let nowhere = t.path("no-such-dir/token.txt");
+    let o = t.run(&[
+        "auth-token",
+        "create",
+        "--description",
+        "ci",
+        "--output-file",
+        nowhere.to_str().unwrap(),
+    ]);
+    assert_fails(&o, 3, "nothing was created");
+    assert!(create_bodies(&auth).is_empty(), "no token on the server");
+    // Stdout closed (`>&-`): refused up front.
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" auth-token create --description ci >&-")
+        .arg(BIN)
+        .env_clear()
+        .env("HOME", t.home.path())
+        .envs(t.vars.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("stdout is closed"), "{}", stderr(&o));
+    assert!(create_bodies(&auth).is_empty(), "no token on the server");
+    // A failed call (the limit of two tokens) leaves no empty file behind.
+    for d in ["a", "b"] {
+        assert_eq!(
+            code(&t.run(&["auth-token", "create", "--description", d])),
+            0
+        );
+    }
+    let file = t.path("token.txt");
+    let o = t.run(&[
+        "auth-token",
+        "create",
+        "--description",
+        "ci",
+        "--output-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_fails(&o, 3, "as many auth tokens as allowed");
+    assert!(!file.exists(), "the reserved file is removed again");
+}

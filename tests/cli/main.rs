@@ -15,6 +15,7 @@
 mod support;
 
 mod auth_tokens;
+mod caches;
 mod concurrency;
 mod exchange;
 mod exit_codes;

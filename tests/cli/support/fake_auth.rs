@@ -70,7 +70,7 @@ struct State {
     /// The instance leaf it federates.
     leaf: Option<LeafKey>,
     /// The service-account token the OKE proxymux accepts.
-    sa_token: Option<String>,
+    sa_tokens: Vec<String>,
     /// Identity: auth tokens per user.
     auth_tokens: std::collections::HashMap<String, Vec<serde_json::Value>>,
 }
@@ -102,7 +102,7 @@ impl FakeAuth {
             records: Vec::new(),
             api_keys: std::collections::HashMap::new(),
             leaf: None,
-            sa_token: None,
+            sa_tokens: Vec::new(),
             auth_tokens: std::collections::HashMap::new(),
         }));
         let st = state.clone();
@@ -152,9 +152,9 @@ impl FakeAuth {
         ));
     }
 
-    /// Accepts this service-account token at `/resourcePrincipalSessionTokens`.
+    /// Accepts this service-account token (too) at `/resourcePrincipalSessionTokens`.
     pub fn accept_service_account(&self, token: &str) {
-        self.state.lock().unwrap().sa_token = Some(token.to_owned());
+        self.state.lock().unwrap().sa_tokens.push(token.to_owned());
     }
 
     /// Requests to `target` so far.
@@ -395,12 +395,12 @@ fn principal_reply(
 ) -> (u16, String) {
     let (leaf, sa, ttl, delay) = {
         let s = st.lock().unwrap();
-        (s.leaf.clone(), s.sa_token.clone(), s.ttl, s.delay)
+        (s.leaf.clone(), s.sa_tokens.clone(), s.ttl, s.delay)
     };
     let checked = if target == "/v1/x509" {
         verify_x509(method, target, headers, body, leaf.as_ref())
     } else {
-        verify_workload(headers, body, sa.as_deref())
+        verify_workload(headers, body, &sa)
     };
     let reply = {
         let mut s = st.lock().unwrap();
@@ -558,14 +558,16 @@ fn verify_x509(
 fn verify_workload(
     headers: &[(String, String)],
     body: &str,
-    sa: Option<&str>,
+    accepted: &[String],
 ) -> Result<(String, String, String), String> {
-    let sa = sa.ok_or("no service account registered")?;
+    if accepted.is_empty() {
+        return Err("no service account registered".into());
+    }
     let auth = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-        .map(|(_, v)| v.as_str());
-    if auth != Some(format!("Bearer {sa}").as_str()) {
+        .and_then(|(_, v)| v.strip_prefix("Bearer "));
+    if !auth.is_some_and(|a| accepted.iter().any(|sa| sa == a)) {
         return Err("not the service-account token".into());
     }
     let v: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
