@@ -269,6 +269,120 @@ fn docker_config_path(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
     )
 }
 
+/// Rewrites the JSON file `path` with `edit` (given its text, empty when missing) under its
+/// sidecar lock: read, edit, atomic write, so concurrent editors each see the last one's
+/// result. Other bytes are kept as `edit` keeps them.
+fn edit_locked(path: &Path, max: u64, edit: impl FnOnce(&str) -> Result<String>) -> Result<()> {
+    let slot = crate::store::Pinned::new(path).map_err(|e| {
+        Error::Config(format!(
+            "cannot open the directory of {}: {e}",
+            path.display()
+        ))
+    })?;
+    let _lock = slot.lock(Duration::from_secs(10))?;
+    let text = match slot.read(max) {
+        Ok(b) => String::from_utf8(b)
+            .map_err(|_| Error::Config(format!("{} is not UTF-8 text", path.display())))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(Error::Config(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let new = edit(&text)?;
+    if new != text {
+        slot.write_atomic(new.as_bytes())
+            .map_err(|e| Error::Other(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// The keys that appear more than once in one JSON object of `text` (at any depth), as
+/// `a.b` paths; empty for text that is not JSON.
+#[must_use]
+pub fn duplicate_keys(text: &str) -> Vec<String> {
+    use serde::de::{DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
+    struct Walk<'a> {
+        at: String,
+        found: &'a std::cell::RefCell<Vec<String>>,
+    }
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Walk<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<(), A::Error> {
+            let mut seen = std::collections::BTreeSet::new();
+            while let Some(k) = m.next_key::<String>()? {
+                let at = if self.at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{}.{k}", self.at)
+                };
+                if !seen.insert(k) {
+                    self.found.borrow_mut().push(at.clone());
+                }
+                m.next_value_seed(Walk {
+                    at,
+                    found: self.found,
+                })?;
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> std::result::Result<(), A::Error> {
+            while s
+                .next_element_seed(Walk {
+                    at: self.at.clone(),
+                    found: self.found,
+                })?
+                .is_some()
+            {}
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+    }
+    let found = std::cell::RefCell::new(Vec::new());
+    let mut de = serde_json::Deserializer::from_str(text);
+    if de
+        .deserialize_any(Walk {
+            at: String::new(),
+            found: &found,
+        })
+        .is_err()
+    {
+        return Vec::new();
+    }
+    found.into_inner()
+}
+
 /// `oci-token docker install --registry HOST…`: the helper link, the `credHelpers` entries,
 /// the per-registry credential; prints the podman/containers `auth.json` equivalent.
 #[allow(clippy::too_many_lines)] // one recipe: check, link, edit, record, report
@@ -284,6 +398,10 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
             )));
         }
         hosts.push(host);
+    }
+    // A profile named for the registries must exist (a typo would fail every pull later).
+    if ctx.config.profile.is_some() {
+        ctx.profile()?;
     }
     // The link: <dir>/docker-credential-oci-token -> this binary.
     let exe = std::env::current_exe()
@@ -309,61 +427,72 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
         }
         Err(_) => {
             crate::store::create_private_dir(&dir)?;
-            std::os::unix::fs::symlink(&exe, &link)
-                .map_err(|e| Error::Other(format!("cannot create {}: {e}", link.display())))?;
+            match std::os::unix::fs::symlink(&exe, &link) {
+                Ok(()) => {}
+                // Another `docker install` made the same link a moment ago.
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::AlreadyExists
+                        && std::fs::read_link(&link).ok().as_deref() == Some(exe.as_path()) => {}
+                Err(e) => {
+                    return Err(Error::Other(format!(
+                        "cannot create {}: {e}",
+                        link.display()
+                    )));
+                }
+            }
         }
     }
-    // credHelpers.
+    // credHelpers, edited under the config's sidecar lock: parallel installs add up.
     let path = docker_config_path(req.docker_config.as_deref(), ctx.env);
-    let mut text = match crate::store::read_text(&path, crate::store::MAX_CONFIG) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(Error::Config(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
-    };
-    for host in &hosts {
-        text = add_cred_helper(&text, host).ok_or_else(|| {
-            Error::Config(format!(
-                "{} is not a JSON object; fix it first",
-                path.display()
-            ))
-        })?;
-    }
     if let Some(parent) = path.parent() {
         crate::store::create_private_dir(parent)?;
     }
-    crate::store::write_atomic(&path, text.as_bytes())
-        .map_err(|e| Error::Other(format!("cannot write {}: {e}", path.display())))?;
+    edit_locked(&path, crate::store::MAX_CONFIG, |text| {
+        let dups = duplicate_keys(text);
+        if !dups.is_empty() {
+            output::warn(&format!(
+                "{} repeats the key(s) {}; docker uses the last value of each, and so does oci-token (the rewritten file keeps only those)",
+                path.display(),
+                dups.join(", ")
+            ));
+        }
+        let mut text = text.to_owned();
+        for host in &hosts {
+            text = add_cred_helper(&text, host).ok_or_else(|| {
+                Error::Config(format!(
+                    "{} is not a JSON object; fix it first",
+                    path.display()
+                ))
+            })?;
+        }
+        Ok(text)
+    })?;
     // Which credential each registry uses: the active profile and --auth, when given.
     let reg_path = ocir::registries_file(ctx.env);
-    let mut reg: serde_json::Value = crate::store::read_text(&reg_path, 1 << 20)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .filter(serde_json::Value::is_object)
-        .unwrap_or_else(|| serde_json::json!({}));
-    for host in &hosts {
-        let mut entry = serde_json::Map::new();
-        if let Some(p) = &ctx.config.profile {
-            entry.insert("profile".into(), p.clone().into());
-        }
-        if let Some(a) = &ctx.auth {
-            entry.insert("auth".into(), a.clone().into());
-        }
-        if let Some(obj) = reg.as_object_mut() {
-            obj.insert(host.clone(), serde_json::Value::Object(entry));
-        }
-    }
     if let Some(parent) = reg_path.parent() {
         crate::store::create_private_dir(parent)?;
     }
-    let mut reg_text = serde_json::to_string_pretty(&reg).unwrap_or_default();
-    reg_text.push('\n');
-    crate::store::write_atomic(&reg_path, reg_text.as_bytes())
-        .map_err(|e| Error::Other(format!("cannot write {}: {e}", reg_path.display())))?;
+    edit_locked(&reg_path, 1 << 20, |text| {
+        let mut reg: serde_json::Value = serde_json::from_str(text)
+            .ok()
+            .filter(serde_json::Value::is_object)
+            .unwrap_or_else(|| serde_json::json!({}));
+        for host in &hosts {
+            let mut entry = serde_json::Map::new();
+            if let Some(p) = &ctx.config.profile {
+                entry.insert("profile".into(), p.clone().into());
+            }
+            if let Some(a) = &ctx.auth {
+                entry.insert("auth".into(), a.clone().into());
+            }
+            if let Some(obj) = reg.as_object_mut() {
+                obj.insert(host.clone(), serde_json::Value::Object(entry));
+            }
+        }
+        let mut out = serde_json::to_string_pretty(&reg).unwrap_or_default();
+        out.push('\n');
+        Ok(out)
+    })?;
     output::note(&format!(
         "{} -> {}; {} now sends {} to oci-token. For podman, skopeo and buildah, add the same to ${{XDG_RUNTIME_DIR}}/containers/auth.json (printed below).",
         link.display(),
@@ -459,6 +588,16 @@ mod tests {
         assert_eq!(helpers_of(&out)["fra.ocir.io"], "oci-token");
         assert_eq!(add_cred_helper("[1]", "fra.ocir.io"), None);
         assert_eq!(add_cred_helper("{oops", "fra.ocir.io"), None);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_at_any_depth() {
+        assert!(duplicate_keys(r#"{"a":1,"b":{"c":[{"d":1}]}}"#).is_empty());
+        assert_eq!(
+            duplicate_keys(r#"{"credHelpers":{"x":"a","x":"b"},"auths":{},"auths":[]}"#),
+            ["credHelpers.x", "auths"]
+        );
+        assert!(duplicate_keys("{oops").is_empty());
     }
 
     #[test]

@@ -148,11 +148,10 @@ pub trait Provider {
         false
     }
 
-    /// The error when what the service just issued (and was written) expires sooner than
-    /// `--min-valid` allows.
+    /// The error when what the service just issued (and was written) has already expired.
     fn too_short(&self, item: &Self::Item) -> Error {
         Error::Service(format!(
-            "the new credential from the service expires at {}, sooner than --min-valid allows; try again",
+            "the new credential from the service expired at {} already (is this machine's clock right?); try again",
             self.claims(item).exp
         ))
     }
@@ -290,7 +289,9 @@ pub fn ensure<P: Provider>(
             slot.path().display()
         ))
     })?;
-    if new_claims.exp.duration_since(now()) < policy.min_valid {
+    // What the service just issued is served even when shorter than `min_valid` (it is the
+    // best there is), but never once it has expired.
+    if new_claims.exp <= now() {
         return Err(provider.too_short(&new));
     }
     Ok(Outcome {
@@ -399,7 +400,7 @@ mod tests {
         let ended = format!("{} {} {}", NOW - 3000, NOW + 600, NOW - 1);
         let later = Some((NOW, NOW + 3660));
         let same_exp = Some((NOW, NOW + 600));
-        let short = Some((NOW, NOW + 20));
+        let expired_issue = Some((NOW - 100, NOW - 10));
         let unavailable = || Some(Error::Service("the service is down".into()));
         let refused = || Some(Error::NeedsLogin("refused".into()));
         // (name, stored, policy, issue, fail, renews, want, fetches)
@@ -555,10 +556,10 @@ mod tests {
                 1,
             ),
             (
-                "issued too short for min_valid: exit 5, kept (written)",
+                "issued already expired: exit 5, kept (written)",
                 None,
                 get,
-                short,
+                expired_issue,
                 None,
                 false,
                 Want::Exit(5),

@@ -245,21 +245,16 @@ impl Provider for Refresher<'_, '_> {
     }
 
     fn too_short(&self, s: &Stored) -> Error {
-        if self.needs == Needs::IdToken && s.id_expires_at().is_none_or(|e| e <= self.ctx.env.now())
-        {
-            Error::NeedsLogin(format!(
-                "the issuer refreshed '{}' without a new ID token and the stored one has expired; run oidc login again: {} (or print the access token with --exec-token access)",
-                self.name,
-                s.login_hint(self.name)
-            ))
+        let what = if self.needs == Needs::IdToken {
+            "without a new ID token, and the stored one has expired"
         } else {
-            Error::NeedsLogin(format!(
-                "the issuer's new tokens for '{}' expire at {}, sooner than --min-valid allows; run oidc login again: {}",
-                self.name,
-                s.claims(self.needs).exp,
-                s.login_hint(self.name)
-            ))
-        }
+            "with tokens that have already expired"
+        };
+        Error::NeedsLogin(format!(
+            "the issuer refreshed '{}' {what}; run oidc login again: {} (or print the access token with --exec-token access)",
+            self.name,
+            s.login_hint(self.name)
+        ))
     }
 
     fn fetch(&mut self, current: Option<&Stored>, _ended: bool) -> Result<Stored> {

@@ -444,3 +444,104 @@ fn assert_fails_after_notes(o: &std::process::Output, exit: i32, needle: &str) {
         stderr(o)
     );
 }
+
+/// An unverified JWT with only an `exp`, as an ID token.
+fn id_token(exp: i64) -> String {
+    use base64::Engine as _;
+    let e = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    format!(
+        "{}.{}.c2ln",
+        e(r#"{"alg":"RS256"}"#),
+        e(&format!(r#"{{"iss":"op","sub":"alice","exp":{exp}}}"#))
+    )
+}
+
+/// A refresh reply without an ID token (allowed by OpenID Connect) while the stored one
+/// has expired: never an expired ID token on stdout; the rotated refresh token is kept; the
+/// access token is there for clusters that take it.
+#[test]
+fn an_expired_id_token_is_never_printed() {
+    use crate::support::fake_oidc::FakeOidc;
+    let op = FakeOidc::start(true);
+    let t = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &op.ca_path);
+    let stale = id_token(now() - 30);
+    op.then(
+        200,
+        &format!(
+            r#"{{"access_token":"at-1","expires_in":600,"refresh_token":"rt-1","id_token":"{stale}"}}"#
+        ),
+    );
+    assert_eq!(code(&login_at(&t, &op.issuer)), 0);
+    op.then(
+        200,
+        r#"{"access_token":"at-2","expires_in":600,"refresh_token":"rt-2"}"#,
+    );
+    let o = t.run(&[
+        "oidc",
+        "token",
+        "--name",
+        "f",
+        "--output",
+        "exec-credential",
+    ]);
+    assert_fails(&o, 4, "oidc login again");
+    assert!(!stdout(&o).contains(&stale));
+    let state = std::fs::read_to_string(t.path(".oci/oidc/f.json")).unwrap();
+    assert!(state.contains("rt-2"), "the rotated refresh token is kept");
+    assert!(!state.contains(&stale), "the expired ID token is dropped");
+    // JSON never carries it either; the access token serves where configured.
+    let o = t.run(&["oidc", "token", "--name", "f"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["id_token"], serde_json::Value::Null);
+    let o = t.run(&[
+        "oidc",
+        "token",
+        "--name",
+        "f",
+        "--output",
+        "exec-credential",
+        "--exec-token",
+        "access",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["status"]["token"], "at-2");
+}
+
+/// A state file a hostile issuer grew past what is read, or garbage: `token` says how to
+/// recover, `logout` always works; nothing stored is no error.
+#[test]
+fn logout_always_works() {
+    let t = TestEnv::new();
+    let o = t.run(&["oidc", "logout", "--name", "f"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let dir = t.path(".oci/oidc");
+    std::fs::create_dir_all(&dir).unwrap();
+    chmod(&dir, 0o700);
+    for junk in [vec![b'x'; 2 << 20], b"{not json".to_vec()] {
+        std::fs::write(dir.join("f.json"), &junk).unwrap();
+        assert_fails(&t.run(&["oidc", "token", "--name", "f"]), 3, "oidc logout");
+        let o = t.run(&["oidc", "logout", "--name", "f"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert!(!dir.join("f.json").exists());
+    }
+}
+
+/// `slow_down` stretches the interval past the device code's life: the login ends at the
+/// deadline, not an interval later.
+#[test]
+fn the_device_flow_ends_at_its_deadline() {
+    use crate::support::fake_oidc::FakeOidc;
+    let op = FakeOidc::start(true);
+    op.device_expires_in(4);
+    op.then(400, r#"{"error":"slow_down"}"#);
+    let t = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &op.ca_path);
+    let start = std::time::Instant::now();
+    let o = login_at(&t, &op.issuer);
+    assert_fails_after_notes(&o, 4, "expired");
+    assert!(
+        start.elapsed() < std::time::Duration::from_millis(5500),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(op.polls().len(), 1);
+}

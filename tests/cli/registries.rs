@@ -353,3 +353,66 @@ fn the_kubelet_credential_provider_answers_for_ocir_images() {
     assert_eq!(auth["username"], "BEARER_TOKEN");
     assert!(ocir.issued(auth["password"].as_str().unwrap()));
 }
+
+/// Twenty `docker install`s at once, each for its own registry: every entry lands (the
+/// edits are serialised by a lock); duplicate keys are reported and, as docker does, their
+/// last value is the one that counts.
+#[test]
+fn parallel_installs_keep_every_registry() {
+    let ocir = FakeOcir::start();
+    let hosts: Vec<String> = (0..20).map(|i| format!("reg{i}.example")).collect();
+    let extra: Vec<String> = hosts.iter().map(|h| format!("{h}=iad")).collect();
+    let mut t = registry_env(&ocir);
+    t.set_env("OCI_TOKEN_OCIR_HOSTS", extra.join(","));
+    let dir = t.path("helpers");
+    let cfg = t.path(".docker/config.json");
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    std::fs::write(&cfg, r#"{"auths":{},"credHelpers":{"a":"x","a":"y"}}"#).unwrap();
+    let children: Vec<_> = hosts
+        .iter()
+        .map(|h| {
+            t.std_cmd()
+                .args(["docker", "install", "--registry", h, "--profile", "p"])
+                .arg("--dir")
+                .arg(&dir)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut warned = 0;
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        warned += usize::from(stderr(&o).contains("repeats the key(s) credHelpers.a"));
+    }
+    assert_eq!(
+        warned, 20,
+        "each edit keeps the user's bytes and reports the duplicate"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
+    let reg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(t.path(".oci/oci-token-registries.json")).unwrap(),
+    )
+    .unwrap();
+    for h in &hosts {
+        assert_eq!(v["credHelpers"][h.as_str()], "oci-token", "{h}");
+        assert_eq!(reg[h.as_str()]["profile"], "p", "{h}");
+    }
+    assert_eq!(
+        v["credHelpers"]["a"], "y",
+        "docker's choice: the last value"
+    );
+    // An unknown profile is refused before anything is written.
+    let o = t.run(&[
+        "docker",
+        "install",
+        "--registry",
+        &hosts[0],
+        "--profile",
+        "nope",
+    ]);
+    assert_fails(&o, 3, "nope");
+}

@@ -14,6 +14,7 @@ pub struct FakeOidc {
     pub ca_path: PathBuf,
     script: Arc<Mutex<VecDeque<(u16, String)>>>,
     polls: Arc<Mutex<Vec<Instant>>>,
+    device_expires_in: Arc<std::sync::atomic::AtomicU64>,
     _dir: tempfile::TempDir,
 }
 
@@ -31,10 +32,17 @@ impl FakeOidc {
         );
         let script: Arc<Mutex<VecDeque<(u16, String)>>> = Arc::default();
         let polls: Arc<Mutex<Vec<Instant>>> = Arc::default();
-        let shared = (script.clone(), polls.clone(), issuer.clone());
+        let device_expires_in = Arc::new(std::sync::atomic::AtomicU64::new(60));
+        let shared = (
+            script.clone(),
+            polls.clone(),
+            issuer.clone(),
+            device_expires_in.clone(),
+        );
         std::thread::spawn(move || {
             for tcp in listener.incoming().flatten() {
-                let (config, (script, polls, issuer)) = (config.clone(), shared.clone());
+                let (config, (script, polls, issuer, expires_in)) =
+                    (config.clone(), shared.clone());
                 std::thread::spawn(move || -> std::io::Result<()> {
                     tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
                     let conn =
@@ -65,7 +73,8 @@ impl FakeOidc {
                             serde_json::json!({
                                 "device_code": "dc-1", "user_code": "ABCD-EFGH",
                                 "verification_uri": format!("{issuer}/activate"),
-                                "expires_in": 60, "interval": 1
+                                "expires_in": expires_in.load(std::sync::atomic::Ordering::SeqCst),
+                                "interval": 1
                             })
                             .to_string(),
                         ),
@@ -93,8 +102,15 @@ impl FakeOidc {
             ca_path,
             script,
             polls,
+            device_expires_in,
             _dir: dir,
         }
+    }
+
+    /// How long the next device codes live (60 s unless set).
+    pub fn device_expires_in(&self, secs: u64) {
+        self.device_expires_in
+            .store(secs, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Answers the next token request this way.
