@@ -486,9 +486,9 @@ fn an_expired_id_token_is_never_printed() {
     ]);
     assert_fails(&o, 4, "oidc login again");
     assert!(!stdout(&o).contains(&stale));
-    let state = std::fs::read_to_string(t.path(".oci/oidc/f.json")).unwrap();
-    assert!(state.contains("rt-2"), "the rotated refresh token is kept");
-    assert!(!state.contains(&stale), "the expired ID token is dropped");
+    let stored = std::fs::read_to_string(t.path(".oci/oidc/f.json")).unwrap();
+    assert!(stored.contains("rt-2"), "the rotated refresh token is kept");
+    assert!(!stored.contains(&stale), "the expired ID token is dropped");
     // JSON never carries it either; the access token serves where configured.
     let o = t.run(&["oidc", "token", "--name", "f"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
