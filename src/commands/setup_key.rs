@@ -51,7 +51,11 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
         ))
     })?;
     let region = config::profile::region_override(ctx.config.region.as_deref(), ctx.env)
-        .ok_or_else(|| Error::Config("setup-key needs --region".into()))?;
+        .ok_or_else(|| {
+            Error::Usage(
+                "setup-key needs --region REGION (e.g. --region us-ashburn-1); see `oci-token setup-key --help`".into(),
+            )
+        })?;
     let region = known_region(&region, ctx.env)?;
     let config_path = config_location(args.config_location.as_deref(), ctx);
     let dir = match &args.key_dir {
@@ -59,18 +63,41 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
         None => config::home_path(ctx.env, ".oci"),
     };
     let private = dir.join(format!("{}.pem", args.key_name));
-    if private.exists() && !args.force {
-        return Err(Error::Config(format!(
-            "{} already exists; pass --force to replace it",
-            private.display()
-        )));
-    }
     // Read (and so check) the config before anything is written.
     let existing = if config_path.exists() {
         Some(config::profile::read_config(&config_path)?)
     } else {
         None
     };
+    // Which other profiles sign with the key file this would write.
+    let users: Vec<String> = existing
+        .as_ref()
+        .map(|c| {
+            c.sections
+                .iter()
+                .filter(|s| s.name != args.profile_name)
+                .filter(|s| {
+                    s.get("key_file").or_else(|| c.defaults.get("key_file")).is_some_and(|k| {
+                        same_file(&config::expand_user(k, ctx.env), &private)
+                    })
+                })
+                .map(|s| format!("'{}'", s.name))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !users.is_empty() && private.exists() {
+        return Err(Error::Config(format!(
+            "{} is the key of profile {}; --force would leave that profile with a key that no longer matches its fingerprint: pass --key-name NAME for a key of its own",
+            private.display(),
+            users.join(", ")
+        )));
+    }
+    if private.exists() && !args.force {
+        return Err(Error::Config(format!(
+            "{} already exists; pass --key-name NAME for another key (or --force to replace this one)",
+            private.display()
+        )));
+    }
     if !args.force
         && existing
             .as_ref()
@@ -119,6 +146,15 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
         public_key_file: public.display().to_string(),
         fingerprint: &fingerprint,
     }))
+}
+
+/// Whether two paths name the same file: equal as written, or after resolving both.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
 }
 
 #[cfg(test)]

@@ -86,6 +86,42 @@ fn setup_key_writes_a_working_api_key_profile() {
     );
 }
 
+/// A second profile meets the first one's key file: told to pass --key-name; --force
+/// never replaces a key another profile signs with (its fingerprint would no longer match).
+#[test]
+fn setup_key_for_a_second_profile_keeps_the_first_ones_key() {
+    let t = TestEnv::new();
+    let base = [
+        "setup-key",
+        "--user",
+        jwt::USER,
+        "--tenancy",
+        jwt::TENANCY,
+        "--region",
+        "phx",
+    ];
+    let first = t.run(&[&base[..], &["--profile-name", "one"]].concat());
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let key = std::fs::read(t.path(".oci/oci_api_key.pem")).unwrap();
+    let second = [&base[..], &["--profile-name", "two"]].concat();
+    assert_fails(&t.run(&second), 3, "--key-name");
+    let o = t.run(&[&second[..], &["--force"]].concat());
+    assert_fails(&o, 3, "profile 'one'");
+    assert_eq!(std::fs::read(t.path(".oci/oci_api_key.pem")).unwrap(), key);
+    let o = t.run(&[&second[..], &["--key-name", "two_key"]].concat());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for p in ["one", "two"] {
+        let o = t.run(&["get", "--profile", p]);
+        assert_eq!(code(&o), 0, "{p}: {}", stderr(&o));
+    }
+    // The profile's own key may be replaced with --force.
+    let o = t.run(&[&base[..], &["--profile-name", "one", "--force"]].concat());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // No region: a usage error naming --region.
+    let o = t.run(&["setup-key", "--user", jwt::USER, "--tenancy", jwt::TENANCY]);
+    assert_fails(&o, 2, "--region");
+}
+
 #[test]
 fn setup_key_with_a_passphrase_file() {
     let t = TestEnv::new();
