@@ -31,7 +31,14 @@ pub fn run(
         .split_first()
         .ok_or_else(|| Error::Config("exec needs a command after `--`".into()))?;
     let mut cred = Credential::active(ctx, None)?;
-    cred.ensure_fresh(ctx, fresh)?;
+    // The start-up warning is remembered, so the background refresher does not repeat it.
+    let first_warning = cred.ensure(ctx, &fresh.policy(false), fresh.lock_timeout)?;
+    if let Some(w) = &first_warning {
+        w.print();
+    }
+    let first_warning = first_warning.map(|w| match w {
+        Warning::RefreshFailed(t) | Warning::NotExtended(t) => warning_key(&t),
+    });
     let mut env: Vec<(&str, String)> = vec![("OCI_CLI_AUTH", cred.auth().name().to_owned())];
     if let Some(p) = cred.profile() {
         env.push(("OCI_CLI_PROFILE", p.name.clone()));
@@ -84,7 +91,7 @@ pub fn run(
         });
         if expires.is_some() {
             let done = &done;
-            scope.spawn(move || refresher(ctx, cred, fresh, &stop_rx, done));
+            scope.spawn(move || refresher(ctx, cred, fresh, first_warning, &stop_rx, done));
         }
         let status = child.wait();
         done.store(true, Ordering::SeqCst);
@@ -166,13 +173,14 @@ fn refresher(
     ctx: &Context<'_>,
     mut cred: Credential,
     fresh: &Freshness,
+    first_warning: Option<String>,
     stop: &mpsc::Receiver<()>,
     done: &AtomicBool,
 ) {
     let policy = fresh.policy(false);
     let name = cred.describe();
-    let mut failures = 0usize;
-    let mut last_warning = String::new();
+    let mut failures = usize::from(first_warning.is_some());
+    let mut last_warning = first_warning.unwrap_or_default();
     let warn_once = |last: &mut String, w: &str| {
         let key = warning_key(w);
         if key != *last {

@@ -69,22 +69,7 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     } else {
         None
     };
-    // Which other profiles sign with the key file this would write.
-    let users: Vec<String> = existing
-        .as_ref()
-        .map(|c| {
-            c.sections
-                .iter()
-                .filter(|s| s.name != args.profile_name)
-                .filter(|s| {
-                    s.get("key_file").or_else(|| c.defaults.get("key_file")).is_some_and(|k| {
-                        same_file(&config::expand_user(k, ctx.env), &private)
-                    })
-                })
-                .map(|s| format!("'{}'", s.name))
-                .collect()
-        })
-        .unwrap_or_default();
+    let users = key_users(existing.as_ref(), &args.profile_name, &private, ctx);
     if !users.is_empty() && private.exists() {
         return Err(Error::Config(format!(
             "{} is the key of profile {}; --force would leave that profile with a key that no longer matches its fingerprint: pass --key-name NAME for a key of its own",
@@ -146,6 +131,26 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
         public_key_file: public.display().to_string(),
         fingerprint: &fingerprint,
     }))
+}
+
+/// The profiles other than `profile` whose `key_file` is `key`, quoted for messages.
+fn key_users(
+    config: Option<&crate::config::ini::Ini>,
+    profile: &str,
+    key: &std::path::Path,
+    ctx: &Context<'_>,
+) -> Vec<String> {
+    let Some(c) = config else { return Vec::new() };
+    c.sections
+        .iter()
+        .filter(|s| s.name != profile)
+        .filter(|s| {
+            s.get("key_file")
+                .or_else(|| c.defaults.get("key_file"))
+                .is_some_and(|k| same_file(&config::expand_user(k, ctx.env), key))
+        })
+        .map(|s| format!("'{}'", s.name))
+        .collect()
 }
 
 /// Whether two paths name the same file: equal as written, or after resolving both.

@@ -53,9 +53,25 @@ pub fn state_path(token_path: &Path) -> PathBuf {
 }
 
 #[must_use]
+/// The exchange state beside a session's token, if it has one. One that exists but cannot
+/// be used (garbled, too large, not a regular file) is said once on stderr, not ignored.
 pub fn read_state(token_path: &Path) -> Option<State> {
-    let text = store::read_text(&state_path(token_path), 1 << 20).ok()?;
-    serde_json::from_str(&text).ok()
+    let path = state_path(token_path);
+    let broken = |why: &dyn std::fmt::Display| {
+        crate::output::warn(&format!(
+            "{} cannot be used ({why}), so this session is not renewed by token exchange; log in again with `oci-token login --token-exchange` or `--device-code` to make a new one",
+            path.display()
+        ));
+        None
+    };
+    match store::read_text(&path, 1 << 20) {
+        Ok(text) => match serde_json::from_str(&text) {
+            Ok(s) => Some(s),
+            Err(_) => broken(&"it is not an oci-token exchange state"),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => broken(&e),
+    }
 }
 
 pub fn write_state(token_path: &Path, s: &State) -> Result<()> {

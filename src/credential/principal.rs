@@ -468,8 +468,23 @@ impl Principal {
             ),
         };
         let mut last = None;
-        for _ in 0..2 {
-            let certs = fetch_certificates(&imds).map_err(off_oci)?;
+        for round in 0..2 {
+            // The re-read after a 401 gets a metadata deadline of its own (a slow 401 may
+            // have used the first up), and if it still fails the 401 is what is reported.
+            let fresh_imds;
+            let imds = if round == 0 {
+                &imds
+            } else {
+                fresh_imds = Imds::new(imds_base.to_owned());
+                &fresh_imds
+            };
+            let certs = match (fetch_certificates(imds), last.take()) {
+                (Ok(c), _) => c,
+                (Err(e), None) => return Err(off_oci(e)),
+                (Err(_), Some(refused)) => {
+                    return Err(auth_error("instance principal federation", &url, refused));
+                }
+            };
             let body = auth::x509_body(
                 &certs.leaf,
                 &key::public_der(session_key),

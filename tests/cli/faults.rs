@@ -154,6 +154,39 @@ fn a_failed_proactive_refresh_warns_and_prints_the_current_token() {
     unchanged(&t, &before);
 }
 
+/// `exec` with the service down: the start-up warning is not repeated by the background
+/// refresher's first retry.
+#[test]
+fn exec_warns_once_about_the_same_failure() {
+    let auth = FakeAuth::start();
+    auth.always(Reply::Status(500, String::new()));
+    let t = TestEnv::new().use_auth(&auth);
+    t.session(&SessionSpec::new("p", 600));
+    let o = t.run(&["exec", "--profile", "p", "--", "sleep", "3"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("oci-token: warning: ").count(), 1, "{err}");
+}
+
+/// A garbled `exchange.json` beside an ended session is said, not silently ignored.
+#[test]
+fn a_broken_exchange_state_is_reported() {
+    let auth = FakeAuth::start();
+    let t = TestEnv::new().use_auth(&auth);
+    let mut spec = SessionSpec::new("p", -3600);
+    spec.sess_exp_in = Some(-60);
+    t.session(&spec);
+    std::fs::write(t.path(".oci/sessions/p/exchange.json"), "{garbled").unwrap();
+    let o = t.run(&["get", "--profile", "p"]);
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("exchange.json cannot be used"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(auth.count(), 0);
+}
+
 #[test]
 fn an_ended_session_sends_nothing() {
     let auth = FakeAuth::start();

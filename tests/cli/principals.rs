@@ -612,3 +612,76 @@ fn validate_reads_a_principal_token_without_fetching() {
     assert_eq!(json(&o)["auth"], "instance_principal");
     assert_eq!((imds.hits(), auth.count()), (hits, feds), "no network");
 }
+
+/// A federation refused (401) after a while, and then the metadata service failing the
+/// re-read of the certificates: reported as the refusal (exit 4), not as the metadata
+/// service (exit 5).
+#[test]
+fn a_refusal_is_reported_even_when_the_metadata_reread_fails() {
+    let Instance { imds, auth, t } = instance();
+    auth.always(Reply::Status(
+        401,
+        r#"{"code":"NotAuthenticated","message":"no policy"}"#.into(),
+    ));
+    auth.delay(Duration::from_millis(800));
+    let child = t
+        .std_cmd()
+        .args(["get", "--auth", "instance_principal"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while auth.count_of("/v1/x509") == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no federation came"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    imds.set_mode(Mode::NotFound);
+    let o = child.wait_with_output().unwrap();
+    assert_fails(&o, 4, "refused");
+    assert_eq!(auth.count_of("/v1/x509"), 1);
+}
+
+/// A resource principal whose key comes as a value: written once (0600, private cache) so
+/// `key_file` names it; the instance principal's session key carries the oci CLI's label.
+#[test]
+fn keys_given_as_values_get_a_path_and_session_keys_a_label() {
+    let t = TestEnv::new();
+    let n = now();
+    let claims = jwt::Claims::for_key(&key_pem(), n, n + 1200, None);
+    let rpst = jwt::mint_principal(&claims.n, &claims.e, n, n + 1200, jwt::TENANCY, "resource");
+    let get = || {
+        t.cmd()
+            .env("OCI_RESOURCE_PRINCIPAL_VERSION", "2.2")
+            .env("OCI_RESOURCE_PRINCIPAL_REGION", "phx")
+            .env("OCI_RESOURCE_PRINCIPAL_RPST", &rpst)
+            .env("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM", key_pem())
+            .args(["get", "--auth", "resource_principal"])
+            .output()
+            .unwrap()
+    };
+    let o = get();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let key_file = std::path::PathBuf::from(json(&o)["key_file"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&key_file).unwrap().trim(),
+        key_pem().trim()
+    );
+    assert_eq!(mode(&key_file), 0o600);
+    assert_eq!(mode(key_file.parent().unwrap()), 0o700);
+    assert!(key_file.starts_with(t.path(".cache/oci-token")));
+    let o = get();
+    assert_eq!(json(&o)["key_file"], key_file.display().to_string(), "once");
+
+    let inst = instance();
+    let o = inst.t.run(&["get", "--auth", "instance_principal"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let key = std::fs::read_to_string(json(&o)["key_file"].as_str().unwrap()).unwrap();
+    assert!(
+        key.ends_with("-----END PRIVATE KEY-----\nOCI_API_KEY"),
+        "{key}"
+    );
+}
