@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use crate::config::{self, Profile};
-use crate::env::Env;
 use crate::error::Result;
-use crate::{http, region};
+use crate::sys::env::Env;
+use crate::{region, services::http};
 
 /// What every command needs: the environment, which config and profile, and how to reach
 /// the auth service.
@@ -78,5 +78,32 @@ impl<'a> Context<'a> {
                 &region::sources(self.env),
             )),
         }
+    }
+
+    /// Where the config goes: `--config-location`, else `--config-file` /
+    /// `OCI_CLI_CONFIG_FILE`, else `~/.oci/config`.
+    #[must_use]
+    pub fn config_location(&self, flag: Option<&std::path::Path>) -> PathBuf {
+        if let Some(p) = flag {
+            return config::expand_user(&p.to_string_lossy(), self.env);
+        }
+        self.config
+            .config_file
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned())
+            .or_else(|| self.env.var("OCI_CLI_CONFIG_FILE"))
+            .map_or_else(
+                || crate::sys::env::home_path(self.env, ".oci/config"),
+                |p| config::expand_user(&p, self.env),
+            )
+    }
+
+    /// The sessions directory: `--token-location`, else `~/.oci/sessions`.
+    #[must_use]
+    pub fn token_location(&self, flag: Option<&std::path::Path>) -> PathBuf {
+        flag.map_or_else(
+            || crate::sys::env::home_path(self.env, ".oci/sessions"),
+            |p| config::expand_user(&p.to_string_lossy(), self.env),
+        )
     }
 }

@@ -7,34 +7,27 @@
 //! - [`commands`]: one module per command, over a [`credential::Credential`];
 //! - [`credential`]: the credential kinds (session, API key), the refresh policy, and the
 //!   one place that picks a kind;
-//! - protocol and plumbing: [`auth`] (the auth service client), [`config`], [`key`],
-//!   [`sign`], [`token`], [`region`], [`oke`], [`http`], [`store`], [`output`].
+//! - [`services`]: the clients of OCI's services and of `OpenID` issuers (auth, signed API
+//!   calls, metadata, OKE proxymux, OIDC) over [`services::http`];
+//! - [`config`] (the oci CLI's config and rc files) and [`region`];
+//! - [`crypto`]: keys, signing, DER and X.509; [`token`]: JWT claims;
+//! - [`sys`]: the environment and clock ([`sys::env`]), files, locks and atomic writes
+//!   ([`sys::store`]), processes ([`sys::spawn`]): the only code that touches the OS;
+//! - [`output`]: one renderer per format and the one stdout writer.
 
-pub mod api;
 pub mod app;
-pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod context;
 pub mod credential;
-pub mod der;
+pub mod crypto;
 pub mod duration;
 pub mod encoding;
-pub mod env;
 pub mod error;
-pub mod http;
-pub mod imds;
-pub mod key;
-pub mod keygen;
-pub mod ocir;
-pub mod oidc;
-pub mod oke;
 pub mod output;
 pub mod region;
 pub mod secret;
-pub mod sign;
-pub mod spawn;
-pub mod store;
+pub mod services;
+pub mod sys;
 pub mod token;
-pub mod x509;

@@ -88,11 +88,11 @@ pub fn region_id(region: &str, sources: &Sources) -> String {
 /// `regions-config.json`, `OCI_REGION_METADATA` and `OCI_DEFAULT_REALM`, read only when a
 /// region must be resolved (the file: regular, at most 4 MiB).
 #[must_use]
-pub fn sources(env: &dyn crate::env::Env) -> Sources {
+pub fn sources(env: &dyn crate::sys::env::Env) -> Sources {
     Sources {
-        regions_config: crate::store::read_text(
-            &crate::config::home_path(env, ".oci/regions-config.json"),
-            crate::store::MAX_SMALL,
+        regions_config: crate::sys::store::read_text(
+            &crate::sys::env::home_path(env, ".oci/regions-config.json"),
+            crate::sys::store::MAX_SMALL,
         )
         .ok(),
         region_metadata: env.var("OCI_REGION_METADATA"),
@@ -176,6 +176,20 @@ pub fn is_known(region_id: &str, sources: &Sources) -> bool {
         || extra(sources)
             .iter()
             .any(|m| m.region_identifier.to_lowercase() == region_id)
+}
+
+/// A region id that the table, `regions-config.json`, `OCI_REGION_METADATA` or a dotted
+/// domain vouches for.
+pub fn known(r: &str, env: &dyn crate::sys::env::Env) -> crate::error::Result<String> {
+    let sources = sources(env);
+    let id = region_id(r, &sources);
+    if id.contains('.') || is_known(&id, &sources) {
+        Ok(id)
+    } else {
+        Err(crate::error::Error::Config(format!(
+            "'{r}' is not a known OCI region (e.g. us-ashburn-1 or iad)"
+        )))
+    }
 }
 
 #[cfg(test)]

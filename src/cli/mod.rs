@@ -15,10 +15,10 @@ use crate::app::{self, Context};
 use crate::commands::{archive, login, setup_key};
 use crate::config;
 use crate::credential::{Auth, Freshness};
-use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::output::Format;
 use crate::output::env::Shell;
+use crate::sys::env::Env;
 
 /// Parses `args` (`prompt` without building the whole clap definition; usage errors: clap
 /// prints them and exits 2).

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use super::login::{check_profile_name, config_location, token_location};
+use crate::config::edit::check_profile_name;
 use crate::config::{self, edit, ini};
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -45,7 +45,11 @@ fn basename(v: &str) -> String {
 
 /// Builds the archive: `config` with one section (file values as basenames, `key = value`
 /// lines as configparser writes them) and a copy of every referenced file.
-pub fn build(profile: &str, items: &[(&str, &str)], env: &dyn crate::env::Env) -> Result<Vec<u8>> {
+pub fn build(
+    profile: &str,
+    items: &[(&str, &str)],
+    env: &dyn crate::sys::env::Env,
+) -> Result<Vec<u8>> {
     let mut config_text = format!("[{profile}]\n");
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (k, v) in items {
@@ -121,7 +125,7 @@ pub fn export(ctx: &Context<'_>, args: &ExportRequest) -> Result<()> {
         config_path.display()
     ));
     let bytes = build(&p.name, &items, ctx.env)?;
-    crate::store::write_atomic(&out, &bytes)
+    crate::sys::store::write_atomic(&out, &bytes)
         .map_err(|e| Error::Other(format!("cannot write {}: {e}", out.display())))?;
     output::note(&format!("Export file written to: {}", out.display()));
     Ok(())
@@ -192,7 +196,7 @@ fn checked_names(
 
 /// Reads and checks an archive (from either tool) without writing anything.
 pub fn read_archive(path: &Path) -> Result<Archive> {
-    let bytes = crate::store::read_regular(path, MAX_ARCHIVE).map_err(|e| {
+    let bytes = crate::sys::store::read_regular(path, MAX_ARCHIVE).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Config(format!("File {} does not exist.", path.display()))
         } else {
@@ -288,7 +292,7 @@ pub fn import(ctx: &Context<'_>, args: &ImportRequest) -> Result<()> {
             ));
         }
     }
-    let config_path = config_location(None, ctx);
+    let config_path = ctx.config_location(None);
     let exists = config_path.exists()
         && config::profile::read_config(&config_path)?
             .sections
@@ -300,7 +304,7 @@ pub fn import(ctx: &Context<'_>, args: &ImportRequest) -> Result<()> {
             config_path.display()
         )));
     }
-    let dir = token_location(None, ctx.env).join(&name);
+    let dir = ctx.token_location(None).join(&name);
     if std::fs::symlink_metadata(&dir).is_ok_and(|m| !m.is_dir()) {
         return Err(refuse(
             &path,
@@ -310,13 +314,13 @@ pub fn import(ctx: &Context<'_>, args: &ImportRequest) -> Result<()> {
             ),
         ));
     }
-    let mut undo = crate::store::Rollback::default();
+    let mut undo = crate::sys::store::Rollback::default();
     undo.will_create_dir(&dir);
-    crate::store::create_private_dir(&dir)?;
+    crate::sys::store::create_private_dir(&dir)?;
     for (file, bytes) in &a.files {
         let target = dir.join(file);
         undo.will_create_file(&target);
-        crate::store::write_atomic(&target, bytes)
+        crate::sys::store::write_atomic(&target, bytes)
             .map_err(|e| Error::Other(format!("cannot write {}: {e}", target.display())))?;
     }
     let get = |k: &str| a.items.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -366,7 +370,7 @@ pub fn terminate(ctx: &Context<'_>) -> Result<()> {
         .config_file
         .clone()
         .ok_or_else(|| Error::Config("terminate needs a config file".into()))?;
-    let dir = token_location(None, ctx.env).join(&p.name);
+    let dir = ctx.token_location(None).join(&p.name);
     let dir_kind = std::fs::symlink_metadata(&dir).map(|m| m.file_type());
     if let Ok(ft) = &dir_kind
         && !ft.is_dir()

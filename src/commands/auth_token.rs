@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::api;
 use crate::context::Context;
 use crate::credential::{Credential, Freshness};
 use crate::error::{Error, Result};
-use crate::{output, region, store};
+use crate::services::api;
+use crate::{output, region, sys::store};
 
 /// What to do.
 #[derive(Debug, Clone)]
@@ -133,7 +133,7 @@ fn call(
         })?
     };
     let code = v.get("code").and_then(|c| c.as_str()).unwrap_or("");
-    let detail = crate::auth::service_detail(&reply.body);
+    let detail = crate::services::auth::service_detail(&reply.body);
     match reply.status {
         200..=299 => Ok(v),
         400 | 409 if code.contains("Limit") || detail.contains("limit") => {

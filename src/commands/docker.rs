@@ -12,10 +12,10 @@ use std::time::Duration;
 use crate::config;
 use crate::context::Context;
 use crate::credential::Credential;
-use crate::env::Env;
+use crate::credential::ocir::{self, NOT_FOUND};
 use crate::error::{Error, Result};
-use crate::ocir::{self, NOT_FOUND};
 use crate::output;
+use crate::sys::env::Env;
 
 /// The name docker looks for on PATH (`credHelpers` value `oci-token`).
 pub const HELPER_NAME: &str = "docker-credential-oci-token";
@@ -116,7 +116,7 @@ fn action(action: &str, input: &str, env: &dyn Env) -> std::result::Result<Strin
         "list" => {
             let path = ocir::registries_file(env);
             let hosts: serde_json::Map<String, serde_json::Value> =
-                crate::store::read_text(&path, 1 << 20)
+                crate::sys::store::read_text(&path, 1 << 20)
                     .ok()
                     .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
                     .and_then(|v| v.as_object().cloned())
@@ -264,7 +264,7 @@ fn docker_config_path(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
         return config::expand_user(&p.to_string_lossy(), env);
     }
     env.var("DOCKER_CONFIG").map_or_else(
-        || config::home_path(env, ".docker/config.json"),
+        || crate::sys::env::home_path(env, ".docker/config.json"),
         |d| Path::new(&d).join("config.json"),
     )
 }
@@ -273,7 +273,7 @@ fn docker_config_path(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
 /// sidecar lock: read, edit, atomic write, so concurrent editors each see the last one's
 /// result. Other bytes are kept as `edit` keeps them.
 fn edit_locked(path: &Path, max: u64, edit: impl FnOnce(&str) -> Result<String>) -> Result<()> {
-    let slot = crate::store::Pinned::new(path).map_err(|e| {
+    let slot = crate::sys::store::Pinned::new(path).map_err(|e| {
         Error::Config(format!(
             "cannot open the directory of {}: {e}",
             path.display()
@@ -426,7 +426,7 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
             )));
         }
         Err(_) => {
-            crate::store::create_private_dir(&dir)?;
+            crate::sys::store::create_private_dir(&dir)?;
             match std::os::unix::fs::symlink(&exe, &link) {
                 Ok(()) => {}
                 // Another `docker install` made the same link a moment ago.
@@ -445,9 +445,9 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
     // credHelpers, edited under the config's sidecar lock: parallel installs add up.
     let path = docker_config_path(req.docker_config.as_deref(), ctx.env);
     if let Some(parent) = path.parent() {
-        crate::store::create_private_dir(parent)?;
+        crate::sys::store::create_private_dir(parent)?;
     }
-    edit_locked(&path, crate::store::MAX_CONFIG, |text| {
+    edit_locked(&path, crate::sys::store::MAX_CONFIG, |text| {
         let dups = duplicate_keys(text);
         if !dups.is_empty() {
             output::warn(&format!(
@@ -470,7 +470,7 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
     // Which credential each registry uses: the active profile and --auth, when given.
     let reg_path = ocir::registries_file(ctx.env);
     if let Some(parent) = reg_path.parent() {
-        crate::store::create_private_dir(parent)?;
+        crate::sys::store::create_private_dir(parent)?;
     }
     edit_locked(&reg_path, 1 << 20, |text| {
         let mut reg: serde_json::Value = serde_json::from_str(text)
@@ -602,7 +602,7 @@ mod tests {
 
     #[test]
     fn protocol_errors() {
-        let env = crate::env::FakeEnv::new("/nonexistent", jiff::Timestamp::UNIX_EPOCH);
+        let env = crate::sys::env::FakeEnv::new("/nonexistent", jiff::Timestamp::UNIX_EPOCH);
         assert_eq!(action("get", "docker.io", &env).unwrap_err(), NOT_FOUND);
         assert_eq!(
             action("get", "  \n", &env).unwrap_err(),

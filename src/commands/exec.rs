@@ -48,7 +48,7 @@ pub fn run(
     }
     if let Some(name) = as_profile {
         // The child's oci CLI, SDKs and Terraform use the principal through a session profile.
-        let (path, _) = super::get::write_as_profile(ctx, &cred, name)?;
+        let (path, _) = cred.write_as_profile(ctx, name)?;
         env.retain(|(k, _)| *k == "OCI_TOKEN_EXPIRES_AT");
         env.push(("OCI_CLI_AUTH", "security_token".to_owned()));
         env.push(("OCI_CLI_PROFILE", name.to_owned()));
@@ -61,7 +61,7 @@ pub fn run(
 
     let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
         .map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))?;
-    let mut child = crate::spawn::child(program, rest, &env).map_err(|e| {
+    let mut child = crate::sys::spawn::child(program, rest, &env).map_err(|e| {
         let name = program.to_string_lossy();
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Spawn(127, format!("{name}: command not found"))

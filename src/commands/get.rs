@@ -13,42 +13,6 @@ fn render(format: Format, cred: &Credential, now: jiff::Timestamp) -> String {
     }
 }
 
-/// Writes (or replaces) a session profile `name` in the config that points at the
-/// credential's token and key files, so that anything reading session profiles (the oci
-/// CLI with `--auth security_token`, Terraform's `SecurityToken`, the SDKs) uses it.
-/// Returns the config path and whether it changed.
-pub fn write_as_profile(
-    ctx: &Context<'_>,
-    cred: &Credential,
-    name: &str,
-) -> Result<(std::path::PathBuf, bool)> {
-    crate::config::edit::check_profile_name(name)?;
-    let Credential::Principal(p) = cred else {
-        return Err(Error::Usage(
-            "--as-profile is for principals (--auth instance_principal, resource_principal or oke_workload_identity): a profile credential has a profile already".into(),
-        ));
-    };
-    let (Some(token_file), Some(key_file)) = p.files() else {
-        return Err(Error::Config(
-            "--as-profile needs the token and key in files: give OCI_RESOURCE_PRINCIPAL_RPST and _PRIVATE_PEM as absolute paths".into(),
-        ));
-    };
-    let key = p.key()?;
-    let v = cred.view(ctx.env.now());
-    let entries = [
-        ("fingerprint", crate::key::fingerprint(&key)),
-        ("key_file", key_file.display().to_string()),
-        ("tenancy", v.tenancy.unwrap_or_default().to_owned()),
-        ("region", cred.region().unwrap_or_default().to_owned()),
-        ("security_token_file", token_file.display().to_string()),
-    ];
-    let path = super::login::config_location(None, ctx);
-    let before = std::fs::read(&path).ok();
-    crate::config::edit::upsert_profile(&path, name, &entries, true)?;
-    let changed = before != std::fs::read(&path).ok();
-    Ok((path, changed))
-}
-
 /// `oci-token get` (and `refresh` when `force`); with `as_profile`, also the session
 /// profile of that name.
 pub fn get(
@@ -87,7 +51,7 @@ pub fn get(
         output::note(&note);
     }
     if let Some(name) = as_profile {
-        let (path, changed) = write_as_profile(ctx, &cred, name)?;
+        let (path, changed) = cred.write_as_profile(ctx, name)?;
         if changed {
             output::note(&format!(
                 "oci-token: profile '{name}' in {} now uses the {} token (oci ... --profile {name} --auth security_token)",
@@ -124,7 +88,9 @@ pub fn validate(ctx: &Context<'_>, format: Option<Format>) -> Result<()> {
             ))
         })?;
         let text = match &file {
-            Some(f) => crate::store::read_text(f, crate::store::MAX_TOKEN).unwrap_or_default(),
+            Some(f) => {
+                crate::sys::store::read_text(f, crate::sys::store::MAX_TOKEN).unwrap_or_default()
+            }
             None => String::new(),
         };
         (file.unwrap_or_default(), text, claims)

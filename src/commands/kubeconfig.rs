@@ -9,9 +9,9 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::output;
+use crate::sys::env::Env;
 
 /// What an `oci ce cluster generate-token` exec entry says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -340,13 +340,13 @@ pub fn path(flag: Option<PathBuf>, env: &dyn Env) -> PathBuf {
         env.var("KUBECONFIG")
             .and_then(|v| std::env::split_paths(&v).find(|p| !p.as_os_str().is_empty()))
     })
-    .unwrap_or_else(|| crate::config::home_path(env, ".kube/config"))
+    .unwrap_or_else(|| crate::sys::env::home_path(env, ".kube/config"))
 }
 
 /// `oci-token kubeconfig [--file F] [--dry-run] [--command C]`.
 pub fn run(file: Option<PathBuf>, dry_run: bool, command: &str, env: &dyn Env) -> Result<()> {
     let path = path(file, env);
-    let text = crate::store::read_text(&path, crate::store::MAX_CONFIG).map_err(|e| {
+    let text = crate::sys::store::read_text(&path, crate::sys::store::MAX_CONFIG).map_err(|e| {
         Error::Config(format!(
             "cannot read kubeconfig {}: {e}; pass --file or set KUBECONFIG",
             path.display()
@@ -370,7 +370,7 @@ pub fn run(file: Option<PathBuf>, dry_run: bool, command: &str, env: &dyn Env) -
         ));
         return Ok(());
     }
-    crate::store::write_atomic(&path, c.text.as_bytes()).map_err(|e| {
+    crate::sys::store::write_atomic(&path, c.text.as_bytes()).map_err(|e| {
         Error::Other(format!(
             "cannot write kubeconfig {} (it is unchanged): {e}",
             path.display()

@@ -16,11 +16,9 @@ use crate::context::Context;
 use crate::credential::exchange::client_secret;
 use crate::credential::oidc::{self as stored, Needs, Stored, Wish};
 use crate::error::{Error, Result};
-use crate::oidc::{self, OidcClient, OidcError, Tokens};
 use crate::output::{self, env::Shell};
 use crate::secret::Secret;
-
-const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+use crate::services::oidc::{OidcClient, OidcError};
 
 /// How `login` obtains the first tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,76 +100,6 @@ fn password(req: &LoginRequest) -> Result<Secret<String>> {
     Ok(Secret::new(line.trim_end_matches(['\n', '\r']).to_owned()))
 }
 
-/// The device flow (RFC 8628): show the code, poll at `interval` (`slow_down` adds 5 s),
-/// until approved, denied or expired. `poll_floor` shortens the wait in tests.
-pub(crate) fn device_flow(
-    client: &OidcClient<'_>,
-    meta: &oidc::Metadata,
-    scope: &str,
-    extra: &[(&str, &str)],
-    env: &dyn crate::env::Env,
-) -> Result<Tokens> {
-    let endpoint = meta.device_authorization_endpoint.as_deref().ok_or_else(|| {
-        Error::Config(format!(
-            "{} offers no device flow (no device_authorization_endpoint in its discovery document); try --flow password if the IAM allows it",
-            meta.issuer
-        ))
-    })?;
-    let dc = client
-        .device_authorization(endpoint, scope, extra)
-        .map_err(|e| stored::error("the device authorization request", e))?;
-    let complete = dc
-        .verification_uri_complete
-        .as_deref()
-        .map(|u| format!("\n  or open {u}"))
-        .unwrap_or_default();
-    output::note(&format!(
-        "To sign in, open {} and enter the code {}{complete}\n(waiting up to {}s)",
-        dc.verification_uri, dc.user_code, dc.expires_in
-    ));
-    let floor = env
-        .var("OCI_TOKEN_DEVICE_POLL_INTERVAL")
-        .and_then(|v| crate::duration::parse(&v).ok())
-        .map(|d| d.as_secs());
-    let mut interval = floor.map_or(dc.interval, |f| f.clamp(1, dc.interval.max(1)));
-    let deadline = std::time::Instant::now() + Duration::from_secs(dc.expires_in.unsigned_abs());
-    loop {
-        // Never past the deadline, however much `slow_down` stretched the interval.
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let wait = Duration::from_secs(interval.unsigned_abs());
-        if wait >= left {
-            std::thread::sleep(left);
-            return Err(Error::NeedsLogin(format!(
-                "the device code expired after {}s without an approval; run the login again",
-                dc.expires_in
-            )));
-        }
-        std::thread::sleep(wait);
-        match client.token(
-            &meta.token_endpoint,
-            vec![
-                ("grant_type", DEVICE_GRANT),
-                ("device_code", dc.device_code.expose()),
-            ],
-        ) {
-            Ok(t) => return Ok(t),
-            Err(OidcError::Protocol { error, .. }) if error == "authorization_pending" => {}
-            Err(OidcError::Protocol { error, .. }) if error == "slow_down" => interval += 5,
-            Err(OidcError::Protocol { error, .. }) if error == "access_denied" => {
-                return Err(Error::NeedsLogin(
-                    "the sign-in was denied at the issuer; run the login again to retry".into(),
-                ));
-            }
-            Err(OidcError::Protocol { error, .. }) if error == "expired_token" => {
-                return Err(Error::NeedsLogin(
-                    "the device code expired before it was approved; run the login again".into(),
-                ));
-            }
-            Err(e) => return Err(stored::error("polling the token endpoint", e)),
-        }
-    }
-}
-
 /// `oci-token oidc login`.
 pub fn login(ctx: &Context<'_>, req: &LoginRequest) -> Result<()> {
     let path = stored::state_path(ctx.env, &req.name)?;
@@ -198,7 +126,7 @@ pub fn login(ctx: &Context<'_>, req: &LoginRequest) -> Result<()> {
         req.scopes.join(" ")
     };
     let tokens = match req.flow {
-        Flow::Device => device_flow(&client, &meta, &scope, &[], ctx.env)?,
+        Flow::Device => stored::device_flow(&client, &meta, &scope, &[], ctx.env)?,
         Flow::Password => {
             if meta
                 .grant_types_supported
@@ -298,8 +226,9 @@ fn print_token(ctx: &Context<'_>, s: &Stored, out: TokenOutput, needs: Needs) ->
             ],
         )),
         TokenOutput::ExecCredential => {
-            let api =
-                super::kube::requested_version(ctx.env.var("KUBERNETES_EXEC_INFO").as_deref())?;
+            let api = crate::output::exec_credential::requested_version(
+                ctx.env.var("KUBERNETES_EXEC_INFO").as_deref(),
+            )?;
             let token = match needs {
                 Needs::IdToken => id_token.ok_or_else(|| {
                     Error::NeedsLogin(format!(

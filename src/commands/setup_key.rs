@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use super::login::{check_profile_name, config_location, known_region};
+use crate::config::edit::check_profile_name;
 use crate::config::{self, edit};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output::setup_key::{self, SetupKeyView};
-use crate::{key, keygen, output};
+use crate::{crypto::key, crypto::keygen, output};
 
 /// `setup-key`'s options, as plain values.
 #[derive(Debug, Clone)]
@@ -56,11 +56,11 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
                 "setup-key needs --region REGION (e.g. --region us-ashburn-1); see `oci-token setup-key --help`".into(),
             )
         })?;
-    let region = known_region(&region, ctx.env)?;
-    let config_path = config_location(args.config_location.as_deref(), ctx);
+    let region = crate::region::known(&region, ctx.env)?;
+    let config_path = ctx.config_location(args.config_location.as_deref());
     let dir = match &args.key_dir {
         Some(d) => config::expand_user(&d.to_string_lossy(), ctx.env),
-        None => config::home_path(ctx.env, ".oci"),
+        None => crate::sys::env::home_path(ctx.env, ".oci"),
     };
     let private = dir.join(format!("{}.pem", args.key_name));
     // Read (and so check) the config before anything is written.
@@ -100,7 +100,7 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
         .map(|f| crate::secret::from_file(f, "passphrase"))
         .transpose()?;
     let k = keygen::generate(passphrase.as_ref())?;
-    let mut undo = crate::store::Rollback::default();
+    let mut undo = crate::sys::store::Rollback::default();
     undo.will_create_dir(&dir);
     undo.will_create_file(&private);
     undo.will_create_file(&dir.join(format!("{}_public.pem", args.key_name)));

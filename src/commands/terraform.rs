@@ -113,7 +113,7 @@ pub fn run(ctx: &Context<'_>, fresh: &Freshness) -> Result<()> {
     );
     if let Some(cluster) = q.get("cluster_id") {
         // The OKE token's contract includes it; it is valid for minutes, not hours.
-        let (token, exp) = super::kube::oke_token(&ctx, &cred, cluster)?;
+        let (token, exp) = cred.oke_token(&ctx, cluster)?;
         out.insert("oke_token", token.expose().clone());
         out.insert("oke_token_expires_at", exp.to_string());
     }

@@ -116,7 +116,7 @@ pub fn upsert_profile(
     entries: &[(&str, String)],
     replace: bool,
 ) -> Result<()> {
-    let text = match crate::store::read_text(path, crate::store::MAX_CONFIG) {
+    let text = match crate::sys::store::read_text(path, crate::sys::store::MAX_CONFIG) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => {
@@ -144,7 +144,7 @@ pub fn upsert_profile(
 
 /// Removes the profile; `false` when it was not there.
 pub fn delete_profile(path: &Path, name: &str) -> Result<bool> {
-    let text = crate::store::read_text(path, crate::store::MAX_CONFIG)
+    let text = crate::sys::store::read_text(path, crate::sys::store::MAX_CONFIG)
         .map_err(|e| Error::Config(format!("cannot read config file {}: {e}", path.display())))?;
     let (rest, existed) = remove_section(&text, name).map_err(|e| {
         Error::Config(format!(
@@ -160,9 +160,9 @@ pub fn delete_profile(path: &Path, name: &str) -> Result<bool> {
 
 fn write_config(path: &Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::store::create_private_dir(dir)?;
+        crate::sys::store::create_private_dir(dir)?;
     }
-    crate::store::write_atomic(path, text.as_bytes()).map_err(|e| {
+    crate::sys::store::write_atomic(path, text.as_bytes()).map_err(|e| {
         Error::Other(format!(
             "cannot write config file {} (it is unchanged): {e}",
             path.display()

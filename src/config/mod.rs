@@ -7,9 +7,9 @@ pub mod rc;
 
 pub use profile::{Options, Profile, resolve};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::env::Env;
+use crate::sys::env::Env;
 
 /// Python's `os.path.expanduser`: `~` and `~/…` use the home directory, `~name/…` the
 /// home of `name` from the passwd file; anything else is returned unchanged.
@@ -40,11 +40,4 @@ fn passwd_home(user: &str) -> Option<PathBuf> {
         let f: Vec<&str> = l.split(':').collect();
         (f.len() >= 6 && f[0] == user).then(|| PathBuf::from(f[5]))
     })
-}
-
-/// `<home>/<rel>`, or `~/<rel>` when there is no home.
-#[must_use]
-pub fn home_path(env: &dyn Env, rel: &str) -> PathBuf {
-    env.home()
-        .map_or_else(|| Path::new("~").join(rel), |h| h.join(rel))
 }

@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{expand_user, home_path, ini, rc};
-use crate::env::Env;
+use super::{expand_user, ini, rc};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::sys::env::Env;
+use crate::sys::env::home_path;
 
 /// The literal default the oci CLI compares `--config-file` against.
 pub const DEFAULT_CONFIG: &str = "~/.oci/config";
@@ -193,7 +194,7 @@ pub fn read_config(path: &Path) -> Result<ini::Ini> {
 /// [`read_config`], materialising only `profile` and DEFAULT when given (see
 /// [`ini::parse_only`]).
 pub fn read_config_for(path: &Path, profile: Option<&str>) -> Result<ini::Ini> {
-    let bytes = crate::store::read_regular(path, crate::store::MAX_CONFIG).map_err(|e| {
+    let bytes = crate::sys::store::read_regular(path, crate::sys::store::MAX_CONFIG).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Config(format!(
                 "config file {} not found; log in with `oci-token login` (or `oci session authenticate`), or pass --config-file / set OCI_CLI_CONFIG_FILE",
@@ -220,7 +221,7 @@ pub fn read_config_for(path: &Path, profile: Option<&str>) -> Result<ini::Ini> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::FakeEnv;
+    use crate::sys::env::FakeEnv;
 
     fn env_with(dir: &Path, config: &str) -> FakeEnv {
         std::fs::create_dir_all(dir.join(".oci")).unwrap();

@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{expand_user, home_path, ini};
-use crate::env::Env;
+use super::{expand_user, ini};
 use crate::error::{Error, Result};
+use crate::sys::env::Env;
+use crate::sys::env::home_path;
 
 /// The rc file the oci CLI would read: `--cli-rc-file` if it exists, else
 /// `OCI_CLI_RC_FILE`, else `~/.oci/oci_cli_rc`, else `~/.oci/cli-defaults`.
@@ -48,7 +49,7 @@ fn value(flag: Option<&Path>, env: &dyn Env, section: &str, key: &str) -> Result
     let Some(path) = locate(flag, env) else {
         return Ok(None);
     };
-    let text = crate::store::read_text(&path, crate::store::MAX_CONFIG).map_err(|e| {
+    let text = crate::sys::store::read_text(&path, crate::sys::store::MAX_CONFIG).map_err(|e| {
         Error::Config(format!(
             "cannot read the oci_cli_rc file {}: {e}",
             path.display()

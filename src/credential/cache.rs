@@ -27,9 +27,9 @@ use rsa::sha2::{Digest as _, Sha256};
 
 use super::Warning;
 use super::policy::{self, Input, Policy, Verdict, Why};
-use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::store::{self, Dir, Pinned};
+use crate::sys::env::Env;
+use crate::sys::store::{self, Dir, Pinned};
 use crate::token::Claims;
 
 /// The per-user cache root's path: `OCI_TOKEN_CACHE_DIR`, else `$XDG_CACHE_HOME/oci-token`
@@ -668,7 +668,7 @@ mod tests {
     fn roots_and_entries_are_checked() {
         use std::os::unix::fs::PermissionsExt as _;
         let d = tempfile::tempdir().unwrap();
-        let env = crate::env::FakeEnv::new(d.path().to_str().unwrap(), Timestamp::UNIX_EPOCH)
+        let env = crate::sys::env::FakeEnv::new(d.path().to_str().unwrap(), Timestamp::UNIX_EPOCH)
             .with("OCI_TOKEN_CACHE_DIR", d.path().join("c").to_str().unwrap());
         assert!(entry(&env, "x-1", false).unwrap().is_none(), "nothing made");
         assert!(!d.path().join("c").exists());

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
+use crate::crypto::key::{self, SigningKey};
 use crate::error::{Error, Result};
-use crate::key::{self, SigningKey};
-use crate::oidc::{OidcClient, OidcError};
 use crate::secret::Secret;
-use crate::store;
+use crate::services::oidc::{OidcClient, OidcError};
+use crate::sys::store;
 
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 pub const UPST: &str = "urn:oci:token-type:oci-upst";
@@ -118,7 +118,7 @@ pub fn exchange(
         client_id,
         client_secret: secret,
     };
-    let public = crate::x509::stripped(&key::public_der(key));
+    let public = crate::crypto::x509::stripped(&key::public_der(key));
     let endpoint = token_endpoint(domain_url);
     client
         .exchange(
@@ -191,13 +191,14 @@ pub fn jwt_from_github(ctx: &Context<'_>, audience: Option<&str>) -> Result<Secr
         ),
         None => url,
     };
-    let (host, _) = crate::sign::split_url(&url)
+    let (host, _) = crate::crypto::sign::split_url(&url)
         .filter(|_| url.starts_with("https://"))
         .ok_or_else(|| {
             Error::Config("ACTIONS_ID_TOKEN_REQUEST_URL is not an https:// URL".into())
         })?;
-    let client = crate::http::Client::new(&ctx.http(), host, std::time::Duration::from_secs(20))
-        .map_err(|e| Error::Service(format!("the GitHub Actions token request: {e}")))?;
+    let client =
+        crate::services::http::Client::new(&ctx.http(), host, std::time::Duration::from_secs(20))
+            .map_err(|e| Error::Service(format!("the GitHub Actions token request: {e}")))?;
     let r = client
         .get(
             &url,

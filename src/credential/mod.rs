@@ -6,6 +6,7 @@
 pub mod api_key;
 pub mod cache;
 pub mod exchange;
+pub mod ocir;
 pub mod oidc;
 pub mod policy;
 pub mod principal;
@@ -17,11 +18,12 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::config::Profile;
 use crate::context::Context;
+use crate::crypto::key::{self, SigningKey};
+use crate::crypto::sign::Signer;
 use crate::error::{Error, Result};
-use crate::key::{self, SigningKey};
 use crate::output::{self, View};
 use crate::secret::Secret;
-use crate::store;
+use crate::sys::store;
 use crate::token::{Claims, Jwk};
 
 pub use policy::Policy;
@@ -157,12 +159,6 @@ impl Warning {
             Warning::RefreshFailed(w) | Warning::NotExtended(w) => output::warn(w),
         }
     }
-}
-
-/// What signs a request: the keyId and the private key.
-pub struct Signer {
-    pub key_id: Secret<String>,
-    pub key: SigningKey,
 }
 
 /// A credential of one kind, with the profile it comes from (principals need none).
@@ -400,6 +396,69 @@ impl Credential {
                 })
             }
         }
+    }
+
+    /// The OKE token for `cluster`, signed by the (fresh) credential, and when to stop using
+    /// it: in 4 minutes, as the oci CLI says, but never after the credential itself expires.
+    pub fn oke_token(
+        &self,
+        ctx: &Context<'_>,
+        cluster: &str,
+    ) -> Result<(Secret<String>, Timestamp)> {
+        let region =
+            crate::region::region_id(self.require_region()?, &crate::region::sources(ctx.env));
+        let signer = self.signer()?;
+        let now = ctx.env.now();
+        let url = crate::services::oke::cluster_url(&region, cluster);
+        let token = crate::services::oke::token(
+            &signer.key,
+            signer.key_id.expose(),
+            &url,
+            &crate::crypto::sign::http_date(now),
+        )
+        .map_err(|e| Error::Config(format!("signing the OKE token as '{}': {e}", self.name())))?;
+        let mut expires =
+            now + SignedDuration::from_secs(crate::services::oke::TOKEN_LIFETIME_SECS);
+        if let Some(exp) = self.expires_at() {
+            expires = expires.min(exp);
+        }
+        Ok((Secret::new(token), expires))
+    }
+
+    /// Writes (or replaces) a session profile `name` in the config that points at the
+    /// credential's token and key files, so that anything reading session profiles (the oci
+    /// CLI with `--auth security_token`, Terraform's `SecurityToken`, the SDKs) uses it.
+    /// Returns the config path and whether it changed.
+    pub fn write_as_profile(
+        &self,
+        ctx: &Context<'_>,
+        name: &str,
+    ) -> Result<(std::path::PathBuf, bool)> {
+        crate::config::edit::check_profile_name(name)?;
+        let Credential::Principal(p) = self else {
+            return Err(Error::Usage(
+                "--as-profile is for principals (--auth instance_principal, resource_principal or oke_workload_identity): a profile credential has a profile already".into(),
+            ));
+        };
+        let (Some(token_file), Some(key_file)) = p.files() else {
+            return Err(Error::Config(
+                "--as-profile needs the token and key in files: give OCI_RESOURCE_PRINCIPAL_RPST and _PRIVATE_PEM as absolute paths".into(),
+            ));
+        };
+        let key = p.key()?;
+        let v = self.view(ctx.env.now());
+        let entries = [
+            ("fingerprint", crate::crypto::key::fingerprint(&key)),
+            ("key_file", key_file.display().to_string()),
+            ("tenancy", v.tenancy.unwrap_or_default().to_owned()),
+            ("region", self.region().unwrap_or_default().to_owned()),
+            ("security_token_file", token_file.display().to_string()),
+        ];
+        let path = ctx.config_location(None);
+        let before = std::fs::read(&path).ok();
+        crate::config::edit::upsert_profile(&path, name, &entries, true)?;
+        let changed = before != std::fs::read(&path).ok();
+        Ok((path, changed))
     }
 
     /// Everything `get` prints.

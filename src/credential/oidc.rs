@@ -8,6 +8,7 @@
 //! at most 64 KiB, so a hostile issuer cannot grow the file past what is read back.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -19,8 +20,9 @@ use crate::config;
 use crate::context::Context;
 use crate::credential::exchange::client_secret;
 use crate::error::{Error, Result};
-use crate::oidc::{self, OidcClient, OidcError, Tokens};
-use crate::store::{self, Dir};
+use crate::output;
+use crate::services::oidc::{self, OidcClient, OidcError, Tokens};
+use crate::sys::store::{self, Dir};
 use crate::token::{self, Claims};
 
 /// The largest state file read: three tokens of at most 64 KiB and a few URLs.
@@ -139,18 +141,18 @@ impl Stored {
 }
 
 /// `~/.oci/oidc/<name>.json` (the name is checked as a profile name is).
-pub fn state_path(env: &dyn crate::env::Env, name: &str) -> Result<PathBuf> {
+pub fn state_path(env: &dyn crate::sys::env::Env, name: &str) -> Result<PathBuf> {
     config::edit::check_profile_name(name)?;
     Ok(state_dir(env).join(format!("{name}.json")))
 }
 
-fn state_dir(env: &dyn crate::env::Env) -> PathBuf {
-    config::home_path(env, ".oci/oidc")
+fn state_dir(env: &dyn crate::sys::env::Env) -> PathBuf {
+    crate::sys::env::home_path(env, ".oci/oidc")
 }
 
 /// The state directory, opened and checked (this user's, not writable by others):
 /// created when `create`, else `None` when missing.
-pub fn open_dir(env: &dyn crate::env::Env, create: bool) -> Result<Option<Dir>> {
+pub fn open_dir(env: &dyn crate::sys::env::Env, create: bool) -> Result<Option<Dir>> {
     Dir::open_private(&state_dir(env), create)
 }
 
@@ -336,6 +338,78 @@ pub fn ensure(ctx: &Context<'_>, name: &str, wish: &Wish) -> Result<(Stored, Opt
         wish.lock_timeout,
     )?;
     Ok((out.item, out.warning))
+}
+
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The device flow (RFC 8628): show the code, poll at `interval` (`slow_down` adds 5 s),
+/// until approved, denied or expired. `poll_floor` shortens the wait in tests.
+pub fn device_flow(
+    client: &OidcClient<'_>,
+    meta: &oidc::Metadata,
+    scope: &str,
+    extra: &[(&str, &str)],
+    env: &dyn crate::sys::env::Env,
+) -> Result<Tokens> {
+    let endpoint = meta.device_authorization_endpoint.as_deref().ok_or_else(|| {
+        Error::Config(format!(
+            "{} offers no device flow (no device_authorization_endpoint in its discovery document); try --flow password if the IAM allows it",
+            meta.issuer
+        ))
+    })?;
+    let dc = client
+        .device_authorization(endpoint, scope, extra)
+        .map_err(|e| self::error("the device authorization request", e))?;
+    let complete = dc
+        .verification_uri_complete
+        .as_deref()
+        .map(|u| format!("\n  or open {u}"))
+        .unwrap_or_default();
+    output::note(&format!(
+        "To sign in, open {} and enter the code {}{complete}\n(waiting up to {}s)",
+        dc.verification_uri, dc.user_code, dc.expires_in
+    ));
+    let floor = env
+        .var("OCI_TOKEN_DEVICE_POLL_INTERVAL")
+        .and_then(|v| crate::duration::parse(&v).ok())
+        .map(|d| d.as_secs());
+    let mut interval = floor.map_or(dc.interval, |f| f.clamp(1, dc.interval.max(1)));
+    let deadline = std::time::Instant::now() + Duration::from_secs(dc.expires_in.unsigned_abs());
+    loop {
+        // Never past the deadline, however much `slow_down` stretched the interval.
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let wait = Duration::from_secs(interval.unsigned_abs());
+        if wait >= left {
+            std::thread::sleep(left);
+            return Err(Error::NeedsLogin(format!(
+                "the device code expired after {}s without an approval; run the login again",
+                dc.expires_in
+            )));
+        }
+        std::thread::sleep(wait);
+        match client.token(
+            &meta.token_endpoint,
+            vec![
+                ("grant_type", DEVICE_GRANT),
+                ("device_code", dc.device_code.expose()),
+            ],
+        ) {
+            Ok(t) => return Ok(t),
+            Err(OidcError::Protocol { error, .. }) if error == "authorization_pending" => {}
+            Err(OidcError::Protocol { error, .. }) if error == "slow_down" => interval += 5,
+            Err(OidcError::Protocol { error, .. }) if error == "access_denied" => {
+                return Err(Error::NeedsLogin(
+                    "the sign-in was denied at the issuer; run the login again to retry".into(),
+                ));
+            }
+            Err(OidcError::Protocol { error, .. }) if error == "expired_token" => {
+                return Err(Error::NeedsLogin(
+                    "the device code expired before it was approved; run the login again".into(),
+                ));
+            }
+            Err(e) => return Err(self::error("polling the token endpoint", e)),
+        }
+    }
 }
 
 #[cfg(test)]

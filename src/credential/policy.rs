@@ -133,7 +133,7 @@ pub fn decide(now: Timestamp, p: &Policy, input: Input<'_>) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::{Env as _, FakeEnv};
+    use crate::sys::env::{Env as _, FakeEnv};
 
     fn claims(now: Timestamp, iat: i64, exp: i64, sess: Option<i64>) -> Claims {
         let n = now.as_second();

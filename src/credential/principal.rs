@@ -20,16 +20,16 @@ use jiff::SignedDuration;
 use super::cache::{self, Provider};
 use super::policy::Policy;
 use super::{Auth, Session, Warning};
-use crate::auth::{self, AuthError};
 use crate::context::Context;
-use crate::env::Env;
+use crate::crypto::key::{self, SigningKey};
 use crate::error::{Error, Result};
-use crate::imds::{self, Imds};
-use crate::key::{self, SigningKey};
 use crate::secret::Secret;
-use crate::store::Dir;
+use crate::services::auth::{self, AuthError};
+use crate::services::imds::{self, Imds};
+use crate::sys::env::Env;
+use crate::sys::store::Dir;
 use crate::token::{self, Claims};
-use crate::{http, region, store, x509};
+use crate::{crypto::x509, region, services::http, sys::store};
 use rsa::sha2::{Digest as _, Sha256};
 
 /// Which principal.
@@ -684,8 +684,12 @@ fn session_key(entry: &Dir) -> Result<SigningKey> {
     {
         return Ok(k);
     }
-    let k = crate::keygen::generate(None)?;
-    let pem = format!("{}{}", k.private_pem.expose(), crate::keygen::KEY_LABEL);
+    let k = crate::crypto::keygen::generate(None)?;
+    let pem = format!(
+        "{}{}",
+        k.private_pem.expose(),
+        crate::crypto::keygen::KEY_LABEL
+    );
     file.write_atomic(pem.as_bytes()).map_err(|e| {
         Error::Other(format!(
             "cannot write the session key {}: {e}",

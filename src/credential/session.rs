@@ -14,7 +14,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::token::{self, Claims};
-use crate::{auth, key, store};
+use crate::{crypto::key, services::auth, sys::store};
 
 /// A session token as read (and perhaps just refreshed).
 #[derive(Debug)]
@@ -304,7 +304,7 @@ fn refresh_once(
 ) -> Result<(Secret<String>, Claims)> {
     let k = load_key(p, claims.jwk.as_ref())?;
     let url = auth::refresh_url(&ctx.auth_base(p)?);
-    let total = crate::http::total_deadline(ctx.env);
+    let total = crate::services::http::total_deadline(ctx.env);
     let what = format!("refreshing profile '{}'", p.name);
     let new = auth::refresh(&ctx.http(), &url, &k, token, ctx.env, total).map_err(|e| match e {
         auth::AuthError::Unauthorized(d) => Error::needs_login(

@@ -39,6 +39,21 @@ pub fn render(api_version: &str, token: &Secret<String>, expires: jiff::Timestam
     s
 }
 
+/// The apiVersion kubectl asked for in `KUBERNETES_EXEC_INFO`; v1beta1 when it is absent.
+pub fn requested_version(info: Option<&str>) -> crate::error::Result<&'static str> {
+    let Some(info) = info else { return Ok(V1BETA1) };
+    let v: serde_json::Value = serde_json::from_str(info).map_err(|_| {
+        crate::error::Error::Config("KUBERNETES_EXEC_INFO is not valid JSON".into())
+    })?;
+    match v.get("apiVersion").and_then(serde_json::Value::as_str) {
+        Some(V1) => Ok(V1),
+        Some(V1BETA1) | None => Ok(V1BETA1),
+        Some(other) => Err(crate::error::Error::Config(format!(
+            "kubectl asked for ExecCredential apiVersion {other}; oci-token answers {V1} and {V1BETA1}: set one of them in the kubeconfig"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +66,22 @@ mod tests {
             render(V1, &t, at),
             "{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"dG9r\",\"expirationTimestamp\":\"2026-11-24T03:21:42Z\"}}\n"
         );
+    }
+    #[test]
+    fn versions() {
+        assert_eq!(requested_version(None).unwrap(), V1BETA1);
+        let v1 = r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}"#;
+        assert_eq!(requested_version(Some(v1)).unwrap(), V1);
+        let b = r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{}}"#;
+        assert_eq!(requested_version(Some(b)).unwrap(), V1BETA1);
+        assert_eq!(
+            requested_version(Some(
+                r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1"}"#
+            ))
+            .unwrap_err()
+            .exit_code(),
+            3
+        );
+        assert!(requested_version(Some("nope")).is_err());
     }
 }

@@ -174,7 +174,7 @@ fn regressions_stay_fixed() {
                 let _ = oci_token::config::ini::parse(&text(input));
             }
             "exec_info" => {
-                let _ = oci_token::commands::kube::requested_version(Some(&text(input)));
+                let _ = oci_token::output::exec_credential::requested_version(Some(&text(input)));
             }
             "query" => {
                 let _ = oci_token::commands::terraform::parse_query(&text(input));
@@ -264,14 +264,14 @@ fn fuzz_pem_key_loader() {
     seeds.extend(ders);
     let pass = oci_token::secret::Secret::new("test-pass".to_owned());
     fuzz("pem", &seeds, cases(600), &|b| {
-        let _ = oci_token::key::load_bytes(b, Some(&pass));
+        let _ = oci_token::crypto::key::load_bytes(b, Some(&pass));
         if b.first() == Some(&0x30) {
             for label in ["PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY"] {
                 let pem = format!(
                     "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
                     b64.encode(b)
                 );
-                let _ = oci_token::key::load(&pem, Some(&pass));
+                let _ = oci_token::crypto::key::load(&pem, Some(&pass));
             }
         }
     });
@@ -322,7 +322,7 @@ fn fuzz_exec_info_and_terraform_query() {
     ];
     fuzz("exec_info+query", &seeds, cases(4000), &|b| {
         let t = text(b);
-        let _ = oci_token::commands::kube::requested_version(Some(&t));
+        let _ = oci_token::output::exec_credential::requested_version(Some(&t));
         let _ = oci_token::commands::terraform::parse_query(&t);
     });
 }
@@ -336,14 +336,14 @@ fn fuzz_x509_reader() {
         leaf.intermediate_pem.clone().into_bytes(),
     ];
     assert_eq!(
-        oci_token::x509::tenancy(&leaf.cert_der).as_deref(),
+        oci_token::crypto::x509::tenancy(&leaf.cert_der).as_deref(),
         Some("ocid1.tenancy.oc1..t")
     );
     fuzz("x509", &seeds, cases(4000), &|b| {
-        let _ = oci_token::x509::subject_values(b);
-        let _ = oci_token::x509::tenancy(b);
-        for der in oci_token::x509::certificates(&text(b)) {
-            let _ = oci_token::x509::tenancy(&der);
+        let _ = oci_token::crypto::x509::subject_values(b);
+        let _ = oci_token::crypto::x509::tenancy(b);
+        for der in oci_token::crypto::x509::certificates(&text(b)) {
+            let _ = oci_token::crypto::x509::tenancy(&der);
         }
     });
 }
@@ -358,7 +358,7 @@ fn fuzz_registry_inputs() {
     ];
     fuzz("registry", &seeds, cases(4000), &|b| {
         let t = text(b);
-        if let Some(h) = oci_token::ocir::normalize(&t) {
+        if let Some(h) = oci_token::credential::ocir::normalize(&t) {
             assert!(!h.contains(['/', ' ']), "{h}");
         }
         if let Some(out) = oci_token::commands::docker::add_cred_helper(&t, "iad.ocir.io") {

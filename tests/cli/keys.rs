@@ -1,6 +1,6 @@
 //! Every key form the Go SDK accepts, made with openssl (tests/data/keys/make-keys.sh).
 
-use oci_token::key::{self, KeyError};
+use oci_token::crypto::key::{self, KeyError};
 use oci_token::secret::Secret;
 
 use crate::support::data;

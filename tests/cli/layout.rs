@@ -1,5 +1,8 @@
-//! The architecture, checked: the layers of README's Layout section may only depend inwards.
+//! The architecture, checked: every `use` tree and every `crate::`/`super::` path in the
+//! non-test code of `src/` is parsed and resolved to the module it names, and the layers of
+//! `docs/architecture.md` may only depend inwards. Commands do not import each other.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn sources(dir: &Path) -> Vec<PathBuf> {
@@ -12,88 +15,343 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
             out.push(p);
         }
     }
+    out.sort();
     out
 }
 
-/// The non-test part of a source file.
-fn code(p: &Path) -> String {
-    let t = std::fs::read_to_string(p).unwrap();
-    t.split("#[cfg(test)]").next().unwrap_or("").to_owned()
+/// The code of a file without comments, string and char literals, and without its
+/// `#[cfg(test)]` module (tests may reach anywhere).
+fn code(text: &str) -> String {
+    let text = text.split("#[cfg(test)]").next().unwrap_or("");
+    let b: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1).copied()) {
+            ('/', Some('/')) => {
+                while i < b.len() && b[i] != '\n' {
+                    i += 1;
+                }
+            }
+            ('/', Some('*')) => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == '*' && b[i + 1] == '/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            ('r', Some('#' | '"'))
+                if i == 0 || !(b[i - 1].is_alphanumeric() || b[i - 1] == '_') =>
+            {
+                // A raw string: r"..." or r#"..."#.
+                let mut j = i + 1;
+                let mut hashes = 0;
+                while j < b.len() && b[j] == '#' {
+                    hashes += 1;
+                    j += 1;
+                }
+                if j < b.len() && b[j] == '"' {
+                    j += 1;
+                    loop {
+                        if j >= b.len() {
+                            break;
+                        }
+                        if b[j] == '"' && (0..hashes).all(|k| b.get(j + 1 + k) == Some(&'#')) {
+                            j += 1 + hashes;
+                            break;
+                        }
+                        j += 1;
+                    }
+                    out.push_str("\"\"");
+                    i = j;
+                } else {
+                    out.push(b[i]);
+                    i += 1;
+                }
+            }
+            ('"', _) => {
+                i += 1;
+                while i < b.len() && b[i] != '"' {
+                    if b[i] == '\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                out.push_str("\"\"");
+            }
+            ('\'', _) if b.get(i + 2) == Some(&'\'') || (b.get(i + 1) == Some(&'\\')) => {
+                // A char literal ('a' or '\n'), not a lifetime.
+                i += 1;
+                while i < b.len() && b[i] != '\'' {
+                    if b[i] == '\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                out.push_str("' '");
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Expands a `use` tree (`a::{b, c::{self, d as e}}`) into its paths.
+fn expand(tree: &str) -> Vec<Vec<String>> {
+    fn go(prefix: &[String], t: &str, out: &mut Vec<Vec<String>>) {
+        let t = t.trim();
+        if t.is_empty() {
+            return;
+        }
+        if let Some(open) = t.find('{') {
+            let head: Vec<String> = t[..open]
+                .split("::")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let inner = &t[open + 1..t.rfind('}').unwrap()];
+            let mut depth = 0;
+            let mut start = 0;
+            let mut p = prefix.to_vec();
+            p.extend(head);
+            for (i, c) in inner.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        go(&p, &inner[start..i], out);
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+            go(&p, &inner[start..], out);
+        } else {
+            let t = t.split(" as ").next().unwrap().trim();
+            let mut p = prefix.to_vec();
+            for seg in t.split("::").map(str::trim) {
+                if seg != "self" || p.is_empty() {
+                    p.push(seg.to_owned());
+                }
+            }
+            out.push(p);
+        }
+    }
+    let mut out = Vec::new();
+    go(&[], tree, &mut out);
+    out
+}
+
+/// The module path of a source file: `src/a/b.rs` and `src/a/b/mod.rs` are `[a, b]`.
+fn module_of(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap().with_extension("");
+    let mut m: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if m.last()
+        .is_some_and(|l| l == "mod" || l == "lib" || l == "main")
+    {
+        m.pop();
+    }
+    m
+}
+
+/// Every path the file's code names, resolved to absolute module paths in this crate
+/// (`None` entries for other crates are dropped; `clap` is kept as `["::clap"]`).
+fn references(src: &Path, file: &Path) -> BTreeSet<Vec<String>> {
+    let module = module_of(src, file);
+    let c = code(&std::fs::read_to_string(file).unwrap());
+    let mut paths = Vec::new();
+    // `use` declarations (`pub use`, `pub(crate) use` included).
+    let mut rest = c.as_str();
+    while let Some(i) = rest.find("use ") {
+        let before_ok = i == 0 || !rest.as_bytes()[i - 1].is_ascii_alphanumeric();
+        let tail = &rest[i + 4..];
+        let end = tail.find(';').unwrap_or(tail.len());
+        if before_ok {
+            paths.extend(expand(&tail[..end]));
+        }
+        rest = &tail[end.min(tail.len())..];
+    }
+    // Qualified paths in code: `crate::a::b`, `super::a`, and `clap::`.
+    let bytes = c.as_bytes();
+    for start in ["crate::", "super::", "clap::"] {
+        let mut from = 0;
+        while let Some(i) = c[from..].find(start) {
+            let at = from + i;
+            from = at + start.len();
+            if at > 0
+                && (bytes[at - 1].is_ascii_alphanumeric()
+                    || bytes[at - 1] == b'_'
+                    || bytes[at - 1] == b':')
+            {
+                continue;
+            }
+            let mut end = at;
+            while end < bytes.len()
+                && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_' || bytes[end] == b':')
+            {
+                end += 1;
+            }
+            paths.push(
+                c[at..end]
+                    .trim_end_matches(':')
+                    .split("::")
+                    .map(str::to_owned)
+                    .collect(),
+            );
+        }
+    }
+    let mut out = BTreeSet::new();
+    for p in paths {
+        let Some(first) = p.first() else { continue };
+        let resolved: Vec<String> = match first.as_str() {
+            "crate" => p[1..].to_vec(),
+            "super" | "self" => {
+                let mut base = module.clone();
+                let mut segs = p.as_slice();
+                while let Some(s) = segs.first() {
+                    match s.as_str() {
+                        "super" => {
+                            base.pop();
+                        }
+                        "self" => {}
+                        _ => break,
+                    }
+                    segs = &segs[1..];
+                }
+                base.extend(segs.iter().cloned());
+                base
+            }
+            "clap" | "clap_complete" | "clap_mangen" => vec!["::clap".to_owned()],
+            _ => continue,
+        };
+        if !resolved.is_empty() {
+            out.insert(resolved);
+        }
+    }
+    out
+}
+
+/// The layers, inside out: a module may use its own layer and those before it.
+const LAYERS: &[&[&str]] = &[
+    &[
+        "error", "secret", "duration", "encoding", "sys", "token", "data",
+    ],
+    &["crypto", "region", "output"],
+    &["config"],
+    &["services"],
+    &["context"],
+    &["credential"],
+    &["commands"],
+    &["app", "cli"],
+];
+
+fn layer(top: &str) -> Option<usize> {
+    LAYERS.iter().position(|l| l.contains(&top))
+}
+
+fn all_references() -> Vec<(String, Vec<String>, Vec<String>)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    for f in sources(&src) {
+        let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+        let m = module_of(&src, &f);
+        for r in references(&src, &f) {
+            out.push((rel.clone(), m.clone(), r));
+        }
+    }
+    out
 }
 
 #[test]
-fn only_the_command_layer_knows_clap() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    for p in sources(&src) {
-        let rel = p.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
-        if rel.starts_with("cli/") {
-            continue;
+fn use_trees_are_parsed() {
+    assert_eq!(
+        expand("crate::{a, b::{self, c as d}, e::f}"),
+        [
+            vec!["crate", "a"],
+            vec!["crate", "b"],
+            vec!["crate", "b", "c"],
+            vec!["crate", "e", "f"]
+        ]
+    );
+    assert_eq!(
+        code("let s = \"crate::cli\"; // crate::app\nuse x; /* crate::commands */ 'a'"),
+        "let s = \"\"; \nuse x;  ' '"
+    );
+    let layers: Vec<_> = all_references();
+    assert!(
+        layers
+            .iter()
+            .any(|(f, _, r)| f == "commands/kube.rs" && r[0] == "credential"),
+        "the parser sees commands using credentials"
+    );
+}
+
+#[test]
+fn only_the_command_line_layer_knows_clap() {
+    for (file, module, r) in all_references() {
+        if r[0] == "::clap" {
+            assert!(
+                module.first().is_some_and(|m| m == "cli"),
+                "{file} uses clap: only src/cli/ may"
+            );
         }
-        let c = code(&p);
-        assert!(
-            !c.contains("clap::") && !c.contains("use clap"),
-            "{rel} uses clap: only src/cli/ may"
-        );
     }
 }
 
 #[test]
 fn inner_layers_do_not_reach_outwards() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    // (files under this prefix, what they must not use)
-    let rules: [(&str, &[&str]); 6] = [
-        (
-            "credential/",
-            &["crate::commands", "crate::cli", "crate::app"],
-        ),
-        (
-            "context.rs",
-            &[
-                "crate::commands",
-                "crate::cli",
-                "crate::app",
-                "crate::credential",
-            ],
-        ),
-        (
-            "auth.rs",
-            &[
-                "crate::commands",
-                "crate::cli",
-                "crate::app",
-                "crate::credential",
-                "crate::context",
-            ],
-        ),
-        (
-            "output/",
-            &[
-                "crate::commands",
-                "crate::cli",
-                "crate::app",
-                "crate::credential",
-            ],
-        ),
-        (
-            "config/",
-            &[
-                "crate::commands",
-                "crate::cli",
-                "crate::app",
-                "crate::credential",
-            ],
-        ),
-        ("commands/", &["crate::cli", "crate::app"]),
-    ];
-    for p in sources(&src) {
-        let rel = p.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
-        let c = code(&p);
-        for (prefix, banned) in rules {
-            if rel.starts_with(prefix) {
-                for b in banned {
-                    assert!(!c.contains(b), "{rel} uses {b}");
-                }
-            }
+    let mut bad = Vec::new();
+    for (file, module, r) in all_references() {
+        let (Some(from), Some(to)) = (module.first().and_then(|m| layer(m)), layer(&r[0])) else {
+            continue;
+        };
+        if to > from {
+            bad.push(format!("{file} uses crate::{}", r.join("::")));
         }
     }
+    assert!(
+        bad.is_empty(),
+        "inner layers reach outwards:\n{}",
+        bad.join("\n")
+    );
+    // Every top-level module has a layer.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for f in sources(&src) {
+        if let Some(top) = module_of(&src, &f).first() {
+            assert!(
+                layer(top).is_some(),
+                "{} has no layer in LAYERS",
+                f.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn commands_do_not_import_each_other() {
+    let mut bad = Vec::new();
+    for (file, module, r) in all_references() {
+        if module.first().is_some_and(|m| m == "commands")
+            && module.len() >= 2
+            && r.first().is_some_and(|t| t == "commands")
+            && r.len() >= 2
+            && r[1] != module[1]
+        {
+            bad.push(format!("{file} uses crate::{}", r.join("::")));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "commands import each other:\n{}",
+        bad.join("\n")
+    );
 }

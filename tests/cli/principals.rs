@@ -70,10 +70,11 @@ fn instance_principal_cold_then_warm() {
     let key_file = std::path::PathBuf::from(v["key_file"].as_str().unwrap());
     assert_eq!(std::fs::read_to_string(&token_file).unwrap(), token);
     // The token is bound to the cached session key.
-    let k = oci_token::key::load(&std::fs::read_to_string(&key_file).unwrap(), None).unwrap();
+    let k =
+        oci_token::crypto::key::load(&std::fs::read_to_string(&key_file).unwrap(), None).unwrap();
     let jwk: serde_json::Value =
         serde_json::from_str(jwt::claims(token)["jwk"].as_str().unwrap()).unwrap();
-    assert!(oci_token::key::matches_jwk(
+    assert!(oci_token::crypto::key::matches_jwk(
         &k,
         jwk["n"].as_str().unwrap(),
         jwk["e"].as_str().unwrap()

@@ -52,8 +52,9 @@ fn setup_key_writes_a_working_api_key_profile() {
         v["public_key_file"],
         t.path(".oci/oci_api_key_public.pem").display().to_string()
     );
-    let k = oci_token::key::load(&std::fs::read_to_string(&key_file).unwrap(), None).unwrap();
-    assert_eq!(v["fingerprint"], oci_token::key::fingerprint(&k));
+    let k =
+        oci_token::crypto::key::load(&std::fs::read_to_string(&key_file).unwrap(), None).unwrap();
+    assert_eq!(v["fingerprint"], oci_token::crypto::key::fingerprint(&k));
     let cfg = std::fs::read_to_string(t.config_path()).unwrap();
     assert!(cfg.starts_with(OTHER));
     assert!(cfg.ends_with(&format!(
@@ -146,9 +147,10 @@ fn setup_key_with_a_passphrase_file() {
     assert!(!stdout(&o).contains("s3cret") && !stderr(&o).contains("s3cret"));
     let pem = std::fs::read_to_string(t.path("keys/k.pem")).unwrap();
     assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
-    assert!(oci_token::key::load(&pem, None).is_err());
+    assert!(oci_token::crypto::key::load(&pem, None).is_err());
     assert!(
-        oci_token::key::load(&pem, Some(&oci_token::secret::Secret::new("s3cret".into()))).is_ok()
+        oci_token::crypto::key::load(&pem, Some(&oci_token::secret::Secret::new("s3cret".into())))
+            .is_ok()
     );
     assert!(
         !std::fs::read_to_string(t.config_path())

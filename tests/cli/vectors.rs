@@ -1,6 +1,6 @@
 //! Every vector of `shared/vectors/signing.json`, byte for byte.
 
-use oci_token::sign;
+use oci_token::crypto::sign;
 use serde_json::Value;
 
 use crate::support::data;
@@ -25,15 +25,17 @@ fn vectors() -> Value {
 fn every_signing_vector_byte_exact() {
     let v = vectors();
     let pkcs1 =
-        oci_token::key::load(v["key"]["private_key_pkcs1_pem"].as_str().unwrap(), None).unwrap();
+        oci_token::crypto::key::load(v["key"]["private_key_pkcs1_pem"].as_str().unwrap(), None)
+            .unwrap();
     let pkcs8 =
-        oci_token::key::load(v["key"]["private_key_pkcs8_pem"].as_str().unwrap(), None).unwrap();
+        oci_token::crypto::key::load(v["key"]["private_key_pkcs8_pem"].as_str().unwrap(), None)
+            .unwrap();
     assert_eq!(
-        oci_token::key::fingerprint(&pkcs1),
+        oci_token::crypto::key::fingerprint(&pkcs1),
         v["key"]["fingerprint_real"].as_str().unwrap()
     );
     assert_eq!(
-        oci_token::key::fingerprint(&pkcs8),
+        oci_token::crypto::key::fingerprint(&pkcs8),
         v["key"]["fingerprint_real"].as_str().unwrap()
     );
     let date = v["date"].as_str().unwrap();
@@ -105,7 +107,8 @@ fn empty_body_digest() {
 fn oke_tokens_byte_exact() {
     let v = vectors();
     let key =
-        oci_token::key::load(v["key"]["private_key_pkcs8_pem"].as_str().unwrap(), None).unwrap();
+        oci_token::crypto::key::load(v["key"]["private_key_pkcs8_pem"].as_str().unwrap(), None)
+            .unwrap();
     let date = v["date"].as_str().unwrap();
     let mut seen = 0;
     for t in v["vectors"]
@@ -115,18 +118,18 @@ fn oke_tokens_byte_exact() {
         .filter(|t| t.get("token_url").is_some())
     {
         let id = t["id"].as_str().unwrap();
-        let url = oci_token::oke::cluster_url(
+        let url = oci_token::services::oke::cluster_url(
             t["region"].as_str().unwrap(),
             t["cluster_id"].as_str().unwrap(),
         );
         assert_eq!(url, t["url"].as_str().unwrap(), "{id}");
         let key_id = t["key_id"].as_str().unwrap();
         assert_eq!(
-            oci_token::oke::token_url(&key, key_id, &url, date).unwrap(),
+            oci_token::services::oke::token_url(&key, key_id, &url, date).unwrap(),
             t["token_url"].as_str().unwrap(),
             "{id}"
         );
-        let token = oci_token::oke::token(&key, key_id, &url, date).unwrap();
+        let token = oci_token::services::oke::token(&key, key_id, &url, date).unwrap();
         assert_eq!(token, t["token"].as_str().unwrap(), "{id}");
         assert_eq!(
             token.len() as u64,

@@ -6,17 +6,14 @@ use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::context::Context;
+use crate::crypto::keygen;
 use crate::encoding::quote_plus;
 use crate::error::{Error, Result};
-use crate::keygen;
 use crate::output;
 use crate::secret::Secret;
-use crate::{region, spawn};
+use crate::{region, sys::spawn};
 
-use super::{
-    NewSession, Request, config_location, login_region, persist, profile_name, report,
-    token_location,
-};
+use super::{NewSession, Request, login_region, persist, profile_name, report};
 
 /// The page the login service redirects to: it sends the URL fragment back as a query.
 const HAND_BACK_PAGE: &str = r#"<!doctype html>
@@ -241,10 +238,10 @@ fn open_browser(browser: Option<&str>, url: &str) -> bool {
 
 /// `oci-token login`.
 pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
-    let config_path = config_location(args.config_location.as_deref(), ctx);
+    let config_path = ctx.config_location(args.config_location.as_deref());
     let profile = profile_name(args, &config_path)?;
     let region = login_region(ctx, &config_path, &profile)?;
-    let token_dir = token_location(args.token_location.as_deref(), ctx.env);
+    let token_dir = ctx.token_location(args.token_location.as_deref());
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, args.port)).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             Error::Service(format!(
@@ -274,7 +271,7 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
         args.identity_provider_name.as_deref(),
     );
     let timeout = crate::duration::to_std(args.timeout).max(Duration::from_secs(1));
-    let deadline = crate::store::deadline_after(timeout);
+    let deadline = crate::sys::store::deadline_after(timeout);
     output::note(&format!(
         "Open this URL in a browser to log in (waiting up to {}s):\n{url}",
         timeout.as_secs()

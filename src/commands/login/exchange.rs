@@ -5,17 +5,14 @@
 
 use std::path::Path;
 
-use super::{
-    NewSession, Request, config_location, login_region, persist, profile_name, report,
-    token_location,
-};
+use super::{NewSession, Request, login_region, persist, profile_name, report};
 use crate::context::Context;
 use crate::credential::exchange::{self, State, Subject};
+use crate::crypto::keygen;
 use crate::error::{Error, Result};
-use crate::keygen;
-use crate::oidc::{Metadata, OidcClient};
 use crate::output;
 use crate::secret::Secret;
+use crate::services::oidc::{Metadata, OidcClient};
 
 /// Scopes asked for by `login --device-code` without `--scope`: every scope the client
 /// was granted, and a refresh token so the session can be renewed.
@@ -38,10 +35,10 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
         .client_id
         .clone()
         .ok_or_else(|| Error::Usage("--client-id is required".into()))?;
-    let config_path = config_location(args.config_location.as_deref(), ctx);
+    let config_path = ctx.config_location(args.config_location.as_deref());
     let profile = profile_name(args, &config_path)?;
     let region = login_region(ctx, &config_path, &profile)?;
-    let token_dir = token_location(args.token_location.as_deref(), ctx.env);
+    let token_dir = ctx.token_location(args.token_location.as_deref());
     // Absolute: renewals run from any directory.
     let secret_file = args.client_secret_file.as_ref().map(|p| {
         std::path::absolute(p)
@@ -126,7 +123,7 @@ fn by_device(
         grant_types_supported: None,
     };
     // Identity domains want the non-standard response_type=device_code.
-    let t = crate::commands::oidc::device_flow(
+    let t = crate::credential::oidc::device_flow(
         &client,
         &meta,
         &scope,

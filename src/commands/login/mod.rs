@@ -14,10 +14,9 @@ use jiff::SignedDuration;
 use crate::config::{self, edit};
 use crate::context::Context;
 use crate::credential::Auth;
-use crate::env::Env;
+use crate::crypto::keygen::{self, NewKey};
 use crate::error::{Error, Result};
-use crate::keygen::{self, NewKey};
-use crate::{key, region, token};
+use crate::{crypto::key, token};
 
 /// `login`'s options, as plain values.
 #[derive(Debug, Clone)]
@@ -55,48 +54,7 @@ pub struct Request {
     pub audience: Option<String>,
 }
 
-pub use crate::config::edit::check_profile_name;
-
-/// Where the config goes: `--config-location`, else `--config-file` / `OCI_CLI_CONFIG_FILE`,
-/// else `~/.oci/config`.
-#[must_use]
-pub fn config_location(flag: Option<&Path>, ctx: &Context<'_>) -> PathBuf {
-    if let Some(p) = flag {
-        return config::expand_user(&p.to_string_lossy(), ctx.env);
-    }
-    ctx.config
-        .config_file
-        .as_ref()
-        .map(|p| p.to_string_lossy().into_owned())
-        .or_else(|| ctx.env.var("OCI_CLI_CONFIG_FILE"))
-        .map_or_else(
-            || config::home_path(ctx.env, ".oci/config"),
-            |p| config::expand_user(&p, ctx.env),
-        )
-}
-
-/// The sessions directory: `--token-location`, else `~/.oci/sessions`.
-#[must_use]
-pub fn token_location(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
-    flag.map_or_else(
-        || config::home_path(env, ".oci/sessions"),
-        |p| config::expand_user(&p.to_string_lossy(), env),
-    )
-}
-
-/// A region id that the table, `regions-config.json`, `OCI_REGION_METADATA` or a dotted
-/// domain vouches for.
-pub fn known_region(r: &str, env: &dyn Env) -> Result<String> {
-    let sources = region::sources(env);
-    let id = region::region_id(r, &sources);
-    if id.contains('.') || region::is_known(&id, &sources) {
-        Ok(id)
-    } else {
-        Err(Error::Config(format!(
-            "'{r}' is not a known OCI region (e.g. us-ashburn-1 or iad)"
-        )))
-    }
-}
+use crate::config::edit::check_profile_name;
 
 /// What a new session consists of.
 pub struct NewSession<'a> {
@@ -134,12 +92,12 @@ pub fn persist(s: &NewSession<'_>, config_path: &Path, token_dir: &Path) -> Resu
     }
     check_profile_name(s.profile)?;
     let dir = token_dir.join(s.profile);
-    let mut undo = crate::store::Rollback::default();
+    let mut undo = crate::sys::store::Rollback::default();
     undo.will_create_dir(&dir);
     for name in ["oci_api_key.pem", "oci_api_key_public.pem", "token"] {
         undo.will_create_file(&dir.join(name));
     }
-    crate::store::create_private_dir(&dir)?;
+    crate::sys::store::create_private_dir(&dir)?;
     let (key_file, fingerprint) = match s.key {
         Some(k) => {
             let (private, _public) = keygen::write_pair(&dir, "oci_api_key", k)?;
@@ -153,7 +111,7 @@ pub fn persist(s: &NewSession<'_>, config_path: &Path, token_dir: &Path) -> Resu
         ),
     };
     let token_path = dir.join("token");
-    crate::store::write_atomic(&token_path, s.token.as_bytes())
+    crate::sys::store::write_atomic(&token_path, s.token.as_bytes())
         .map_err(|e| Error::Other(format!("cannot write {}: {e}", token_path.display())))?;
     let entries = [
         ("fingerprint", fingerprint),
@@ -208,7 +166,7 @@ pub fn login_region(ctx: &Context<'_>, config_path: &Path, profile: &str) -> Res
         .ok_or_else(|| {
             Error::Config("no region: pass --region (for example us-ashburn-1 or iad)".into())
         })?;
-    known_region(&r, ctx.env)
+    crate::region::known(&r, ctx.env)
 }
 
 /// Says where things went, on stderr.

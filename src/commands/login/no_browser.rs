@@ -2,17 +2,14 @@
 //! (or, with `--auth security_token`, its current session), for a session of 5 to 60
 //! minutes that cannot be extended.
 
-use crate::auth::{self, AuthError};
 use crate::context::Context;
 use crate::credential::{Auth, Credential, Freshness};
+use crate::crypto::keygen;
 use crate::error::{Error, Result};
-use crate::keygen;
 use crate::output;
+use crate::services::auth::{self, AuthError};
 
-use super::{
-    NewSession, Request, config_location, known_region, persist, profile_name, report,
-    token_location,
-};
+use super::{NewSession, Request, persist, profile_name, report};
 
 /// The oci CLI's bounds and texts for `--session-expiration-in-minutes`.
 pub fn check_minutes(m: i64) -> Result<()> {
@@ -46,12 +43,12 @@ fn public_key(args: &Request) -> Result<(Option<keygen::NewKey>, String, Option<
         let pem = k.public_pem.clone();
         return Ok((Some(k), pem, None));
     };
-    let mut pem = crate::store::read_text(path, crate::store::MAX_KEY)
+    let mut pem = crate::sys::store::read_text(path, crate::sys::store::MAX_KEY)
         .map_err(|e| Error::Config(format!("cannot read public key {}: {e}", path.display())))?;
     if !pem.ends_with('\n') {
         pem.push('\n');
     }
-    let fp = crate::key::public_pem_fingerprint(&pem)
+    let fp = crate::crypto::key::public_pem_fingerprint(&pem)
         .ok_or_else(|| Error::Config(format!("{} is not a PEM public key", path.display())))?;
     Ok((None, pem, Some(fp)))
 }
@@ -59,12 +56,12 @@ fn public_key(args: &Request) -> Result<(Option<keygen::NewKey>, String, Option<
 /// `oci-token login --no-browser`.
 pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     check_minutes(args.session_expiration_in_minutes)?;
-    let config_path = config_location(args.config_location.as_deref(), ctx);
+    let config_path = ctx.config_location(args.config_location.as_deref());
     let profile = profile_name(args, &config_path)?;
-    let token_dir = token_location(args.token_location.as_deref(), ctx.env);
+    let token_dir = ctx.token_location(args.token_location.as_deref());
     let signer_profile = ctx.profile()?;
     // The signer's region already carries --region / OCI_CLI_REGION.
-    let region = known_region(signer_profile.require_region()?, ctx.env)?;
+    let region = crate::region::known(signer_profile.require_region()?, ctx.env)?;
     if args.auth == Auth::ApiKey
         && signer_profile.security_token_file.is_some()
         && crate::credential::api_key::check(&signer_profile).is_err()
@@ -94,7 +91,7 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
         &ctx.http(),
         &call,
         ctx.env,
-        crate::http::total_deadline(ctx.env),
+        crate::services::http::total_deadline(ctx.env),
     )
     .map_err(|e| match e {
         AuthError::Unauthorized(detail) if args.auth == Auth::ApiKey => Error::Config(format!(
@@ -165,6 +162,9 @@ mod tests {
     fn fingerprint_of_a_public_pem() {
         let pem = include_str!("../../../tests/data/keys/public.pem");
         let fp = include_str!("../../../tests/data/keys/fingerprint.txt");
-        assert_eq!(crate::key::public_pem_fingerprint(pem).unwrap(), fp.trim());
+        assert_eq!(
+            crate::crypto::key::public_pem_fingerprint(pem).unwrap(),
+            fp.trim()
+        );
     }
 }

@@ -134,7 +134,7 @@ impl FakeAuth {
     }
     /// Accepts `GenerateUpst` requests signed by this PEM key under `key_id`.
     pub fn register_api_key(&self, key_id: &str, pem: &str) {
-        let k = oci_token::key::load(pem, None).unwrap();
+        let k = oci_token::crypto::key::load(pem, None).unwrap();
         self.state
             .lock()
             .unwrap()
@@ -143,7 +143,7 @@ impl FakeAuth {
     }
     /// Federates this instance leaf (certificate DER and its PKCS#8 key) at `/v1/x509`.
     pub fn register_leaf(&self, cert_der: &[u8], key_pem: &str, tenancy: &str) {
-        let k = oci_token::key::load(key_pem, None).unwrap();
+        let k = oci_token::crypto::key::load(key_pem, None).unwrap();
         self.state.lock().unwrap().leaf = Some((
             cert_der.to_vec(),
             k.n().to_vec(),

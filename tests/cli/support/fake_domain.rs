@@ -52,8 +52,8 @@ pub struct FakeDomain {
 
 const SIGNING_KID: &str = "domain-key";
 
-fn signing_key() -> oci_token::key::SigningKey {
-    oci_token::key::load(&super::other_key_pem(), None).unwrap()
+fn signing_key() -> oci_token::crypto::key::SigningKey {
+    oci_token::crypto::key::load(&super::other_key_pem(), None).unwrap()
 }
 
 /// An RS256 JWT signed by the domain's own key.

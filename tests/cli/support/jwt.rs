@@ -20,7 +20,7 @@ pub struct Claims {
 
 impl Claims {
     pub fn for_key(pem: &str, iat: i64, exp: i64, sess_exp: Option<i64>) -> Self {
-        let k = oci_token::key::load(pem, None).unwrap();
+        let k = oci_token::crypto::key::load(pem, None).unwrap();
         Claims {
             iat,
             exp,

@@ -6,9 +6,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
 
+use crate::crypto::key::SigningKey;
+use crate::crypto::sign;
 use crate::encoding::quote_plus;
-use crate::key::SigningKey;
-use crate::sign;
 
 /// How long the oci CLI says an OKE token is good for; kubectl re-execs after it.
 pub const TOKEN_LIFETIME_SECS: i64 = 240;
@@ -26,7 +26,7 @@ pub fn token_url(
     key_id: &str,
     url: &str,
     date: &str,
-) -> Result<String, crate::key::SignError> {
+) -> Result<String, crate::crypto::key::SignError> {
     let (host, target) = sign::split_url(url).unwrap_or((url, "/"));
     let signed = sign::sign(
         key,
@@ -53,6 +53,6 @@ pub fn token(
     key_id: &str,
     url: &str,
     date: &str,
-) -> Result<String, crate::key::SignError> {
+) -> Result<String, crate::crypto::key::SignError> {
     Ok(URL_SAFE.encode(token_url(key, key_id, url, date)?))
 }

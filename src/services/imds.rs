@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::env::Env;
-use crate::http::{Client, Deadline};
+use crate::services::http::{Client, Deadline};
+use crate::sys::env::Env;
 
 /// The SDKs' default base.
 pub const DEFAULT_BASE: &str = "http://169.254.169.254/opc/v2";
@@ -89,7 +89,7 @@ impl Imds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::FakeEnv;
+    use crate::sys::env::FakeEnv;
 
     #[test]
     fn base_override() {

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::sha2::{Digest as _, Sha256};
 
-use crate::key::{SignError, SigningKey};
+use crate::crypto::key::{SignError, SigningKey};
 
 /// `x-content-sha256` of an empty body.
 pub const EMPTY_BODY_SHA256: &str = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
@@ -165,6 +165,12 @@ pub fn split_url(url: &str) -> Option<(&str, &str)> {
 #[must_use]
 pub fn http_date(t: jiff::Timestamp) -> String {
     t.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// What signs a request: the keyId and the private key.
+pub struct Signer {
+    pub key_id: crate::secret::Secret<String>,
+    pub key: crate::crypto::key::SigningKey,
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 //! Identity (auth tokens, users) and Object Storage (the namespace). Bounded in time,
 //! retried on 5xx, 429 and connection errors only; the caller reads status and body.
 
-use crate::credential::Signer;
-use crate::env::Env;
-use crate::http::{self, Attempt, Reply, Settings, TransportError};
-use crate::sign;
+use crate::crypto::sign;
+use crate::crypto::sign::Signer;
+use crate::services::http::{self, Attempt, Reply, Settings, TransportError};
+use crate::sys::env::Env;
 
 /// Why a call did not get an answer worth reading.
 #[derive(Debug, Clone, PartialEq, Eq)]

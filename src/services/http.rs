@@ -5,7 +5,7 @@ use std::io::Read as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::env::Env;
+use crate::sys::env::Env;
 
 /// Connect timeout of one attempt.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -139,8 +139,8 @@ impl Client {
     ) -> Result<Self, TransportError> {
         let roots = match &settings.cert_bundle {
             Some(path) => {
-                let pem =
-                    crate::store::read_regular(path, crate::store::MAX_CONFIG).map_err(|e| {
+                let pem = crate::sys::store::read_regular(path, crate::sys::store::MAX_CONFIG)
+                    .map_err(|e| {
                         TransportError::CaBundle(format!(
                             "cannot read the CA bundle {}: {e}",
                             path.display()

@@ -76,3 +76,10 @@ impl Env for FakeEnv {
         self.now
     }
 }
+
+/// `<home>/<rel>`, or `~/<rel>` when there is no home.
+#[must_use]
+pub fn home_path(env: &dyn Env, rel: &str) -> PathBuf {
+    env.home()
+        .map_or_else(|| std::path::Path::new("~").join(rel), |h| h.join(rel))
+}

@@ -9,10 +9,10 @@ use jiff::{SignedDuration, Timestamp};
 use crate::context::Context;
 use crate::credential::cache::{self, Provider};
 use crate::credential::{Credential, Freshness, Policy};
-use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::{api, region, store};
+use crate::sys::env::Env;
+use crate::{region, services::api, sys::store};
 
 /// The docker protocol's "no credentials" answer, which docker treats as "none", not as a
 /// failure.
@@ -179,7 +179,7 @@ fn fetch(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Result<Registr
         )),
         _ => Error::Config(format!("the registry token request to {url} failed: {e}")),
     })?;
-    let detail = crate::auth::service_detail(&reply.body);
+    let detail = crate::services::auth::service_detail(&reply.body);
     match reply.status {
         200 => {}
         401 | 403 => {
@@ -237,7 +237,7 @@ pub fn erase(ctx: &Context<'_>, cred: &Credential, host: &str) -> Result<()> {
 /// `{"<host>": {"profile": "...", "auth": "..."}}`, written by `docker install`.
 #[must_use]
 pub fn registries_file(env: &dyn Env) -> PathBuf {
-    crate::config::home_path(env, ".oci/oci-token-registries.json")
+    crate::sys::env::home_path(env, ".oci/oci-token-registries.json")
 }
 
 /// The profile and auth recorded for `host`, if any.
@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn extra_hosts() {
-        let env = crate::env::FakeEnv::new("/h", Timestamp::UNIX_EPOCH).with(
+        let env = crate::sys::env::FakeEnv::new("/h", Timestamp::UNIX_EPOCH).with(
             "OCI_TOKEN_OCIR_HOSTS",
             "localhost:5000=iad, reg.internal=us-phoenix-1",
         );

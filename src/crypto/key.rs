@@ -305,7 +305,7 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
     &b[i..]
 }
 
-use crate::der::tlv;
+use crate::crypto::der::tlv;
 
 /// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` → (n, e).
 fn parse_rsa_public_key(der: &[u8]) -> Option<(&[u8], &[u8])> {
@@ -421,8 +421,8 @@ pub fn matches_jwk(key: &SigningKey, n_b64: &str, e_b64: &str) -> bool {
 mod tests {
     use super::*;
 
-    const PKCS1: &str = include_str!("../tests/data/keys/pkcs1.pem");
-    const PKCS8: &str = include_str!("../tests/data/keys/pkcs8.pem");
+    const PKCS1: &str = include_str!("../../tests/data/keys/pkcs1.pem");
+    const PKCS8: &str = include_str!("../../tests/data/keys/pkcs8.pem");
 
     #[test]
     fn label_after_end_is_ignored() {
@@ -461,7 +461,7 @@ mod tests {
     #[test]
     fn spki_matches_openssl() {
         let k = load(PKCS1, None).unwrap();
-        let pem = include_str!("../tests/data/keys/public.pem");
+        let pem = include_str!("../../tests/data/keys/public.pem");
         let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
         assert_eq!(public_der(&k), STANDARD.decode(body).unwrap());
     }

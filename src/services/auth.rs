@@ -6,11 +6,11 @@
 
 use std::time::Duration;
 
-use crate::env::Env;
-use crate::http::{self, Attempt, Client, Settings, TransportError};
-use crate::key::{SignError, SigningKey};
+use crate::crypto::key::{SignError, SigningKey};
+use crate::crypto::sign;
 use crate::secret::Secret;
-use crate::sign;
+use crate::services::http::{self, Attempt, Client, Settings, TransportError};
+use crate::sys::env::Env;
 
 /// `<base>/v1/authentication/refresh`.
 #[must_use]
@@ -97,11 +97,11 @@ pub fn x509_body(leaf_der: &[u8], session_public_der: &[u8], intermediates: &[Ve
         fingerprint_algorithm: &'static str,
     }
     serde_json::to_string(&Body {
-        certificate: crate::x509::stripped(leaf_der),
-        public_key: crate::x509::stripped(session_public_der),
+        certificate: crate::crypto::x509::stripped(leaf_der),
+        public_key: crate::crypto::x509::stripped(session_public_der),
         intermediate_certificates: intermediates
             .iter()
-            .map(|d| crate::x509::stripped(d))
+            .map(|d| crate::crypto::x509::stripped(d))
             .collect(),
         fingerprint_algorithm: "SHA256",
     })
@@ -113,7 +113,7 @@ pub fn x509_body(leaf_der: &[u8], session_public_der: &[u8], intermediates: &[Ve
 pub fn x509_key_id(tenancy: &str, leaf_der: &[u8]) -> String {
     format!(
         "{tenancy}/fed-x509-sha256/{}",
-        crate::x509::sha256_fingerprint(leaf_der)
+        crate::crypto::x509::sha256_fingerprint(leaf_der)
     )
 }
 
@@ -156,8 +156,8 @@ pub fn oke_workload_token(
     let (host, _) = sign::split_url(url)
         .filter(|_| url.starts_with("https://"))
         .ok_or_else(|| AuthError::NotHttps(url.to_owned()))?;
-    let body =
-        serde_json::json!({ "podKey": crate::x509::stripped(session_public_der) }).to_string();
+    let body = serde_json::json!({ "podKey": crate::crypto::x509::stripped(session_public_der) })
+        .to_string();
     http::with_retries(
         settings,
         host,
@@ -379,8 +379,9 @@ mod tests {
 
     #[test]
     fn plain_http_is_refused_before_anything_is_sent() {
-        let key = crate::key::load(include_str!("../tests/data/keys/pkcs8.pem"), None).unwrap();
-        let env = crate::env::FakeEnv::new("/nonexistent", jiff::Timestamp::UNIX_EPOCH);
+        let key = crate::crypto::key::load(include_str!("../../tests/data/keys/pkcs8.pem"), None)
+            .unwrap();
+        let env = crate::sys::env::FakeEnv::new("/nonexistent", jiff::Timestamp::UNIX_EPOCH);
         let call = Call {
             url: "http://auth.example/v1/x",
             key: &key,

@@ -6,8 +6,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
 
+use crate::crypto::key::{self, SigningKey};
 use crate::error::{Error, Result};
-use crate::key::{self, SigningKey};
 use crate::secret::Secret;
 
 /// The label the oci CLI appends after a private key it writes (no trailing newline).
@@ -65,15 +65,16 @@ pub fn jwk_param(k: &SigningKey) -> String {
 /// Writes `<dir>/<name>.pem` (with the label, 0600) and `<dir>/<name>_public.pem` (0600),
 /// creating `dir` with mode 0700. Returns both paths.
 pub fn write_pair(dir: &Path, name: &str, k: &NewKey) -> Result<(PathBuf, PathBuf)> {
-    crate::store::create_private_dir(dir)?;
+    crate::sys::store::create_private_dir(dir)?;
     let private = dir.join(format!("{name}.pem"));
     let public = dir.join(format!("{name}_public.pem"));
     let io =
         |p: &Path, e: std::io::Error| Error::Other(format!("cannot write {}: {e}", p.display()));
     let mut text = k.private_pem.expose().clone();
     text.push_str(KEY_LABEL);
-    crate::store::write_atomic(&private, text.as_bytes()).map_err(|e| io(&private, e))?;
-    crate::store::write_atomic(&public, k.public_pem.as_bytes()).map_err(|e| io(&public, e))?;
+    crate::sys::store::write_atomic(&private, text.as_bytes()).map_err(|e| io(&private, e))?;
+    crate::sys::store::write_atomic(&public, k.public_pem.as_bytes())
+        .map_err(|e| io(&public, e))?;
     Ok((private, public))
 }
 

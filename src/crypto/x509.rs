@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::sha2::{Digest as _, Sha256};
 
-use crate::der::{items, tlv};
+use crate::crypto::der::{items, tlv};
 
 /// The certificates in a PEM text, as DER, in order. Non-certificate blocks are skipped.
 #[must_use]

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use crate::encoding::quote_plus;
-use crate::env::Env;
-use crate::http::{self, Attempt, Settings};
 use crate::secret::Secret;
+use crate::services::http::{self, Attempt, Settings};
+use crate::sys::env::Env;
 
 /// What discovery says about an issuer.
 #[derive(Debug, Clone)]
@@ -118,7 +118,8 @@ impl OidcClient<'_> {
         body: Option<&str>,
         auth: bool,
     ) -> Result<http::Reply, OidcError> {
-        let Some((host, _)) = crate::sign::split_url(url).filter(|_| url.starts_with("https://"))
+        let Some((host, _)) =
+            crate::crypto::sign::split_url(url).filter(|_| url.starts_with("https://"))
         else {
             return Err(OidcError::Setup(format!("{url} is not an https:// URL")));
         };

@@ -1,0 +1,9 @@
+//! Keys and signatures: PEM keys in every form the oci CLI reads ([`key`]), new key pairs
+//! ([`keygen`]), request signing ([`sign`]), and the DER and X.509 reading that principals
+//! need ([`der`], [`x509`]).
+
+pub mod der;
+pub mod key;
+pub mod keygen;
+pub mod sign;
+pub mod x509;
