@@ -283,8 +283,8 @@ fn from_der(der: &Der) -> Result<SigningKey, KeyError> {
         && let Some((n, e)) = parse_rsa_public_key(kp.public().as_ref())
     {
         return Ok(SigningKey {
-            n: strip_zeros(n).to_vec(),
-            e: strip_zeros(e).to_vec(),
+            n: strip_zeros(&n).to_vec(),
+            e: strip_zeros(&e).to_vec(),
             backend: Backend::Ring(Box::new(kp)),
         });
     }
@@ -305,66 +305,36 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
     &b[i..]
 }
 
-use crate::crypto::der::tlv;
-
-/// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` → (n, e).
-fn parse_rsa_public_key(der: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (0x30, body, _) = tlv(der)? else {
-        return None;
-    };
-    let (0x02, n, rest) = tlv(body)? else {
-        return None;
-    };
-    let (0x02, e, _) = tlv(rest)? else {
-        return None;
-    };
-    Some((n, e))
+/// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` → (n, e), by
+/// the `pkcs1` crate.
+fn parse_rsa_public_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    use der::Decode as _;
+    let k = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(der).ok()?;
+    Some((
+        k.modulus.as_bytes().to_vec(),
+        k.public_exponent.as_bytes().to_vec(),
+    ))
 }
 
-fn der_len(len: usize, out: &mut Vec<u8>) {
-    if len < 0x80 {
-        out.push(u8::try_from(len).unwrap_or(0));
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | u8::try_from(bytes.len()).unwrap_or(0));
-        out.extend_from_slice(&bytes);
-    }
-}
-
-fn der(tag: u8, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    der_len(body.len(), &mut out);
-    out.extend_from_slice(body);
-    out
-}
-
-fn der_uint(v: &[u8]) -> Vec<u8> {
-    let v = strip_zeros(v);
-    let mut body = Vec::with_capacity(v.len() + 1);
-    if v.first().is_none_or(|b| b & 0x80 != 0) {
-        body.push(0);
-    }
-    body.extend_from_slice(v);
-    der(0x02, &body)
-}
-
-/// The DER `SubjectPublicKeyInfo` of the key's public half (rsaEncryption, NULL parameters).
+/// The DER `SubjectPublicKeyInfo` of the key's public half (rsaEncryption, NULL
+/// parameters), encoded by the `spki` and `pkcs1` crates.
 #[must_use]
 pub fn public_der(key: &SigningKey) -> Vec<u8> {
-    const RSA_ALGORITHM: &[u8] = &[
-        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
-    ];
-    let mut rsa_public = der_uint(&key.n);
-    rsa_public.extend_from_slice(&der_uint(&key.e));
-    let mut bits = vec![0u8];
-    bits.extend_from_slice(&der(0x30, &rsa_public));
-    let mut spki = RSA_ALGORITHM.to_vec();
-    spki.extend_from_slice(&der(0x03, &bits));
-    der(0x30, &spki)
+    use der::Encode as _;
+    let encode = || -> der::Result<Vec<u8>> {
+        let rsa = pkcs1::RsaPublicKey {
+            modulus: der::asn1::UintRef::new(&key.n)?,
+            public_exponent: der::asn1::UintRef::new(&key.e)?,
+        }
+        .to_der()?;
+        spki::SubjectPublicKeyInfoRef {
+            algorithm: pkcs1::ALGORITHM_ID,
+            subject_public_key: der::asn1::BitStringRef::from_bytes(&rsa)?,
+        }
+        .to_der()
+    };
+    // Lengths of a few hundred bytes always encode.
+    encode().unwrap_or_default()
 }
 
 /// DER of the PBES2 OID 1.2.840.113549.1.5.13.

@@ -1,8 +1,7 @@
 //! Keys and signatures: PEM keys in every form the oci CLI reads ([`key`]), new key pairs
 //! ([`keygen`]), request signing ([`sign`]), and the DER and X.509 reading that principals
-//! need ([`der`], [`x509`]).
+//! need ([`x509`], by the `x509-cert` crate).
 
-pub mod der;
 pub mod key;
 pub mod keygen;
 pub mod sign;

@@ -6,8 +6,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::sha2::{Digest as _, Sha256};
 
-use crate::crypto::der::{items, tlv};
-
 /// The certificates in a PEM text, as DER, in order. Non-certificate blocks are skipped.
 #[must_use]
 pub fn certificates(pem: &str) -> Vec<Vec<u8>> {
@@ -42,57 +40,30 @@ pub fn sha256_fingerprint(der: &[u8]) -> String {
     pairs.join(":")
 }
 
-/// The string values of the subject's attributes, in order. `None` when the DER is not a
-/// certificate.
+/// The string values of the subject's attributes (UTF8String, PrintableString,
+/// TeletexString, IA5String), in order, as the `x509-cert` crate decodes the certificate.
+/// `None` when the DER is not a certificate.
 #[must_use]
 pub fn subject_values(der: &[u8]) -> Option<Vec<String>> {
-    let (0x30, cert, _) = tlv(der)? else {
-        return None;
-    };
-    let (0x30, tbs, _) = tlv(cert)? else {
-        return None;
-    };
-    let mut fields = items(tbs);
-    let mut next = fields.next()?;
-    if next.0 == 0xa0 {
-        next = fields.next()?; // [0] version
-    }
-    // serialNumber (already in `next`), signature, issuer, validity, subject
-    if next.0 != 0x02 {
-        return None;
-    }
-    let mut subject = None;
-    for (i, (tag, value)) in fields.take(4).enumerate() {
-        if tag != 0x30 {
-            return None;
-        }
-        if i == 3 {
-            subject = Some(value);
-        }
-    }
-    let mut out = Vec::new();
-    for (tag, rdn) in items(subject?) {
-        if tag != 0x31 {
-            return None;
-        }
-        for (tag, atv) in items(rdn) {
-            if tag != 0x30 {
-                return None;
-            }
-            let mut parts = items(atv);
-            let (0x06, _oid) = parts.next()? else {
-                return None;
-            };
-            let (vtag, v) = parts.next()?;
-            // UTF8String, PrintableString, T61String, IA5String
-            if matches!(vtag, 0x0c | 0x13 | 0x14 | 0x16)
-                && let Ok(s) = std::str::from_utf8(v)
-            {
-                out.push(s.to_owned());
-            }
-        }
-    }
-    Some(out)
+    use der::{Decode as _, Tag, Tagged as _};
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    let values = cert
+        .tbs_certificate()
+        .subject()
+        .iter()
+        .filter(|atv| {
+            matches!(
+                atv.value.tag(),
+                Tag::Utf8String | Tag::PrintableString | Tag::TeletexString | Tag::Ia5String
+            )
+        })
+        .filter_map(|atv| {
+            std::str::from_utf8(atv.value.value())
+                .ok()
+                .map(str::to_owned)
+        })
+        .collect();
+    Some(values)
 }
 
 /// The tenancy OCID a leaf certificate names: the subject value `opc-tenant:<ocid>` (the
