@@ -40,8 +40,8 @@ pub fn sha256_fingerprint(der: &[u8]) -> String {
     pairs.join(":")
 }
 
-/// The string values of the subject's attributes (UTF8String, PrintableString,
-/// TeletexString, IA5String), in order, as the `x509-cert` crate decodes the certificate.
+/// The string values of the subject's attributes (`UTF8String`, `PrintableString`,
+/// `TeletexString`, `IA5String`), in order, as the `x509-cert` crate decodes the certificate.
 /// `None` when the DER is not a certificate.
 #[must_use]
 pub fn subject_values(der: &[u8]) -> Option<Vec<String>> {
