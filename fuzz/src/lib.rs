@@ -8,8 +8,11 @@
 
 use std::path::Path;
 
+/// A target's body.
+pub type Body = fn(&[u8]);
+
 /// Every target, by name: the name of its `fuzz_targets/<name>.rs` and seed directory.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Body)] = &[
     ("ini", ini),
     ("jwt", jwt),
     ("pem", pem),
