@@ -106,8 +106,13 @@ fn a_symlink_swapped_in_during_a_refresh_is_not_followed() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // While the refresh waits for the service, swap the token for a symlink.
-    std::thread::sleep(Duration::from_millis(600));
+    // Once the request has reached the service (the refresh holds the lock and waits for
+    // the reply), swap the token for a symlink.
+    let start = std::time::Instant::now();
+    while auth.count() == 0 {
+        assert!(start.elapsed() < Duration::from_secs(20), "no refresh came");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let token = t.token_path("p");
     std::fs::remove_file(&token).unwrap();
     std::os::unix::fs::symlink(&victim, &token).unwrap();

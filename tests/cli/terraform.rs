@@ -184,13 +184,17 @@ fn exec_forwards_sigterm_and_sigint_sent_to_it() {
             &t,
             "trap 'exit 42' TERM; trap 'exit 43' INT; echo ready; while :; do sleep 0.1; done",
         );
-        std::thread::sleep(Duration::from_millis(700));
+        // The child's traps are set once it says ready (oci-token's handlers before it).
+        let mut child = child;
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        assert_eq!(line, "ready\n");
         send(child.id(), sig);
         let start = Instant::now();
         let o = child.wait_with_output().unwrap();
         assert!(start.elapsed() < Duration::from_secs(5));
         assert_eq!(code(&o), want, "{sig}: {}", stderr(&o));
-        assert_eq!(stdout(&o), "ready\n");
     }
 }
 
