@@ -531,7 +531,68 @@ pub fn parse_duration(s: &str) -> Result<jiff::SignedDuration, String> {
 /// The clap command, for the man page and completions.
 #[must_use]
 pub fn command() -> clap::Command {
-    Cli::command()
+    let mut cmd = Cli::command();
+    for (path, ids) in NOT_HERE {
+        let hidden: Vec<clap::Arg> = cmd
+            .get_arguments()
+            .filter(|a| ids.contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        cmd = hide_in(cmd, path, hidden);
+    }
+    cmd
+}
+
+const ALL_GLOBAL: &[&str] = &[
+    "config_file",
+    "profile",
+    "region",
+    "cli_rc_file",
+    "cert_bundle",
+    "auth_endpoint",
+    "auth",
+];
+
+/// The global options that do nothing in a command: accepted there (they are global), but
+/// left out of its `--help` and man page section.
+const NOT_HERE: &[(&[&str], &[&str])] = &[
+    (
+        &["setup-key"],
+        &[
+            "profile",
+            "cli_rc_file",
+            "cert_bundle",
+            "auth_endpoint",
+            "auth",
+        ],
+    ),
+    (
+        &["docker", "install"],
+        &["region", "cli_rc_file", "cert_bundle", "auth_endpoint"],
+    ),
+    (&["auth-token"], &["auth_endpoint"]),
+    (&["oidc", "login"], &ALL_GLOBAL_BUT_TLS),
+    (&["oidc", "token"], &ALL_GLOBAL_BUT_TLS),
+    (&["oidc", "logout"], &ALL_GLOBAL_BUT_TLS),
+    (&["generate"], ALL_GLOBAL),
+];
+
+const ALL_GLOBAL_BUT_TLS: [&str; 6] = [
+    "config_file",
+    "profile",
+    "region",
+    "cli_rc_file",
+    "auth_endpoint",
+    "auth",
+];
+
+/// Gives the subcommand at `path` hidden copies of some global options: clap's propagation
+/// then leaves those out, so they are accepted but not shown.
+fn hide_in(cmd: clap::Command, path: &[&str], hidden: Vec<clap::Arg>) -> clap::Command {
+    match path.split_first() {
+        None => cmd.args(hidden),
+        Some((first, rest)) => cmd.mut_subcommand(*first, |sub| hide_in(sub, rest, hidden)),
+    }
 }
 
 #[cfg(test)]

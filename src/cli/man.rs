@@ -29,22 +29,32 @@ pub fn man_page(buf: &mut Vec<u8>) -> Result<()> {
     man.render_description_section(buf).map_err(io)?;
     man.render_options_section(buf).map_err(io)?;
     // Not clap_mangen's subcommand list: it points at oci-token-get(1) and the like, pages
-    // that do not exist. Each command has its own section here instead.
+    // that do not exist. Each command, and each command of a group (docker, oidc,
+    // auth-token), has its own section here instead, with all of its options.
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        buf.extend_from_slice(
-            format!(".SH \"OCI-TOKEN {}\"\n", sub.get_name().to_uppercase()).as_bytes(),
-        );
-        if let Some(about) = sub.get_about() {
-            buf.extend_from_slice(format!("{}\n", roff_escape(&about.to_string())).as_bytes());
-        }
-        let sub_man =
-            clap_mangen::Man::new(sub.clone().name(format!("oci-token {}", sub.get_name())));
-        sub_man.render_synopsis_section(buf).map_err(io)?;
-        sub_man.render_options_section(buf).map_err(io)?;
+        command_section(buf, &format!("oci-token {}", sub.get_name()), sub)?;
     }
     buf.extend_from_slice(crate::error::exit_codes_roff().as_bytes());
     buf.extend_from_slice(MAN_EXTRA.as_bytes());
     man.render_version_section(buf).map_err(io)?;
+    Ok(())
+}
+
+/// The section of one command (`name`), then those of its own commands.
+fn command_section(buf: &mut Vec<u8>, name: &str, sub: &clap::Command) -> Result<()> {
+    let io = |e: std::io::Error| Error::Other(e.to_string());
+    buf.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+    if let Some(about) = sub.get_about() {
+        buf.extend_from_slice(format!("{}\n", roff_escape(&about.to_string())).as_bytes());
+    }
+    let sub_man = clap_mangen::Man::new(sub.clone().name(name.to_owned()));
+    sub_man.render_synopsis_section(buf).map_err(io)?;
+    if sub.get_arguments().any(|a| !a.is_hide_set()) {
+        sub_man.render_options_section(buf).map_err(io)?;
+    }
+    for nested in sub.get_subcommands().filter(|s| !s.is_hide_set()) {
+        command_section(buf, &format!("{name} {}", nested.get_name()), nested)?;
+    }
     Ok(())
 }
 
@@ -76,7 +86,7 @@ Extra region definition; domain of unknown regions.
 Base URL of the auth service.
 .TP
 \fBOCI_TOKEN_HTTP_TIMEOUT\fR
-Total time of a refresh, all attempts (default and maximum 30s).
+Total time of a refresh, all attempts (default and maximum 30s); also caps the metadata service calls (10s).
 .TP
 \fBKUBERNETES_EXEC_INFO\fR
 Set by kubectl for kube: the ExecCredential apiVersion to answer in.

@@ -24,8 +24,11 @@ use crate::sys::env::Env;
 /// prints them and exits 2).
 #[must_use]
 pub fn parse(args: Vec<OsString>) -> Cli {
-    use clap::Parser as _;
-    fast::prompt_cli(&args).unwrap_or_else(|| Cli::parse_from(args))
+    use clap::FromArgMatches as _;
+    fast::prompt_cli(&args).unwrap_or_else(|| {
+        let matches = command().get_matches_from(args);
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    })
 }
 
 /// Runs a parsed command line.

@@ -121,7 +121,11 @@ pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
     } else {
         let path = config_path(opts.config_file.as_deref(), env);
         let parsed = read_config_for(&path, Some(&name))?;
-        if !parsed.has_section(&name) {
+        // `[DEFAULT]` always exists for configparser; a file without one (and nothing in
+        // it) has no profile DEFAULT for a person, so it is reported as missing.
+        let no_default =
+            name == crate::config::ini::DEFAULT_SECTION && parsed.defaults.entries.is_empty();
+        if no_default || !parsed.has_section(&name) {
             return Err(Error::Config(format!(
                 "profile '{name}' not found in config file {} (it has: {}); pick one with --profile, or log in with `oci-token login --profile-name {name}`",
                 path.display(),

@@ -437,7 +437,7 @@ impl Principal {
         imds_base: &str,
         session_key: &SigningKey,
     ) -> Result<Secret<String>> {
-        let imds = Imds::new(imds_base.to_owned());
+        let imds = Imds::new(imds_base.to_owned(), http::total_deadline(ctx.env));
         let off_oci = |e: String| {
             Error::Service(format!(
                 "instance principal: the metadata service failed ({e}); instance principals work only on OCI compute instances (OCI_METADATA_BASE_URL overrides the address)"
@@ -475,7 +475,7 @@ impl Principal {
             let imds = if round == 0 {
                 &imds
             } else {
-                fresh_imds = Imds::new(imds_base.to_owned());
+                fresh_imds = Imds::new(imds_base.to_owned(), http::total_deadline(ctx.env));
                 &fresh_imds
             };
             let certs = match (fetch_certificates(imds), last.take()) {

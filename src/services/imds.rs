@@ -32,11 +32,13 @@ pub struct Imds {
 }
 
 impl Imds {
+    /// A client whose calls together take at most 10 s, or `total` when shorter
+    /// (`OCI_TOKEN_HTTP_TIMEOUT`).
     #[must_use]
-    pub fn new(base: String) -> Self {
+    pub fn new(base: String, total: Duration) -> Self {
         Imds {
             base,
-            deadline: Deadline::after(TOTAL),
+            deadline: Deadline::after(TOTAL.min(total)),
         }
     }
 

@@ -124,12 +124,12 @@ fn an_ended_exchange_session_renews_itself_and_a_refusal_changes_nothing() {
     domain.register_client("dev-client", None);
     let auth = FakeAuth::start();
     let t = env_for(&domain, &auth, None);
-    // A session that ends 2 s after it is issued.
-    domain.upst_times(2, 2);
+    // A session that ends 1 s after it is issued.
+    domain.upst_times(1, 1);
     device_login(&t, &domain, "short");
     let first = t.read_token("short");
     domain.upst_times(3600, 20 * 3600);
-    std::thread::sleep(std::time::Duration::from_secs(3));
+    std::thread::sleep(std::time::Duration::from_secs(2));
     // A browser session in this state needs a login (exit 4); this one is renewed by
     // exchange, without calling the auth service's refresh.
     let o = t.run(&["get", "--profile", "short"]);
@@ -141,9 +141,9 @@ fn an_ended_exchange_session_renews_itself_and_a_refusal_changes_nothing() {
 
     // Another such session, and now the domain refuses the exchange: exit 4, one line
     // naming the exchange, the token file byte-identical, no temporary file left.
-    domain.upst_times(2, 2);
+    domain.upst_times(1, 1);
     device_login(&t, &domain, "short2");
-    std::thread::sleep(std::time::Duration::from_secs(3));
+    std::thread::sleep(std::time::Duration::from_secs(2));
     let before = t.read_token("short2");
     domain.then_exchange(
         400,
@@ -175,7 +175,7 @@ fn exec_keeps_an_exchange_session_alive_past_its_session_limit() {
     domain.upst_times(6, 6);
     device_login(&t, &domain, "ex");
     let script = format!(
-        "i=0; while [ $i -lt 26 ]; do {BIN} validate --profile ex 2>/dev/null || {{ echo invalid at $i; exit 99; }}; i=$((i+1)); sleep 0.5; done"
+        "i=0; while [ $i -lt 20 ]; do {BIN} validate --profile ex 2>/dev/null || {{ echo invalid at $i; exit 99; }}; i=$((i+1)); sleep 0.5; done"
     );
     let o = t.run(&[
         "exec",

@@ -261,7 +261,7 @@ fn exec_keeps_short_tokens_valid_and_survives_a_401() {
         "2s",
         "--",
         "sleep",
-        "14",
+        "10",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let left = jwt::claims(&t.read_token("p"))["exp"].as_i64().unwrap() - now();
@@ -272,7 +272,7 @@ fn exec_keeps_short_tokens_valid_and_survives_a_401() {
     let refreshes = auth.count();
     assert!(
         (3..=10).contains(&refreshes),
-        "about one refresh per half-life (3 s) over 14 s, plus the retry: {refreshes}"
+        "about one refresh per half-life (3 s) over 10 s, plus the retry: {refreshes}"
     );
     let err = stderr(&o);
     assert_eq!(

@@ -31,6 +31,7 @@ mod kubectl;
 mod layout;
 mod login;
 mod man;
+mod newcomer;
 mod oidc;
 mod principals;
 mod refresh;

@@ -201,17 +201,18 @@ fn exec_forwards_sigterm_and_sigint_sent_to_it() {
 #[test]
 fn exec_keeps_the_token_valid_across_several_expiries() {
     let auth = FakeAuth::start();
-    auth.ttl(12);
+    auth.ttl(8);
     let t = path_env(TestEnv::new().use_auth(&auth));
-    t.session(&SessionSpec::new("p", 12));
-    // The child reads the token file 40 times over 20 s; each time it must be valid.
-    let script = "i=0; while [ $i -lt 40 ]; do oci-token validate --profile p 2>/dev/null || { echo invalid at $i; exit 99; }; i=$((i+1)); sleep 0.5; done";
+    t.session(&SessionSpec::new("p", 8));
+    // The child reads the token file 28 times over 14 s (three lifetimes of 8 s tokens);
+    // each time it must be valid.
+    let script = "i=0; while [ $i -lt 28 ]; do oci-token validate --profile p 2>/dev/null || { echo invalid at $i; exit 99; }; i=$((i+1)); sleep 0.5; done";
     let o = t.run(&[
         "exec",
         "--profile",
         "p",
         "--refresh-window",
-        "8s",
+        "6s",
         "--min-valid",
         "2s",
         "--",
@@ -228,23 +229,23 @@ fn exec_keeps_the_token_valid_across_several_expiries() {
 #[test]
 fn exec_warns_once_when_the_session_cannot_be_extended() {
     let auth = FakeAuth::start();
-    auth.ttl(12);
+    auth.ttl(6);
     let t = path_env(TestEnv::new().use_auth(&auth));
-    let mut spec = SessionSpec::new("p", 10);
-    spec.sess_exp_in = Some(16);
+    let mut spec = SessionSpec::new("p", 5);
+    spec.sess_exp_in = Some(8);
     t.session(&spec);
     let o = t.run(&[
         "exec",
         "--profile",
         "p",
         "--refresh-window",
-        "8s",
+        "4s",
         "--min-valid",
-        "2s",
+        "1s",
         "--",
         "sleep",
-        // Past sess_exp (16 s), so the one warning comes however slow the machine is.
-        "18",
+        // Past sess_exp (8 s), so the one warning comes however slow the machine is.
+        "10",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let err = stderr(&o);

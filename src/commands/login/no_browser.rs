@@ -59,6 +59,15 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     let config_path = ctx.config_location(args.config_location.as_deref());
     let profile = profile_name(args, &config_path)?;
     let token_dir = ctx.token_location(args.token_location.as_deref());
+    // No config at all: the API key it needs does not exist yet (telling this user to
+    // "log in" would send them in a circle).
+    let signer_config = ctx.config_location(None);
+    if !signer_config.exists() {
+        return Err(Error::Config(format!(
+            "login --no-browser signs with an API key profile, and there is no config file {}; make one with `oci-token setup-key --user OCID --tenancy OCID --region REGION` (or `oci setup config`) and upload its public key first",
+            signer_config.display()
+        )));
+    }
     let signer_profile = ctx.profile()?;
     // The signer's region already carries --region / OCI_CLI_REGION.
     let region = crate::region::known(signer_profile.require_region()?, ctx.env)?;

@@ -1,0 +1,73 @@
+//! What a newcomer meets first: messages that say what to do, help that shows what acts.
+
+use crate::support::*;
+
+#[test]
+fn a_config_without_default_names_the_profiles_it_has() {
+    let t = TestEnv::new();
+    std::fs::write(t.config_path(), "[work]\nregion=us-ashburn-1\n").unwrap();
+    let o = t.run(&["get"]);
+    assert_fails(&o, 3, "profile 'DEFAULT' not found");
+    assert!(stderr(&o).contains("(it has: work)"), "{}", stderr(&o));
+}
+
+#[test]
+fn login_no_browser_without_a_config_says_how_to_make_one() {
+    let t = TestEnv::new();
+    let o = t.run(&["login", "--no-browser", "--region", "iad"]);
+    assert_fails(&o, 3, "setup-key");
+    assert!(
+        !stderr(&o).contains("log in with"),
+        "no circular advice: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn help_shows_only_the_options_that_act() {
+    let t = TestEnv::new();
+    let help = stdout(&t.run(&["oidc", "logout", "--help"]));
+    assert!(help.contains("--name"), "{help}");
+    for absent in ["--profile", "--config-file", "--auth-endpoint", "--region"] {
+        assert!(!help.contains(absent), "{absent} in: {help}");
+    }
+    let help = stdout(&t.run(&["setup-key", "--help"]));
+    assert!(
+        help.contains("--region") && !help.contains("--auth-endpoint"),
+        "{help}"
+    );
+    // Hidden, but still accepted (they are global): a script that passes them keeps working.
+    let o = t.run(&["oidc", "logout", "--name", "none", "--profile", "x"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let help = stdout(&t.run(&["get", "--help"]));
+    assert!(
+        help.contains("--profile") && help.contains("--auth-endpoint"),
+        "{help}"
+    );
+}
+
+#[test]
+fn the_man_page_lists_every_option_of_the_command_groups() {
+    let man = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man/oci-token.1"),
+    )
+    .unwrap();
+    for (section, option) in [
+        ("OCI-TOKEN DOCKER INSTALL", "registry"),
+        ("OCI-TOKEN OIDC LOGIN", "client\\-secret\\-file"),
+        ("OCI-TOKEN OIDC TOKEN", "exec\\-token"),
+        ("OCI-TOKEN AUTH-TOKEN CREATE", "output\\-file"),
+        ("OCI-TOKEN AUTH-TOKEN DELETE", "auth\\-token\\-id"),
+    ] {
+        let at = man
+            .find(&format!(".SH \"{section}\""))
+            .unwrap_or_else(|| panic!("no section {section}"));
+        let end = man[at + 4..]
+            .find(".SH \"OCI-TOKEN")
+            .map_or(man.len(), |e| at + 4 + e);
+        assert!(
+            man[at..end].contains(option),
+            "{section} does not list --{option}"
+        );
+    }
+}
