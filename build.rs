@@ -1,7 +1,8 @@
 //! Finds the external programs some integration tests drive (kubectl, the oci CLI, shells,
 //! node, Chromium, python3) and sets `have_<tool>` cfgs, so a test whose program is missing
 //! is marked ignored with its reason and shows in the test summary ("N ignored") instead of
-//! passing silently. The library and the binary do not use these cfgs.
+//! passing silently. The library and the binary do not use these cfgs. It also records the
+//! commit and target that `--version` names.
 #![allow(clippy::disallowed_methods)] // a build script reads its environment directly
 
 use std::path::{Path, PathBuf};
@@ -17,8 +18,50 @@ fn first(paths: &[&str]) -> Option<PathBuf> {
     paths.iter().map(PathBuf::from).find(|p| p.is_file())
 }
 
+/// The commit being built: `OCI_TOKEN_COMMIT` (set by packagers building from a tarball),
+/// else `.git/HEAD` resolved by hand (no git needed), else "unknown".
+fn commit() -> String {
+    println!("cargo::rerun-if-env-changed=OCI_TOKEN_COMMIT");
+    if let Some(c) = std::env::var("OCI_TOKEN_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+    {
+        return c;
+    }
+    let git = Path::new(env!("CARGO_MANIFEST_DIR")).join(".git");
+    let head = git.join("HEAD");
+    println!("cargo::rerun-if-changed={}", head.display());
+    let Ok(text) = std::fs::read_to_string(&head) else {
+        return "unknown".into();
+    };
+    let text = text.trim();
+    let id = if let Some(r) = text.strip_prefix("ref: ") {
+        let file = git.join(r);
+        println!("cargo::rerun-if-changed={}", file.display());
+        std::fs::read_to_string(&file).ok().or_else(|| {
+            // A packed ref.
+            std::fs::read_to_string(git.join("packed-refs"))
+                .ok()?
+                .lines()
+                .find(|l| l.ends_with(r))
+                .map(|l| l.split(' ').next().unwrap_or_default().to_owned())
+        })
+    } else {
+        Some(text.to_owned())
+    };
+    id.map(|i| i.trim().chars().take(12).collect::<String>())
+        .filter(|i| i.len() == 12 && i.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    // `--version` names the commit and the target.
+    println!("cargo::rustc-env=OCI_TOKEN_COMMIT={}", commit());
+    println!(
+        "cargo::rustc-env=OCI_TOKEN_TARGET={}",
+        std::env::var("TARGET").unwrap_or_default()
+    );
     println!("cargo::rerun-if-env-changed=PATH");
     println!("cargo::rerun-if-env-changed=OCI_CLI_BIN");
     let oci = std::env::var_os("OCI_CLI_BIN")
@@ -68,6 +111,15 @@ fn main() {
         ("oidc_provider", op.is_file().then(|| op.clone()), &[]),
     ];
     println!("cargo::rerun-if-changed=tests/op/package-lock.json");
+    // The static (musl) build the chroot test runs, when .ci/run has made it.
+    println!("cargo::rerun-if-env-changed=OCI_TOKEN_STATIC_BIN");
+    println!("cargo::rustc-check-cfg=cfg(have_static_bin)");
+    if let Some(p) = std::env::var_os("OCI_TOKEN_STATIC_BIN").map(PathBuf::from)
+        && p.is_file()
+    {
+        println!("cargo::rustc-cfg=have_static_bin");
+        println!("cargo::rerun-if-changed={}", p.display());
+    }
     for (name, found, dirs) in tools {
         println!("cargo::rustc-check-cfg=cfg(have_{name})");
         match found {

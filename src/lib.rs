@@ -31,3 +31,13 @@ pub mod secret;
 pub mod services;
 pub mod sys;
 pub mod token;
+
+/// `0.1.0 (commit 0123456789ab, x86_64-unknown-linux-musl)`: what `--version` prints.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("OCI_TOKEN_COMMIT"),
+    ", ",
+    env!("OCI_TOKEN_TARGET"),
+    ")"
+);

@@ -12,7 +12,7 @@ use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 /// workload principal) as JSON, refreshing it first when it is about to expire, under a
 /// lock, with atomic writes. Never prompts.
 #[derive(Debug, Parser)]
-#[command(name = "oci-token", version, after_help = crate::error::exit_codes_help(), max_term_width = 100)]
+#[command(name = "oci-token", version = crate::VERSION, after_help = crate::error::exit_codes_help(), max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

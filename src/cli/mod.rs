@@ -25,7 +25,7 @@ use crate::sys::env::Env;
 #[must_use]
 pub fn parse(args: Vec<OsString>) -> Cli {
     use clap::FromArgMatches as _;
-    fast::prompt_cli(&args).unwrap_or_else(|| {
+    fast::hot_cli(&args).unwrap_or_else(|| {
         let matches = command().get_matches_from(args);
         Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
     })

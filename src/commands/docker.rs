@@ -126,10 +126,9 @@ fn action(action: &str, input: &str, env: &dyn Env) -> std::result::Result<Strin
                     .collect();
             Ok(format!("{}\n", serde_json::Value::Object(hosts)))
         }
-        "version" | "--version" | "-v" => Ok(format!(
-            "{HELPER_NAME} (oci-token) {}\n",
-            env!("CARGO_PKG_VERSION")
-        )),
+        "version" | "--version" | "-v" => {
+            Ok(format!("{HELPER_NAME} (oci-token) {}\n", crate::VERSION))
+        }
         _ => Err(usage()),
     }
 }

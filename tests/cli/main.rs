@@ -38,6 +38,7 @@ mod refresh;
 mod registries;
 mod sessions;
 mod shells;
+mod static_binary;
 mod terraform;
 mod vectors;
 

@@ -65,3 +65,27 @@ fn readme_exit_codes_are_current() {
         "README's exit codes are stale: run `UPDATE_README=1 cargo test --test cli readme`"
     );
 }
+
+/// `--version` names the commit and the target it was built for.
+#[test]
+fn version_names_commit_and_target() {
+    let o = crate::support::TestEnv::new().run(&["--version"]);
+    let v = crate::support::stdout(&o);
+    assert!(
+        v.starts_with(&format!("oci-token {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{v}"
+    );
+    assert!(v.contains(", x86_64-") || v.contains(", aarch64-"), "{v}");
+    let commit = v
+        .split("(commit ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{v}"
+    );
+}
