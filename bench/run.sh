@@ -52,7 +52,9 @@ ip_env=(env OCI_METADATA_BASE_URL="$imds_base" OCI_TOKEN_AUTH_ENDPOINT="$princip
 ip_get_ir=$(export "${ip_env[@]:1}"; instr "$bin" get --auth instance_principal)
 ip_kube_ir=$(export "${ip_env[@]:1}"; instr "$bin" kube --auth instance_principal --cluster-id "$cluster")
 
-# docker-credential-oci-token get, warm: a cached OCIR token for iad.ocir.io and profile bench
+# docker-credential-oci-token get, warm: a cached OCIR token for a registry on loopback
+# (127.0.0.1:9, named an OCIR host by OCI_TOKEN_OCIR_HOSTS, so a cache miss fails at once
+# instead of reaching out) and profile bench
 # (the cache entry is named by SHA-256 over "ocir", host and identity, NUL-separated, as
 # src/credential/cache.rs entry_name does).
 ln -sf "$bin" "$work/docker-credential-oci-token"
@@ -60,7 +62,7 @@ python3 - "$work/cache" "$HOME/.oci/config" <<'PY'
 import hashlib, json, os, sys, time
 cache, config = sys.argv[1], sys.argv[2]
 identity = "security_token\0" + config + "\0bench"
-h = hashlib.sha256(("ocir\0iad.ocir.io\0" + identity).encode()).hexdigest()[:16]
+h = hashlib.sha256(("ocir\0127.0.0.1:9\0" + identity).encode()).hexdigest()[:16]
 d = os.path.join(cache, "ocir-" + h)
 os.makedirs(d, mode=0o700, exist_ok=True)
 os.chmod(cache, 0o700); os.chmod(d, 0o700)
@@ -69,9 +71,9 @@ with open(p, "w") as f:
     json.dump({"token": "bench-registry-token", "expires_at": int(time.time()) + 3600}, f)
 os.chmod(p, 0o600)
 PY
-helper_ir=$(export OCI_TOKEN_CACHE_DIR="$work/cache" OCI_CLI_PROFILE=bench; \
+helper_ir=$(export OCI_TOKEN_CACHE_DIR="$work/cache" OCI_CLI_PROFILE=bench OCI_TOKEN_OCIR_HOSTS=127.0.0.1:9=iad; \
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$work/docker-credential-oci-token" get \
-  <<<"iad.ocir.io" 2>&1 >"$work/helper.out" | sed -n 's/.*Collected : //p')
+  <<<"127.0.0.1:9" 2>&1 >"$work/helper.out" | sed -n 's/.*Collected : //p' || true)
 grep -q bench-registry-token "$work/helper.out" || helper_ir="(no cached token served)"
 
 # oidc token, warm: a stored access token valid for an hour.
