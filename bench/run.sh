@@ -21,6 +21,8 @@ cleanup() {
 trap cleanup EXIT
 
 python3 "$root/bench/make-home.py" "$work/home"
+# The stand-ins present RSA-2048 chains, as OCI's endpoints do (the tests' use P-256).
+export OCI_TOKEN_STANDIN_KEYS=rsa
 export HOME=$work/home OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING=True
 "$fake" 600 >"$work/fake.txt" 2>"$work/fake.err" &
 fake_pid=$!
@@ -62,7 +64,7 @@ python3 - "$work/cache" "$HOME/.oci/config" <<'PY'
 import hashlib, json, os, sys, time
 cache, config = sys.argv[1], sys.argv[2]
 identity = "security_token\0" + config + "\0bench"
-h = hashlib.sha256(("ocir\0127.0.0.1:9\0" + identity).encode()).hexdigest()[:16]
+h = hashlib.sha256(("ocir\x00127.0.0.1:9\x00" + identity).encode()).hexdigest()[:16]
 d = os.path.join(cache, "ocir-" + h)
 os.makedirs(d, mode=0o700, exist_ok=True)
 os.chmod(cache, 0o700); os.chmod(d, 0o700)

@@ -1,5 +1,5 @@
 //! The command lines of the hot commands, read without clap: `get` (and no command at all),
-//! `kube`, `oidc token` and `prompt` run on every kubectl call, prompt or credential lookup,
+//! `refresh`, `kube`, `oidc token` and `prompt` run on every kubectl call, prompt or credential lookup,
 //! and building the full clap definition (every subcommand and option) is most of their
 //! cost. Only plain `--flag value` / `--flag=value` forms of the options these commands take
 //! are read here, each at most once and with the same value parsers; anything else
@@ -13,12 +13,13 @@ use std::path::PathBuf;
 
 use super::args::{
     Cli, Command, Format, GetArgs, GetCmd, Global, KubeArgs, LockArgs, OidcCmd, OidcExecToken,
-    OidcOutput, OidcTokenArgs, PromptArgs,
+    OidcOutput, OidcTokenArgs, PromptArgs, RefreshCmd,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Which {
     Get,
+    Refresh,
     Kube,
     OidcToken,
     Prompt,
@@ -97,7 +98,9 @@ impl Line {
                 self.global.auth = Some(v);
             }
             "--output" if which.is_none() => self.top_output = Some(format(&v)?),
-            "--output" if which == Some(Which::Get) => self.output = Some(format(&v)?),
+            "--output" if matches!(which, Some(Which::Get | Which::Refresh)) => {
+                self.output = Some(format(&v)?);
+            }
             "--output" if which == Some(Which::OidcToken) => {
                 self.oidc_output = match v.as_str() {
                     "json" => OidcOutput::Json,
@@ -113,7 +116,7 @@ impl Line {
             "--min-valid" if get_like => {
                 self.get.min_valid = crate::duration::parse_min_valid(&v).ok()?;
             }
-            "--lock-timeout" if get_like => {
+            "--lock-timeout" if get_like || which == Some(Which::Refresh) => {
                 self.get.lock = LockArgs {
                     lock_timeout: super::args::parse_duration(&v).ok()?,
                 };
@@ -140,6 +143,10 @@ impl Line {
             Some(Which::Get) => Some(Command::Get(GetCmd {
                 refresh: self.get,
                 as_profile: self.as_profile,
+                output: self.output,
+            })),
+            Some(Which::Refresh) => Some(Command::Refresh(RefreshCmd {
+                lock: self.get.lock,
                 output: self.output,
             })),
             Some(Which::Kube) => Some(Command::Kube(KubeArgs {
@@ -178,6 +185,7 @@ pub fn hot_cli(args: &[OsString]) -> Option<Cli> {
         if l.which.is_none() && !arg.starts_with('-') {
             l.which = Some(match (oidc, arg) {
                 (false, "get") => Which::Get,
+                (false, "refresh") => Which::Refresh,
                 (false, "kube") => Which::Kube,
                 (false, "prompt") => Which::Prompt,
                 (false, "oidc") => {
@@ -315,7 +323,7 @@ mod tests {
             &["kube", "--format", "x"],
             &["prompt", "prompt"],
             &["prompt", "-p", "x"],
-            &["refresh"],
+            &["refresh", "--min-valid", "5m"],
             &["validate"],
             &["oidc"],
             &["oidc", "login"],
