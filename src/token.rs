@@ -27,18 +27,63 @@ pub struct Claims {
     pub jwk: Option<Jwk>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A number or a date string (`sess_exp` comes both ways). Decoded by hand: serde's
+/// untagged enums buffer every value first, which was a quarter of `get`'s cost.
 enum NumOrString {
     Num(f64),
     Str(String),
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+impl<'de> Deserialize<'de> for NumOrString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = NumOrString;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number or a string")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<NumOrString, E> {
+                Ok(NumOrString::Num(v))
+            }
+            #[allow(clippy::cast_precision_loss)] // seconds since 1970 fit in 2^53
+            fn visit_i64<E>(self, v: i64) -> Result<NumOrString, E> {
+                Ok(NumOrString::Num(v as f64))
+            }
+            #[allow(clippy::cast_precision_loss)] // as above
+            fn visit_u64<E>(self, v: u64) -> Result<NumOrString, E> {
+                Ok(NumOrString::Num(v as f64))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<NumOrString, E> {
+                Ok(NumOrString::Str(v.to_owned()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The `jwk` claim: a JSON string holding the key, or the key object itself.
 enum JwkField {
     Str(String),
     Obj(Jwk),
+}
+
+impl<'de> Deserialize<'de> for JwkField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JwkField;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JWK object or a string holding one")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<JwkField, E> {
+                Ok(JwkField::Str(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<JwkField, A::Error> {
+                Jwk::deserialize(serde::de::value::MapAccessDeserializer::new(m)).map(JwkField::Obj)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]

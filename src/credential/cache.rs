@@ -234,10 +234,14 @@ pub fn ensure<P: Provider>(
         Ok(l) => l,
         Err(e) => return fallback(provider, policy, now, e, first),
     };
-    drop(first);
     let (again_read, again_raw) = read(slot, false);
     let mut ended = false;
-    let current = match provider.decode(again_read)? {
+    // Unchanged while we waited (the usual case): the item decoded before is the item.
+    let again = match first {
+        Some(item) if again_read.is_ok() && again_raw == first_raw => Some(item),
+        _ => provider.decode(again_read)?,
+    };
+    let current = match again {
         Some(item) => {
             let c = provider.claims(&item);
             let read = Input::Read {

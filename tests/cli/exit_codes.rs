@@ -78,9 +78,10 @@ fn version_and_help() {
     let t = TestEnv::new();
     let o = t.run(&["--version"]);
     assert_eq!(code(&o), 0);
-    assert_eq!(
-        stdout(&o),
-        format!("oci-token {}\n", env!("CARGO_PKG_VERSION"))
+    assert!(
+        stdout(&o).starts_with(&format!("oci-token {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        stdout(&o)
     );
     let o = t.run(&["--help"]);
     assert!(stdout(&o).contains("Exit codes:"));
