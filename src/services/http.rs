@@ -24,6 +24,13 @@ pub fn total_deadline(env: &dyn Env) -> Duration {
         })
 }
 
+/// ureq's I/O buffers (128 KiB each by default, zero-filled on every connection: half a
+/// million instructions per request). Replies are a few KiB; the input buffer still holds
+/// ureq's largest response head (64 KiB), the output buffer a request head with a session
+/// token in it several times over.
+const INPUT_BUFFER: usize = 64 << 10;
+const OUTPUT_BUFFER: usize = 32 << 10;
+
 /// Where TLS trust and the proxy come from.
 #[derive(Debug, Default, Clone)]
 pub struct Settings {
@@ -188,6 +195,8 @@ impl Client {
             .proxy(proxy)
             .timeout_connect(Some(CONNECT_TIMEOUT.min(remaining)))
             .timeout_global(Some(remaining))
+            .input_buffer_size(INPUT_BUFFER)
+            .output_buffer_size(OUTPUT_BUFFER)
             .build();
         Ok(Client {
             agent: config.into(),
@@ -206,6 +215,8 @@ impl Client {
             .proxy(None)
             .timeout_connect(Some(Duration::from_secs(2).min(remaining)))
             .timeout_global(Some(remaining))
+            .input_buffer_size(INPUT_BUFFER)
+            .output_buffer_size(OUTPUT_BUFFER)
             .build();
         Client {
             agent: config.into(),
