@@ -292,13 +292,18 @@ pub fn logout(ctx: &Context<'_>, name: &str) -> Result<()> {
     let issuer = match &state {
         Ok(s) => {
             if let (Some(endpoint), Some(rt)) = (&s.revocation_endpoint, &s.refresh_token) {
-                stored::with_client(ctx, s, |client| {
-                    client
-                        .revoke(endpoint, &Secret::new(rt.clone()))
-                        .map_err(|e| {
-                            stored::error("revoking the refresh token (nothing was deleted)", e)
-                        })
-                })?;
+                stored::with_client(
+                    ctx,
+                    &s.client_id,
+                    s.client_secret_file.as_deref(),
+                    |client| {
+                        client
+                            .revoke(endpoint, &Secret::new(rt.clone()))
+                            .map_err(|e| {
+                                stored::error("revoking the refresh token (nothing was deleted)", e)
+                            })
+                    },
+                )?;
             }
             s.issuer.clone()
         }

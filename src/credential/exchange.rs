@@ -232,25 +232,25 @@ fn subject(ctx: &Context<'_>, token_path: &Path, s: &mut State) -> Result<Secret
             let rt = s.refresh_token.clone().ok_or_else(|| {
                 Error::NeedsLogin("no domain refresh token is stored; sign in again".into())
             })?;
-            let secret = client_secret(s.client_secret_file.as_deref().map(Path::new))?;
-            let settings = ctx.http();
-            let client = OidcClient {
-                settings: &settings,
-                env: ctx.env,
-                client_id: &s.client_id,
-                client_secret: secret.as_ref(),
-            };
-            let t = client
-                .token(
-                    &token_endpoint(&s.domain_url),
-                    vec![("grant_type", "refresh_token"), ("refresh_token", &rt)],
-                )
-                .map_err(|e| match e {
-                    OidcError::Protocol { .. } => Error::NeedsLogin(format!(
-                        "the identity domain refused the stored refresh token ({e}); sign in again with `oci-token login --device-code`"
-                    )),
-                    e => Error::Service(format!("refreshing at {}: {e}", s.domain_url)),
-                })?;
+            let domain_url = s.domain_url.clone();
+            let t = super::oidc::with_client(
+                ctx,
+                &s.client_id,
+                s.client_secret_file.as_deref(),
+                |client| {
+                    client
+                        .token(
+                            &token_endpoint(&domain_url),
+                            vec![("grant_type", "refresh_token"), ("refresh_token", &rt)],
+                        )
+                        .map_err(|e| match e {
+                            OidcError::Protocol { .. } => Error::NeedsLogin(format!(
+                                "the identity domain refused the stored refresh token ({e}); sign in again with `oci-token login --device-code`"
+                            )),
+                            e => Error::Service(format!("refreshing at {domain_url}: {e}")),
+                        })
+                },
+            )?;
             if let Some(new) = t.refresh_token {
                 s.refresh_token = Some(new.expose().clone());
                 write_state(token_path, s)?;

@@ -179,18 +179,21 @@ pub fn write(slot: &store::Pinned, s: &Stored) -> Result<()> {
         .map_err(|e| Error::Other(format!("cannot write {}: {e}", slot.path().display())))
 }
 
-/// The client a stored login refreshes and revokes with.
+/// Runs `f` with a client of `client_id` whose secret (confidential clients) is re-read
+/// from `secret_file`: how stored OIDC logins and token-exchange sessions talk to their
+/// issuer.
 pub fn with_client<T>(
     ctx: &Context<'_>,
-    s: &Stored,
+    client_id: &str,
+    secret_file: Option<&str>,
     f: impl FnOnce(&OidcClient<'_>) -> Result<T>,
 ) -> Result<T> {
-    let secret = client_secret(s.client_secret_file.as_deref().map(Path::new))?;
+    let secret = client_secret(secret_file.map(Path::new))?;
     let settings = ctx.http();
     let client = OidcClient {
         settings: &settings,
         env: ctx.env,
-        client_id: &s.client_id,
+        client_id,
         client_secret: secret.as_ref(),
     };
     f(&client)
@@ -272,8 +275,12 @@ fn refresh(ctx: &Context<'_>, s: &Stored, name: &str) -> Result<Stored> {
             s.login_hint(name)
         ))
     })?;
-    let t = with_client(ctx, s, |client| {
-        client
+    let t = with_client(
+        ctx,
+        &s.client_id,
+        s.client_secret_file.as_deref(),
+        |client| {
+            client
             .token(
                 &s.token_endpoint,
                 vec![("grant_type", "refresh_token"), ("refresh_token", rt)],
@@ -285,7 +292,8 @@ fn refresh(ctx: &Context<'_>, s: &Stored, name: &str) -> Result<Stored> {
                 )),
                 e => self::error(&format!("refreshing '{name}' at {}", s.token_endpoint), e),
             })
-    })?;
+        },
+    )?;
     let meta = oidc::Metadata {
         issuer: s.issuer.clone(),
         token_endpoint: s.token_endpoint.clone(),
