@@ -2,9 +2,8 @@
 //! a cache root in a directory another user can write (a shared `XDG_CACHE_HOME` or
 //! `OCI_TOKEN_CACHE_DIR`). Every test here failed before the cache was unified.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use crate::support::fake_auth::FakeAuth;
 use crate::support::fake_ocir::FakeOcir;
@@ -128,31 +127,6 @@ fn a_symlinked_entry_is_refused_not_followed() {
     assert_eq!(t.read_token("p"), session_token, "the session is untouched");
 }
 
-fn helper_in(t: &TestEnv, action: &str, input: &str) -> Output {
-    let dir = t.path("bin");
-    std::fs::create_dir_all(&dir).unwrap();
-    let link = dir.join("docker-credential-oci-token");
-    if !link.exists() {
-        std::os::unix::fs::symlink(BIN, &link).unwrap();
-    }
-    let mut c = Command::new(&link);
-    c.env_clear().env("HOME", t.home.path());
-    for (k, v) in &t.vars {
-        c.env(k, v);
-    }
-    let mut child = c
-        .arg(action)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Err(e) = child.stdin.take().unwrap().write_all(input.as_bytes()) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-    }
-    child.wait_with_output().unwrap()
-}
-
 /// The name of the OCIR cache entry the helper made under `root`.
 fn ocir_entry(root: &Path) -> String {
     std::fs::read_dir(root)
@@ -173,7 +147,7 @@ fn planted_registry_tokens_are_not_served_and_erase_follows_no_link() {
         .env("OCI_CLI_PROFILE", "p");
     victim.session(&SessionSpec::new("p", 3600));
     // Learn the entry name the victim's identity maps to (it does not depend on the root).
-    let o = helper_in(&victim, "get", &ocir.host);
+    let o = helper(&victim, "get", &ocir.host);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let name = ocir_entry(&victim.path(".cache/oci-token"));
     // The attacker's root, with a token planted under that name.
@@ -193,7 +167,7 @@ fn planted_registry_tokens_are_not_served_and_erase_follows_no_link() {
         std::os::unix::fs::chown(&p, Some(65534), None).unwrap();
     }
     victim.set_env("OCI_TOKEN_CACHE_DIR", &root);
-    let o = helper_in(&victim, "get", &ocir.host);
+    let o = helper(&victim, "get", &ocir.host);
     assert!(
         !stdout(&o).contains("planted-by-mallory"),
         "served a planted token: {}",
@@ -207,13 +181,13 @@ fn planted_registry_tokens_are_not_served_and_erase_follows_no_link() {
     chmod(&root, 0o777);
     std::os::unix::fs::symlink(victim.path(".oci/sessions/p"), root.join(&name)).unwrap();
     let before = victim.read_token("p");
-    let o = helper_in(&victim, "erase", &ocir.host);
+    let o = helper(&victim, "erase", &ocir.host);
     assert_eq!(victim.read_token("p"), before, "the session token survives");
     assert_eq!(code(&o), 1, "refused: {}", stdout(&o));
     // The user's own, private cache works as before.
     victim.set_env("OCI_TOKEN_CACHE_DIR", victim.path(".cache/own"));
-    let o = helper_in(&victim, "get", &ocir.host);
+    let o = helper(&victim, "get", &ocir.host);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert!(ocir.issued(json(&o)["Secret"].as_str().unwrap()));
-    assert_eq!(code(&helper_in(&victim, "erase", &ocir.host)), 0);
+    assert_eq!(code(&helper(&victim, "erase", &ocir.host)), 0);
 }

@@ -4,22 +4,11 @@
 
 use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use crate::support::fake_ocir::{FakeOcir, TokenMode};
 use crate::support::*;
-
-/// A directory with `docker-credential-oci-token` linked to the binary under test.
-fn helper_dir(t: &TestEnv) -> PathBuf {
-    let dir = t.path("bin");
-    std::fs::create_dir_all(&dir).unwrap();
-    let link = dir.join("docker-credential-oci-token");
-    if !link.exists() {
-        std::os::unix::fs::symlink(BIN, &link).unwrap();
-    }
-    dir
-}
 
 fn registry_env(ocir: &FakeOcir) -> TestEnv {
     let t = TestEnv::new()
@@ -28,30 +17,6 @@ fn registry_env(ocir: &FakeOcir) -> TestEnv {
         .env("OCI_CLI_PROFILE", "p");
     t.session(&SessionSpec::new("p", 3600));
     t
-}
-
-/// Runs the helper with `action` and `input` on stdin.
-fn helper(t: &TestEnv, action: &str, input: &str) -> Output {
-    let mut c = Command::new(helper_dir(t).join("docker-credential-oci-token"));
-    c.env_clear()
-        .env("HOME", t.home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    for (k, v) in &t.vars {
-        c.env(k, v);
-    }
-    let mut child = c
-        .arg(action)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The helper may answer (and exit) before reading all of an oversized or unwanted
-    // input: a broken pipe here is its choice, not a test failure.
-    if let Err(e) = child.stdin.take().unwrap().write_all(input.as_bytes()) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-    }
-    child.wait_with_output().unwrap()
 }
 
 fn assert_protocol_error(o: &Output, line: &str) {

@@ -238,3 +238,40 @@ pub fn assert_fails(o: &Output, exit: i32, needle: &str) {
     assert!(err.starts_with("oci-token: "), "prefixed: {err}");
     assert!(!err.contains("eyJ"), "no token in errors: {err}");
 }
+
+/// A directory with `docker-credential-oci-token` linked to the binary under test.
+pub fn helper_dir(t: &TestEnv) -> PathBuf {
+    let dir = t.path("bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("docker-credential-oci-token");
+    if !link.exists() {
+        std::os::unix::fs::symlink(BIN, &link).unwrap();
+    }
+    dir
+}
+
+/// Runs `docker-credential-oci-token action` with `input` on stdin, in `t`'s environment.
+pub fn helper(t: &TestEnv, action: &str, input: &str) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut c = std::process::Command::new(helper_dir(t).join("docker-credential-oci-token"));
+    c.env_clear()
+        .env("HOME", t.home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (k, v) in &t.vars {
+        c.env(k, v);
+    }
+    let mut child = c
+        .arg(action)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The helper may answer (and exit) before reading all of an oversized or unwanted
+    // input: a broken pipe here is its choice, not a test failure.
+    if let Err(e) = child.stdin.take().unwrap().write_all(input.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
+    child.wait_with_output().unwrap()
+}
