@@ -115,6 +115,11 @@ pub trait Provider {
     /// The validity the policy judges.
     fn claims(&self, item: &Self::Item) -> Claims;
 
+    /// The largest stored item read (a larger file is an error from `decode`).
+    fn max_bytes(&self) -> u64 {
+        store::MAX_TOKEN
+    }
+
     /// Checks the first item read against the wishes (e.g. a `--min-valid` the item's
     /// lifetime cannot meet).
     fn admit(&self, _item: &Self::Item, _policy: &Policy) -> Result<()> {
@@ -188,11 +193,11 @@ impl<T> Outcome<T> {
 
 /// One read: an empty file is read once more after a moment (the oci CLI rewrites a token
 /// in place, truncate then write, and a reader can land in between; our writes are atomic).
-fn read(slot: &Pinned, again_if_empty: bool) -> (std::io::Result<Vec<u8>>, Vec<u8>) {
-    let mut r = slot.read(store::MAX_TOKEN);
+fn read(slot: &Pinned, max: u64, again_if_empty: bool) -> (std::io::Result<Vec<u8>>, Vec<u8>) {
+    let mut r = slot.read(max);
     if again_if_empty && r.as_ref().is_ok_and(Vec::is_empty) {
         std::thread::sleep(Duration::from_millis(50));
-        r = slot.read(store::MAX_TOKEN);
+        r = slot.read(max);
     }
     let raw = r.as_ref().map(Clone::clone).unwrap_or_default();
     (r, raw)
@@ -209,7 +214,7 @@ pub fn ensure<P: Provider>(
     now: &dyn Fn() -> Timestamp,
     lock_timeout: SignedDuration,
 ) -> Result<Outcome<P::Item>> {
-    let (first_read, first_raw) = read(slot, true);
+    let (first_read, first_raw) = read(slot, provider.max_bytes(), true);
     let first = match provider.decode(first_read)? {
         Some(item) => {
             provider.admit(&item, policy)?;
@@ -234,7 +239,7 @@ pub fn ensure<P: Provider>(
         Ok(l) => l,
         Err(e) => return fallback(provider, policy, now, e, first),
     };
-    let (again_read, again_raw) = read(slot, false);
+    let (again_read, again_raw) = read(slot, provider.max_bytes(), false);
     let mut ended = false;
     // Unchanged while we waited (the usual case): the item decoded before is the item.
     let again = match first {

@@ -241,6 +241,11 @@ impl Provider for Refresher<'_, '_> {
         serde_json::to_vec(s).map_err(|e| Error::Other(e.to_string()))
     }
 
+    /// Three tokens of up to 64 KiB each and a few URLs: the cap `logout` reads with too.
+    fn max_bytes(&self) -> u64 {
+        MAX_STATE
+    }
+
     fn claims(&self, s: &Stored) -> Claims {
         s.claims(self.needs)
     }

@@ -539,3 +539,26 @@ fn the_device_flow_ends_at_its_deadline() {
     );
     assert_eq!(op.polls().len(), 1);
 }
+
+/// A stored login holding large tokens (each under the 64 KiB cap, together over it) is
+/// served: the state is read with its own cap, as `logout` reads it.
+#[test]
+fn a_large_stored_login_is_served() {
+    let t = TestEnv::new();
+    let dir = t.path(".oci/oidc");
+    std::fs::create_dir_all(&dir).unwrap();
+    chmod(&dir, 0o700);
+    let access = "a".repeat(60_000);
+    let state = serde_json::json!({
+        "version": 1, "issuer": "https://op.example", "client_id": "c",
+        "client_secret_file": null, "scope": "openid", "token_endpoint": "https://op.example/token",
+        "revocation_endpoint": null, "refresh_token": "r".repeat(50_000),
+        "access_token": access, "id_token": null,
+        "issued_at": now(), "expires_at": now() + 3600,
+    });
+    std::fs::write(dir.join("big.json"), state.to_string()).unwrap();
+    chmod(&dir.join("big.json"), 0o600);
+    let o = t.run(&["oidc", "token", "--name", "big", "--output", "bearer"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim_end(), access);
+}
