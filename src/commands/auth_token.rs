@@ -315,10 +315,7 @@ fn create(
 /// Creates `f` as a new file, mode 0600; an existing path (a file, a link, anything) is
 /// refused: the token is written only to a file of its own.
 fn create_private_new(f: &Path) -> Result<std::fs::File> {
-    let mut b = std::fs::OpenOptions::new();
-    b.write(true).create_new(true);
-    std::os::unix::fs::OpenOptionsExt::mode(&mut b, 0o600);
-    b.open(f).map_err(|e| {
+    crate::sys::os::create_private_new(f).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::Config(format!(
                 "{} exists; the token is written only to a new file",

@@ -19,6 +19,12 @@ use crate::sys::env::Env;
 
 /// The name docker looks for on PATH (`credHelpers` value `oci-token`).
 pub const HELPER_NAME: &str = "docker-credential-oci-token";
+
+/// The helper's file name: [`HELPER_NAME`], with `.exe` on Windows.
+#[must_use]
+pub fn helper_file_name() -> String {
+    format!("{HELPER_NAME}{}", std::env::consts::EXE_SUFFIX)
+}
 /// The `Username` that tells OCIR the `Secret` is a registry token.
 pub const BEARER_USER: &str = "BEARER_TOKEN";
 
@@ -409,36 +415,24 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
         exe.parent()
             .map_or_else(|| PathBuf::from("."), Path::to_owned)
     });
-    let link = dir.join(HELPER_NAME);
-    match std::fs::symlink_metadata(&link) {
-        Ok(m) if m.file_type().is_symlink() => {
-            if std::fs::read_link(&link).ok().as_deref() != Some(exe.as_path()) {
-                std::fs::remove_file(&link)
-                    .and_then(|()| std::os::unix::fs::symlink(&exe, &link))
-                    .map_err(|e| Error::Other(format!("cannot update {}: {e}", link.display())))?;
-            }
-        }
-        Ok(_) => {
+    // On Windows, a hard link or a copy named `docker-credential-oci-token.exe`.
+    let link = dir.join(helper_file_name());
+    if !dir.exists() {
+        crate::sys::store::create_private_dir(&dir)?;
+    }
+    match crate::sys::os::install_helper(&exe, &link) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             return Err(Error::Config(format!(
                 "{} exists and is not a link to oci-token; remove it or pass --dir",
                 link.display()
             )));
         }
-        Err(_) => {
-            crate::sys::store::create_private_dir(&dir)?;
-            match std::os::unix::fs::symlink(&exe, &link) {
-                Ok(()) => {}
-                // Another `docker install` made the same link a moment ago.
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::AlreadyExists
-                        && std::fs::read_link(&link).ok().as_deref() == Some(exe.as_path()) => {}
-                Err(e) => {
-                    return Err(Error::Other(format!(
-                        "cannot create {}: {e}",
-                        link.display()
-                    )));
-                }
-            }
+        Err(e) => {
+            return Err(Error::Other(format!(
+                "cannot create {}: {e}",
+                link.display()
+            )));
         }
     }
     // credHelpers, edited under the config's sidecar lock: parallel installs add up.

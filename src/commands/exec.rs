@@ -7,9 +7,6 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
-use signal_hook::iterator::SignalsInfo;
-use signal_hook::iterator::exfiltrator::WithOrigin;
 
 use crate::context::Context;
 use crate::credential::{Credential, Freshness, Warning};
@@ -59,7 +56,7 @@ pub fn run(
         env.push(("OCI_TOKEN_EXPIRES_AT", exp.to_string()));
     }
 
-    let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+    let interrupts = crate::sys::os::Interrupts::catch()
         .map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))?;
     let mut child = crate::sys::spawn::child(program, rest, &env).map_err(|e| {
         let name = program.to_string_lossy();
@@ -69,26 +66,13 @@ pub fn run(
             Error::Spawn(126, format!("{name}: cannot be run: {e}"))
         }
     })?;
-    let pid = rustix::process::Pid::from_child(&child);
-    let handle = signals.handle();
     let done = AtomicBool::new(false);
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
 
     let status = std::thread::scope(|scope| {
-        // Forward signals. A terminal's Ctrl-C / Ctrl-\\ / hang-up already reaches the child
-        // (same process group); forwarding those too would deliver them twice (a second
-        // Ctrl-C makes Terraform abort), so only signals sent by a process are forwarded.
-        scope.spawn(|| {
-            for info in signals.forever() {
-                let from_terminal = info.process.is_none() && info.signal != SIGTERM;
-                if from_terminal {
-                    continue;
-                }
-                if let Some(sig) = to_rustix(info.signal) {
-                    let _ = rustix::process::kill_process(pid, sig);
-                }
-            }
-        });
+        // Signals sent by another process are passed on; a terminal's reach the child
+        // directly (see `os::Interrupts`).
+        let forwarding = interrupts.forward(scope, &child);
         if expires.is_some() {
             let done = &done;
             scope.spawn(move || refresher(ctx, cred, fresh, first_warning, &stop_rx, done));
@@ -96,7 +80,7 @@ pub fn run(
         let status = child.wait();
         done.store(true, Ordering::SeqCst);
         let _ = stop_tx.send(());
-        handle.close();
+        forwarding.close();
         status
     });
     let status = status
@@ -104,26 +88,7 @@ pub fn run(
     Ok(exit_code(status))
 }
 
-fn to_rustix(sig: i32) -> Option<rustix::process::Signal> {
-    use rustix::process::Signal;
-    match sig {
-        SIGINT => Some(Signal::INT),
-        SIGTERM => Some(Signal::TERM),
-        SIGHUP => Some(Signal::HUP),
-        SIGQUIT => Some(Signal::QUIT),
-        _ => None,
-    }
-}
-
-/// The child's exit code; 128 + N for a death by signal N, as shells report it.
-fn exit_code(status: std::process::ExitStatus) -> u8 {
-    use std::os::unix::process::ExitStatusExt as _;
-    match (status.code(), status.signal()) {
-        (Some(c), _) => u8::try_from(c.rem_euclid(256)).unwrap_or(1),
-        (None, Some(s)) => u8::try_from(128 + s).unwrap_or(255),
-        (None, None) => 1,
-    }
-}
+use crate::sys::os::exit_code;
 
 /// How long the refresher sleeps before its next look: until the token enters its refresh
 /// window (at most half its life, see [`token::effective_window`]); after failures, the

@@ -84,19 +84,9 @@ fn password(req: &LoginRequest) -> Result<Secret<String>> {
     }
     let user = req.username.as_deref().unwrap_or_default();
     let _ = write!(std::io::stderr(), "Password for {user} at {}: ", req.issuer);
-    let termios = rustix::termios::tcgetattr(&stdin).ok();
-    if let Some(t) = &termios {
-        let mut quiet = t.clone();
-        quiet.local_modes.remove(rustix::termios::LocalModes::ECHO);
-        let _ = rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Now, &quiet);
-    }
-    let mut line = String::new();
-    let read = std::io::BufRead::read_line(&mut stdin.lock(), &mut line);
-    if let Some(t) = &termios {
-        let _ = rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Now, t);
-    }
+    let read = crate::sys::os::read_hidden_line();
     let _ = writeln!(std::io::stderr());
-    read.map_err(|e| Error::Other(format!("cannot read the password: {e}")))?;
+    let line = read.map_err(|e| Error::Other(format!("cannot read the password: {e}")))?;
     Ok(Secret::new(line.trim_end_matches(['\n', '\r']).to_owned()))
 }
 

@@ -11,8 +11,9 @@ use std::path::PathBuf;
 
 use crate::sys::env::Env;
 
-/// Python's `os.path.expanduser`: `~` and `~/…` use the home directory, `~name/…` the
-/// home of `name` from the passwd file; anything else is returned unchanged.
+/// Python's `os.path.expanduser`: `~` and `~/…` (and `~\…` on Windows) use the home
+/// directory, `~name/…` the home of `name` (from the passwd file; on Windows, beside ours);
+/// anything else is returned unchanged.
 #[must_use]
 pub fn expand_user(path: &str, env: &dyn Env) -> PathBuf {
     let Some(rest) = path.strip_prefix('~') else {
@@ -25,19 +26,11 @@ pub fn expand_user(path: &str, env: &dyn Env) -> PathBuf {
     let home = if user.is_empty() {
         env.home()
     } else {
-        passwd_home(user)
+        crate::sys::os::other_user_home(env, user)
     };
     match home {
         Some(h) if tail.is_empty() => h,
         Some(h) => h.join(tail),
         None => PathBuf::from(path),
     }
-}
-
-fn passwd_home(user: &str) -> Option<PathBuf> {
-    let text = std::fs::read_to_string("/etc/passwd").ok()?;
-    text.lines().find_map(|l| {
-        let f: Vec<&str> = l.split(':').collect();
-        (f.len() >= 6 && f[0] == user).then(|| PathBuf::from(f[5]))
-    })
 }

@@ -33,21 +33,15 @@ use crate::sys::store::{self, Dir, Pinned};
 use crate::token::Claims;
 
 /// The per-user cache root's path: `OCI_TOKEN_CACHE_DIR`, else `$XDG_CACHE_HOME/oci-token`
-/// (an absolute `XDG_CACHE_HOME` only, as the XDG spec says), else `~/.cache/oci-token`.
+/// (an absolute `XDG_CACHE_HOME` only, as the XDG spec says), else `~/.cache/oci-token`; on
+/// Windows `%LOCALAPPDATA%\oci-token`.
 pub fn root_path(env: &dyn Env) -> Result<PathBuf> {
     if let Some(d) = env.var("OCI_TOKEN_CACHE_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(d));
     }
-    if let Some(d) = env.var("XDG_CACHE_HOME").filter(|d| d.starts_with('/')) {
-        return Ok(Path::new(&d).join("oci-token"));
-    }
-    env.home()
-        .map(|h| h.join(".cache/oci-token"))
-        .ok_or_else(|| {
-            Error::Config(
-                "no cache directory: set HOME, XDG_CACHE_HOME or OCI_TOKEN_CACHE_DIR".into(),
-            )
-        })
+    crate::sys::os::default_cache_root(env).ok_or_else(|| {
+        Error::Config("no cache directory: set HOME, XDG_CACHE_HOME or OCI_TOKEN_CACHE_DIR".into())
+    })
 }
 
 /// The name of a cache entry: `<kind>-<16 hex digits>` of SHA-256 over `kind` and each
@@ -674,29 +668,37 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        windows,
+        ignore = "Unix: modes and symlinks (Windows: sys::os::acl tests)"
+    )]
     fn roots_and_entries_are_checked() {
-        use std::os::unix::fs::PermissionsExt as _;
-        let d = tempfile::tempdir().unwrap();
-        let env = crate::sys::env::FakeEnv::new(d.path().to_str().unwrap(), Timestamp::UNIX_EPOCH)
-            .with("OCI_TOKEN_CACHE_DIR", d.path().join("c").to_str().unwrap());
-        assert!(entry(&env, "x-1", false).unwrap().is_none(), "nothing made");
-        assert!(!d.path().join("c").exists());
-        let e = entry(&env, "x-1", true).unwrap().unwrap();
-        assert_eq!(
-            std::fs::metadata(e.path()).unwrap().permissions().mode() & 0o777,
-            0o700
-        );
-        // A symlinked entry is refused, not followed.
-        let victim = d.path().join("victim");
-        std::fs::create_dir(&victim).unwrap();
-        std::os::unix::fs::symlink(&victim, d.path().join("c/x-2")).unwrap();
-        let err = entry(&env, "x-2", false).unwrap_err();
-        assert_eq!(err.exit_code(), 3);
-        assert!(err.to_string().contains("not a directory"), "{err}");
-        // A root others can write is refused.
-        std::fs::set_permissions(d.path().join("c"), std::fs::Permissions::from_mode(0o777))
-            .unwrap();
-        let err = entry(&env, "x-1", false).unwrap_err();
-        assert!(err.to_string().contains("group or others"), "{err}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let d = tempfile::tempdir().unwrap();
+            let env =
+                crate::sys::env::FakeEnv::new(d.path().to_str().unwrap(), Timestamp::UNIX_EPOCH)
+                    .with("OCI_TOKEN_CACHE_DIR", d.path().join("c").to_str().unwrap());
+            assert!(entry(&env, "x-1", false).unwrap().is_none(), "nothing made");
+            assert!(!d.path().join("c").exists());
+            let e = entry(&env, "x-1", true).unwrap().unwrap();
+            assert_eq!(
+                std::fs::metadata(e.path()).unwrap().permissions().mode() & 0o777,
+                0o700
+            );
+            // A symlinked entry is refused, not followed.
+            let victim = d.path().join("victim");
+            std::fs::create_dir(&victim).unwrap();
+            std::os::unix::fs::symlink(&victim, d.path().join("c/x-2")).unwrap();
+            let err = entry(&env, "x-2", false).unwrap_err();
+            assert_eq!(err.exit_code(), 3);
+            assert!(err.to_string().contains("not a directory"), "{err}");
+            // A root others can write is refused.
+            std::fs::set_permissions(d.path().join("c"), std::fs::Permissions::from_mode(0o777))
+                .unwrap();
+            let err = entry(&env, "x-1", false).unwrap_err();
+            assert!(err.to_string().contains("group or others"), "{err}");
+        }
     }
 }

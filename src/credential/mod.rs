@@ -536,23 +536,21 @@ fn require_key_file(p: &Profile) -> Result<&Path> {
 /// warns; ssh would refuse).
 pub fn load_key(p: &Profile, jwk: Option<&Jwk>) -> Result<SigningKey> {
     let path = require_key_file(p)?;
-    if let Ok(m) = std::fs::metadata(path) {
-        if let Some(why) = store::unsafe_owner_or_mode(&m) {
-            return Err(Error::Config(format!(
-                "key_file {} of profile '{}' is unsafe: {why}; run `chmod 600 {}`",
-                path.display(),
-                p.name,
-                path.display()
-            )));
-        }
-        if m.is_file() && std::os::unix::fs::MetadataExt::mode(&m) & 0o044 != 0 {
-            output::warn(&format!(
-                "key_file {} of profile '{}' can be read by other users; run `chmod 600 {}`",
-                path.display(),
-                p.name,
-                path.display()
-            ));
-        }
+    if let Some(why) = store::unsafe_owner_at(path) {
+        return Err(Error::Config(format!(
+            "key_file {} of profile '{}' is unsafe: {why}; run {}",
+            path.display(),
+            p.name,
+            crate::sys::os::fix_hint(path, false)
+        )));
+    }
+    if crate::sys::os::other_readers_at(path).is_some() {
+        output::warn(&format!(
+            "key_file {} of profile '{}' can be read by other users; run {}",
+            path.display(),
+            p.name,
+            crate::sys::os::fix_hint(path, false)
+        ));
     }
     let bytes = store::read_regular(path, store::MAX_KEY)
         .map_err(|e| Error::Config(format!("cannot read key_file {}: {e}", path.display())))?;

@@ -72,11 +72,13 @@ enum Value {
 impl Value {
     fn from_env(env: &dyn Env, name: &str) -> Option<Value> {
         let v = env.var(name)?;
-        Some(if v.starts_with('/') {
-            Value::Path(PathBuf::from(v))
-        } else {
-            Value::Literal(Secret::new(v))
-        })
+        Some(
+            if v.starts_with('/') || std::path::Path::new(&v).is_absolute() {
+                Value::Path(PathBuf::from(v))
+            } else {
+                Value::Literal(Secret::new(v))
+            },
+        )
     }
 
     /// The text (a file is read now: regular, at most `max` bytes, trailing newline off).

@@ -74,14 +74,7 @@ pub fn print(payload: &str) -> crate::error::Result<()> {
 /// shown only once must not be sent there.
 #[must_use]
 pub fn stdout_is_open() -> bool {
-    use std::os::fd::AsFd as _;
-    #[allow(clippy::disallowed_methods)] // only looked at, never written here
-    let out = std::io::stdout();
-    let Ok(st) = rustix::fs::fstat(out.as_fd()) else {
-        return false;
-    };
-    let null = rustix::fs::stat("/dev/null").ok();
-    !null.is_some_and(|n| n.st_rdev == st.st_rdev && n.st_ino == st.st_ino && n.st_dev == st.st_dev)
+    crate::sys::os::stdout_is_open()
 }
 
 /// [`print`] for a payload shown once (a new auth token): a closed stdout or a reader that

@@ -167,7 +167,16 @@ impl Client {
                 }
                 ureq::tls::RootCerts::new_with_certs(&certs)
             }
-            None => ureq::tls::RootCerts::WebPki,
+            // Windows: the system's certificate store; elsewhere Mozilla's roots (built in).
+            None => match crate::sys::os::system_roots() {
+                Some(ders) => ureq::tls::RootCerts::new_with_certs(
+                    &ders
+                        .iter()
+                        .map(|d| ureq::tls::Certificate::from_der(d).to_owned())
+                        .collect::<Vec<_>>(),
+                ),
+                None => ureq::tls::RootCerts::WebPki,
+            },
         };
         let proxy = match &settings.proxy {
             Some(p)

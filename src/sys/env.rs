@@ -34,7 +34,7 @@ impl Env for RealEnv {
         std::env::var_os(name)
     }
     fn home(&self) -> Option<PathBuf> {
-        std::env::home_dir()
+        super::os::home_dir(self)
     }
     fn now(&self) -> Timestamp {
         Timestamp::now()
@@ -80,6 +80,7 @@ impl Env for FakeEnv {
 /// `<home>/<rel>`, or `~/<rel>` when there is no home.
 #[must_use]
 pub fn home_path(env: &dyn Env, rel: &str) -> PathBuf {
-    env.home()
-        .map_or_else(|| std::path::Path::new("~").join(rel), |h| h.join(rel))
+    // Component by component, so Windows paths get `\` throughout.
+    let join = |base: PathBuf| rel.split('/').fold(base, |p, c| p.join(c));
+    join(env.home().unwrap_or_else(|| PathBuf::from("~")))
 }

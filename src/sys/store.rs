@@ -11,14 +11,11 @@
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read as _, Write as _};
-use std::os::unix::ffi::OsStrExt as _;
-use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use rustix::fs::{AtFlags, Mode, OFlags};
-
+use super::os;
 use crate::error::{Error, Result};
 
 /// Size caps of the files `oci-token` reads. A real token is 2-4 KiB, a key 2-3 KiB.
@@ -29,23 +26,9 @@ pub const MAX_CONFIG: u64 = 16 << 20;
 pub const MAX_SMALL: u64 = 4 << 20;
 
 fn not_regular(m: &std::fs::Metadata) -> std::io::Error {
-    let ft = m.file_type();
-    let what = if ft.is_dir() {
-        "a directory"
-    } else if std::os::unix::fs::FileTypeExt::is_fifo(&ft) {
-        "a FIFO"
-    } else if std::os::unix::fs::FileTypeExt::is_char_device(&ft)
-        || std::os::unix::fs::FileTypeExt::is_block_device(&ft)
-    {
-        "a device"
-    } else if std::os::unix::fs::FileTypeExt::is_socket(&ft) {
-        "a socket"
-    } else {
-        "not a regular file"
-    };
     std::io::Error::new(
         std::io::ErrorKind::InvalidInput,
-        format!("it is {what}, not a regular file"),
+        format!("it is {}, not a regular file", os::kind_of(m.file_type())),
     )
 }
 
@@ -78,16 +61,10 @@ fn read_opened(file: File, max: u64) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-const READ_FLAGS: OFlags = OFlags::RDONLY
-    .union(OFlags::NONBLOCK)
-    .union(OFlags::NOCTTY)
-    .union(OFlags::CLOEXEC);
-
 /// Reads `path` (symlinks followed) if it is a regular file of at most `max` bytes. A FIFO,
 /// device, socket or directory is refused without blocking; so is a larger file.
 pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    let fd = rustix::fs::open(path, READ_FLAGS, Mode::empty())?;
-    read_opened(File::from(fd), max)
+    read_opened(os::open_read(path)?, max)
 }
 
 /// [`read_regular`] as UTF-8 text.
@@ -102,21 +79,12 @@ pub fn is_regular(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
-/// Why a file or directory that holds credentials is unsafe: owned by another user (root
-/// excepted) or writable by group or others. `None` when it is fine.
+/// Why the file or directory at `path` that holds credentials is unsafe: owned by another
+/// user (root, or on Windows SYSTEM and Administrators, excepted) or writable by others.
+/// `None` when it is fine or cannot be inspected.
 #[must_use]
-pub fn unsafe_owner_or_mode(m: &std::fs::Metadata) -> Option<String> {
-    let me = rustix::process::geteuid().as_raw();
-    if m.uid() != me && m.uid() != 0 {
-        return Some(format!("it belongs to another user (uid {})", m.uid()));
-    }
-    if m.mode() & 0o022 != 0 {
-        return Some(format!(
-            "group or others can write it (mode {:o})",
-            m.mode() & 0o7777
-        ));
-    }
-    None
+pub fn unsafe_owner_at(path: &Path) -> Option<String> {
+    os::unsafe_owner_at(path)
 }
 
 /// A file named once: its directory is opened when this is made, and everything afterwards
@@ -148,13 +116,8 @@ impl Pinned {
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_owned();
-        let fd = rustix::fs::open(
-            &dir_path,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
         Ok(Pinned {
-            dir: File::from(fd),
+            dir: os::open_dir(&dir_path)?,
             dir_path,
             name,
         })
@@ -182,12 +145,11 @@ impl Pinned {
     /// The directory must belong to this user (or root) and not be writable by others, as
     /// ssh demands of `~/.ssh`: otherwise another user could replace the token under us.
     pub fn check_private(&self) -> std::result::Result<(), String> {
-        let m = self.dir.metadata().map_err(|e| e.to_string())?;
-        match unsafe_owner_or_mode(&m) {
+        match os::unsafe_owner(&self.dir).map_err(|e| e.to_string())? {
             Some(why) => Err(format!(
-                "the directory {} is unsafe: {why}; run `chmod 700 {}`",
+                "the directory {} is unsafe: {why}; run {}",
                 self.dir_path.display(),
-                self.dir_path.display()
+                os::fix_hint(&self.dir_path, true)
             )),
             None => Ok(()),
         }
@@ -195,23 +157,10 @@ impl Pinned {
 
     /// Reads the file without following a symlink at its name.
     pub fn read(&self, max: u64) -> std::io::Result<Vec<u8>> {
-        let fd = rustix::fs::openat(
-            &self.dir,
-            self.name.as_os_str(),
-            READ_FLAGS | OFlags::NOFOLLOW,
-            Mode::empty(),
+        read_opened(
+            os::open_read_at(&self.dir, &self.dir_path, &self.name)?,
+            max,
         )
-        .map_err(|e| {
-            if e == rustix::io::Errno::LOOP {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "it was replaced by a symlink",
-                )
-            } else {
-                e.into()
-            }
-        })?;
-        read_opened(File::from(fd), max)
     }
 
     /// Takes the exclusive sidecar lock (`<name>.lock`, mode 0600, never a symlink), waiting
@@ -219,14 +168,10 @@ impl Pinned {
     pub fn lock(&self, timeout: Duration) -> Result<Lock> {
         let lock_name = self.sibling("", ".lock");
         let path = self.dir_path.join(&lock_name);
-        let fd = rustix::fs::openat(
-            &self.dir,
-            lock_name.as_os_str(),
-            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
-            Mode::from_raw_mode(0o600),
-        )
-        .map_err(|e| Error::Other(format!("cannot open the lock file {}: {e}", path.display())))?;
-        lock_file(File::from(fd), &path, timeout)
+        let file = os::open_lock_at(&self.dir, &self.dir_path, &lock_name).map_err(|e| {
+            Error::Other(format!("cannot open the lock file {}: {e}", path.display()))
+        })?;
+        lock_file(file, &path, timeout)
     }
 
     /// Replaces the file atomically, relative to the pinned directory: a 0600 temp file with
@@ -235,27 +180,21 @@ impl Pinned {
     /// the lock held. On any error the file is untouched and no temp file remains.
     pub fn write_atomic(&self, data: &[u8]) -> std::io::Result<()> {
         let tmp = self.sibling(".", ".oci-token.tmp");
-        match rustix::fs::unlinkat(&self.dir, tmp.as_os_str(), AtFlags::empty()) {
-            Ok(()) | Err(rustix::io::Errno::NOENT) => {}
-            Err(e) => return Err(e.into()),
+        match os::remove_at(&self.dir, &self.dir_path, &tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
         }
-        let fd = rustix::fs::openat(
-            &self.dir,
-            tmp.as_os_str(),
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        )?;
-        let mut f = File::from(fd);
+        let mut f = os::create_private_at(&self.dir, &self.dir_path, &tmp)?;
         let result = (|| {
-            rustix::fs::fchmod(&f, Mode::from_raw_mode(0o600))?;
             f.write_all(data)?;
             f.sync_all()?;
-            rustix::fs::renameat(&self.dir, tmp.as_os_str(), &self.dir, self.name.as_os_str())?;
-            rustix::fs::fsync(&self.dir)?;
-            Ok(())
+            // Closed before the rename: Windows cannot rename a file we hold open.
+            drop(f);
+            os::rename_at(&self.dir, &self.dir_path, &tmp, &self.name)?;
+            os::sync_dir(&self.dir)
         })();
         if result.is_err() {
-            let _ = rustix::fs::unlinkat(&self.dir, tmp.as_os_str(), AtFlags::empty());
+            let _ = os::remove_at(&self.dir, &self.dir_path, &tmp);
         }
         result
     }
@@ -273,14 +212,14 @@ pub struct Dir {
 
 /// Why a directory may not hold credentials: a symlink another user made, another user's,
 /// or writable by others.
-fn unsafe_dir(path: &Path, m: &std::fs::Metadata) -> Option<String> {
-    unsafe_owner_or_mode(m).map(|why| {
+fn unsafe_dir(path: &Path, dir: &File) -> std::io::Result<Option<String>> {
+    Ok(os::unsafe_owner(dir)?.map(|why| {
         format!(
-            "the directory {} is unsafe: {why}; remove it or run `chmod 700 {}`",
+            "the directory {} is unsafe: {why}; remove it or run {}",
             path.display(),
-            path.display()
+            os::fix_hint(path, true)
         )
-    })
+    }))
 }
 
 impl Dir {
@@ -291,13 +230,8 @@ impl Dir {
     pub fn open_private(path: &Path, create: bool) -> Result<Option<Dir>> {
         match std::fs::symlink_metadata(path) {
             Ok(m) if m.file_type().is_symlink() => {
-                let me = rustix::process::geteuid().as_raw();
-                if m.uid() != me && m.uid() != 0 {
-                    return Err(Error::Config(format!(
-                        "refusing {}: it is a symlink made by another user (uid {})",
-                        path.display(),
-                        m.uid()
-                    )));
+                if let Some(why) = os::foreign_link(path, &m) {
+                    return Err(Error::Config(format!("refusing {}: {why}", path.display())));
                 }
             }
             Ok(_) => {}
@@ -314,20 +248,16 @@ impl Dir {
                 )));
             }
         }
-        let fd = rustix::fs::open(
-            path,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| Error::Config(format!("cannot open the directory {}: {e}", path.display())))?;
-        Dir::checked(File::from(fd), path.to_owned()).map(Some)
+        let fd = os::open_dir(path).map_err(|e| {
+            Error::Config(format!("cannot open the directory {}: {e}", path.display()))
+        })?;
+        Dir::checked(fd, path.to_owned()).map(Some)
     }
 
     fn checked(fd: File, path: PathBuf) -> Result<Dir> {
-        let m = fd
-            .metadata()
+        let why = unsafe_dir(&path, &fd)
             .map_err(|e| Error::Config(format!("cannot inspect {}: {e}", path.display())))?;
-        if let Some(why) = unsafe_dir(&path, &m) {
+        if let Some(why) = why {
             return Err(Error::Config(format!("refusing the cache: {why}")));
         }
         Ok(Dir { fd, path })
@@ -344,36 +274,29 @@ impl Dir {
     /// [`Dir::open_private`] checks.
     pub fn child(&self, name: &str, create: bool) -> Result<Option<Dir>> {
         let path = self.path.join(name);
-        if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
             return Err(Error::Other(format!(
                 "internal: {name:?} is not a directory name"
             )));
         }
         if create {
-            match rustix::fs::mkdirat(&self.fd, name, Mode::from_raw_mode(0o700)) {
-                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-                Err(e) => {
+            match os::mkdir_private_at(&self.fd, &self.path, OsStr::new(name)) {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
                     return Err(Error::Other(format!(
                         "cannot create the directory {}: {e}",
                         path.display()
                     )));
                 }
+                _ => {}
             }
         }
-        match rustix::fs::openat(
-            &self.fd,
-            name,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        ) {
-            Ok(fd) => Dir::checked(File::from(fd), path).map(Some),
-            Err(rustix::io::Errno::NOENT) if !create => Ok(None),
-            Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
-                Err(Error::Config(format!(
-                    "refusing the cache: {} is not a directory (a symlink or a file was put there)",
-                    path.display()
-                )))
-            }
+        match os::open_dir_at(&self.fd, &self.path, OsStr::new(name)) {
+            Ok(fd) => Dir::checked(fd, path).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Err(Error::Config(format!(
+                "refusing the cache: {} is not a directory (a symlink or a file was put there)",
+                path.display()
+            ))),
             Err(e) => Err(Error::Config(format!(
                 "cannot open the directory {}: {e}",
                 path.display()
@@ -398,9 +321,9 @@ impl Dir {
     /// Removes the file `name` (never following a link: a link is removed, not its
     /// target); a missing file is no error.
     pub fn remove(&self, name: &str) -> std::io::Result<()> {
-        match rustix::fs::unlinkat(&self.fd, name, AtFlags::empty()) {
-            Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
-            Err(e) => Err(e.into()),
+        match os::remove_at(&self.fd, &self.path, OsStr::new(name)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
         }
     }
 }
@@ -408,7 +331,7 @@ impl Dir {
 /// Whether a directory entry is one of our temp files (for tests and cleanup reports).
 #[must_use]
 pub fn is_temp_name(name: &OsStr) -> bool {
-    let b = name.as_bytes();
+    let b = name.as_encoded_bytes();
     b.starts_with(b".")
         && (b.ends_with(b".oci-token.tmp") || b.ends_with(b".tmp") && b.starts_with(b".oci-token."))
 }
@@ -559,10 +482,7 @@ pub fn create_private_dir(dir: &Path) -> crate::error::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(dir).map_err(|e| {
+    os::create_private_dir_all(dir).map_err(|e| {
         crate::error::Error::Other(format!("cannot create directory {}: {e}", dir.display()))
     })
 }
@@ -593,21 +513,11 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".oci-token.")
-        .suffix(".tmp")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
-        .tempfile_in(dir)?;
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
+    let mut tmp = os::private_tempfile(dir)?;
     tmp.write_all(data)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(&target).map_err(|e| e.error)?;
-    File::open(dir)?.sync_all()?;
-    Ok(())
+    os::persist(tmp, &target)?;
+    os::sync_dir(&os::open_dir(dir)?)
 }
 
 #[cfg(test)]
@@ -621,6 +531,9 @@ mod tests {
         std::fs::write(&p, "old").unwrap();
         write_atomic(&p, b"new").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        assert_eq!(os::other_readers_at(&p), None);
+        assert_eq!(os::unsafe_owner_at(&p), None);
+        #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
             assert_eq!(
@@ -636,6 +549,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn symlink_target_is_replaced_not_the_link() {
         let d = tempfile::tempdir().unwrap();
         let real = d.path().join("real");
@@ -666,6 +580,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn pinned_write_ignores_a_symlink_swapped_in_later() {
         let d = tempfile::tempdir().unwrap();
         let token = d.path().join("token");
@@ -706,6 +621,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn fifo_device_and_large_files_are_refused_without_blocking() {
         let d = tempfile::tempdir().unwrap();
         let fifo = d.path().join("fifo");
@@ -713,7 +629,7 @@ mod tests {
             rustix::fs::CWD,
             &fifo,
             rustix::fs::FileType::Fifo,
-            Mode::from_raw_mode(0o600),
+            rustix::fs::Mode::from_raw_mode(0o600),
             0,
         )
         .unwrap();
@@ -760,5 +676,38 @@ mod tests {
         drop(held);
         std::thread::sleep(Duration::from_millis(50));
         assert!(lock(&p, Duration::from_millis(500)).is_ok());
+    }
+
+    /// Windows: a reader that holds the file open without `FILE_SHARE_DELETE` (as Python's
+    /// `open` does) makes the rename fail with a sharing violation; the write waits for it.
+    #[test]
+    #[cfg(windows)]
+    fn a_replace_waits_for_a_reader_that_holds_the_file() {
+        use std::os::windows::fs::OpenOptionsExt as _;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("token");
+        std::fs::write(&p, "old").unwrap();
+        let reader = std::fs::OpenOptions::new()
+            .read(true)
+            .share_mode(0x1 | 0x2)
+            .open(&p)
+            .unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            drop(reader);
+        });
+        let t = Instant::now();
+        write_atomic(&p, b"new").unwrap();
+        release.join().unwrap();
+        assert!(
+            t.elapsed() >= Duration::from_millis(100),
+            "{:?}",
+            t.elapsed()
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+        let pinned = Pinned::new(&p).unwrap();
+        pinned.write_atomic(b"newer").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"newer");
     }
 }

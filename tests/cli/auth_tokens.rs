@@ -1,8 +1,6 @@
 //! `auth-token create|list|delete` against an Identity stand-in that verifies every
 //! signature; the real `oci iam auth-token create` sends the same request body.
 
-use std::os::unix::fs::PermissionsExt as _;
-
 use crate::support::fake_auth::FakeAuth;
 use crate::support::*;
 
@@ -92,10 +90,7 @@ fn the_token_goes_to_a_private_file_or_to_docker_login_only() {
             .unwrap()
             .starts_with("S3cr3t")
     );
-    assert_eq!(
-        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(crate::support::mode(&file), 0o600);
     // Never over an existing file.
     let o = t.run(&[
         "auth-token",

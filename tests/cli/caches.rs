@@ -2,6 +2,9 @@
 //! a cache root in a directory another user can write (a shared `XDG_CACHE_HOME` or
 //! `OCI_TOKEN_CACHE_DIR`). Every test here failed before the cache was unified.
 
+// Some helpers serve only the Unix-only tests.
+#![cfg_attr(windows, allow(unused_imports, dead_code))]
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -67,64 +70,75 @@ fn workload_tokens_are_cached_per_service_account() {
 /// A cache root that others can write, or that another user owns, is refused before
 /// anything in it is read or written.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Unix: chown and group/other modes (the Windows owner and DACL rules are unit-tested in sys::os::acl)"
+)]
 fn a_cache_root_others_can_write_or_own_is_refused() {
-    let auth = FakeAuth::start();
-    auth.ttl(1200);
-    let sa = sa_token("frontend");
-    auth.accept_service_account(&sa);
-    let shared = TestEnv::new();
-    let root = shared.path("shared/oci-token");
-    std::fs::create_dir_all(&root).unwrap();
-    chmod(&root, 0o777);
-    let t = TestEnv::new().env("OCI_TOKEN_CACHE_DIR", &root);
-    assert_fails(&workload(&t, &auth, &sa), 3, "group or others");
-    chmod(&root, 0o755);
-    std::os::unix::fs::chown(&root, Some(65534), None).unwrap();
-    assert_fails(&workload(&t, &auth, &sa), 3, "another user");
-    // XDG_CACHE_HOME in a shared directory: the same checks.
-    let t = TestEnv::new().env("XDG_CACHE_HOME", shared.path("shared"));
-    assert_fails(&workload(&t, &auth, &sa), 3, "another user");
-    assert_eq!(auth.count_of("/resourcePrincipalSessionTokens"), 0);
-    // A symlink another user planted as the root is not followed.
-    let victim = TestEnv::new();
-    victim.session(&SessionSpec::new("p", 3600));
-    let planted = shared.path("planted");
-    std::os::unix::fs::symlink(victim.path(".oci/sessions"), &planted).unwrap();
-    rustix::fs::chownat(
-        rustix::fs::CWD,
-        &planted,
-        Some(rustix::fs::Uid::from_raw(65534)),
-        None,
-        rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
-    )
-    .unwrap();
-    let t = TestEnv::new().env("OCI_TOKEN_CACHE_DIR", &planted);
-    assert_fails(&workload(&t, &auth, &sa), 3, "symlink made by another user");
+    #[cfg(unix)]
+    {
+        let auth = FakeAuth::start();
+        auth.ttl(1200);
+        let sa = sa_token("frontend");
+        auth.accept_service_account(&sa);
+        let shared = TestEnv::new();
+        let root = shared.path("shared/oci-token");
+        std::fs::create_dir_all(&root).unwrap();
+        chmod(&root, 0o777);
+        let t = TestEnv::new().env("OCI_TOKEN_CACHE_DIR", &root);
+        assert_fails(&workload(&t, &auth, &sa), 3, "group or others");
+        chmod(&root, 0o755);
+        std::os::unix::fs::chown(&root, Some(65534), None).unwrap();
+        assert_fails(&workload(&t, &auth, &sa), 3, "another user");
+        // XDG_CACHE_HOME in a shared directory: the same checks.
+        let t = TestEnv::new().env("XDG_CACHE_HOME", shared.path("shared"));
+        assert_fails(&workload(&t, &auth, &sa), 3, "another user");
+        assert_eq!(auth.count_of("/resourcePrincipalSessionTokens"), 0);
+        // A symlink another user planted as the root is not followed.
+        let victim = TestEnv::new();
+        victim.session(&SessionSpec::new("p", 3600));
+        let planted = shared.path("planted");
+        std::os::unix::fs::symlink(victim.path(".oci/sessions"), &planted).unwrap();
+        rustix::fs::chownat(
+            rustix::fs::CWD,
+            &planted,
+            Some(rustix::fs::Uid::from_raw(65534)),
+            None,
+            rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+        )
+        .unwrap();
+        let t = TestEnv::new().env("OCI_TOKEN_CACHE_DIR", &planted);
+        assert_fails(&workload(&t, &auth, &sa), 3, "symlink made by another user");
+    }
 }
 
 /// An entry replaced by a symlink to this user's session directory: never read as a
 /// principal token, never written through.
 #[test]
+#[cfg_attr(windows, ignore = "Unix: symlinks need a privilege on Windows")]
 fn a_symlinked_entry_is_refused_not_followed() {
-    let auth = FakeAuth::start();
-    auth.ttl(1200);
-    let sa = sa_token("frontend");
-    auth.accept_service_account(&sa);
-    let t = TestEnv::new();
-    t.session(&SessionSpec::new("p", 7200));
-    let session_token = t.read_token("p");
-    let o = workload(&t, &auth, &sa);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let entry = PathBuf::from(json(&o)["token_file"].as_str().unwrap())
-        .parent()
-        .unwrap()
-        .to_owned();
-    std::fs::remove_dir_all(&entry).unwrap();
-    std::os::unix::fs::symlink(t.path(".oci/sessions/p"), &entry).unwrap();
-    let o = workload(&t, &auth, &sa);
-    assert_fails(&o, 3, "not a directory");
-    assert!(!stdout(&o).contains(&session_token));
-    assert_eq!(t.read_token("p"), session_token, "the session is untouched");
+    #[cfg(unix)]
+    {
+        let auth = FakeAuth::start();
+        auth.ttl(1200);
+        let sa = sa_token("frontend");
+        auth.accept_service_account(&sa);
+        let t = TestEnv::new();
+        t.session(&SessionSpec::new("p", 7200));
+        let session_token = t.read_token("p");
+        let o = workload(&t, &auth, &sa);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let entry = PathBuf::from(json(&o)["token_file"].as_str().unwrap())
+            .parent()
+            .unwrap()
+            .to_owned();
+        std::fs::remove_dir_all(&entry).unwrap();
+        std::os::unix::fs::symlink(t.path(".oci/sessions/p"), &entry).unwrap();
+        let o = workload(&t, &auth, &sa);
+        assert_fails(&o, 3, "not a directory");
+        assert!(!stdout(&o).contains(&session_token));
+        assert_eq!(t.read_token("p"), session_token, "the session is untouched");
+    }
 }
 
 /// The name of the OCIR cache entry the helper made under `root`.
@@ -139,55 +153,59 @@ fn ocir_entry(root: &Path) -> String {
 /// A registry token planted in a shared cache root is never served to docker, and `erase`
 /// never follows a planted link to delete the victim's session token.
 #[test]
+#[cfg_attr(windows, ignore = "Unix: chown and symlinks")]
 fn planted_registry_tokens_are_not_served_and_erase_follows_no_link() {
-    let ocir = FakeOcir::start();
-    let mut victim = TestEnv::new()
-        .env("OCI_CLI_CERT_BUNDLE", &ocir.ca_path)
-        .env("OCI_TOKEN_OCIR_HOSTS", format!("{}=iad", ocir.host))
-        .env("OCI_CLI_PROFILE", "p");
-    victim.session(&SessionSpec::new("p", 3600));
-    // Learn the entry name the victim's identity maps to (it does not depend on the root).
-    let o = helper(&victim, "get", &ocir.host);
-    assert_eq!(code(&o), 0, "{}", stdout(&o));
-    let name = ocir_entry(&victim.path(".cache/oci-token"));
-    // The attacker's root, with a token planted under that name.
-    let shared = TestEnv::new();
-    let root = shared.path("oci-token");
-    std::fs::create_dir_all(root.join(&name)).unwrap();
-    let planted = format!(
-        "{{\"token\":\"planted-by-mallory\",\"expires_at\":{}}}",
-        now() + 3000
-    );
-    std::fs::write(root.join(&name).join("token"), planted).unwrap();
-    for p in [
-        root.clone(),
-        root.join(&name),
-        root.join(&name).join("token"),
-    ] {
-        std::os::unix::fs::chown(&p, Some(65534), None).unwrap();
+    #[cfg(unix)]
+    {
+        let ocir = FakeOcir::start();
+        let mut victim = TestEnv::new()
+            .env("OCI_CLI_CERT_BUNDLE", &ocir.ca_path)
+            .env("OCI_TOKEN_OCIR_HOSTS", format!("{}=iad", ocir.host))
+            .env("OCI_CLI_PROFILE", "p");
+        victim.session(&SessionSpec::new("p", 3600));
+        // Learn the entry name the victim's identity maps to (it does not depend on the root).
+        let o = helper(&victim, "get", &ocir.host);
+        assert_eq!(code(&o), 0, "{}", stdout(&o));
+        let name = ocir_entry(&victim.cache_root());
+        // The attacker's root, with a token planted under that name.
+        let shared = TestEnv::new();
+        let root = shared.path("oci-token");
+        std::fs::create_dir_all(root.join(&name)).unwrap();
+        let planted = format!(
+            "{{\"token\":\"planted-by-mallory\",\"expires_at\":{}}}",
+            now() + 3000
+        );
+        std::fs::write(root.join(&name).join("token"), planted).unwrap();
+        for p in [
+            root.clone(),
+            root.join(&name),
+            root.join(&name).join("token"),
+        ] {
+            std::os::unix::fs::chown(&p, Some(65534), None).unwrap();
+        }
+        victim.set_env("OCI_TOKEN_CACHE_DIR", &root);
+        let o = helper(&victim, "get", &ocir.host);
+        assert!(
+            !stdout(&o).contains("planted-by-mallory"),
+            "served a planted token: {}",
+            stdout(&o)
+        );
+        assert_eq!(code(&o), 1, "{}", stdout(&o));
+        assert!(stdout(&o).contains("another user"), "{}", stdout(&o));
+        // erase with a planted link from the entry to the victim's session directory.
+        std::fs::remove_dir_all(root.join(&name)).unwrap();
+        std::os::unix::fs::chown(&root, Some(0), None).unwrap();
+        chmod(&root, 0o777);
+        std::os::unix::fs::symlink(victim.path(".oci/sessions/p"), root.join(&name)).unwrap();
+        let before = victim.read_token("p");
+        let o = helper(&victim, "erase", &ocir.host);
+        assert_eq!(victim.read_token("p"), before, "the session token survives");
+        assert_eq!(code(&o), 1, "refused: {}", stdout(&o));
+        // The user's own, private cache works as before.
+        victim.set_env("OCI_TOKEN_CACHE_DIR", victim.path(".cache/own"));
+        let o = helper(&victim, "get", &ocir.host);
+        assert_eq!(code(&o), 0, "{}", stdout(&o));
+        assert!(ocir.issued(json(&o)["Secret"].as_str().unwrap()));
+        assert_eq!(code(&helper(&victim, "erase", &ocir.host)), 0);
     }
-    victim.set_env("OCI_TOKEN_CACHE_DIR", &root);
-    let o = helper(&victim, "get", &ocir.host);
-    assert!(
-        !stdout(&o).contains("planted-by-mallory"),
-        "served a planted token: {}",
-        stdout(&o)
-    );
-    assert_eq!(code(&o), 1, "{}", stdout(&o));
-    assert!(stdout(&o).contains("another user"), "{}", stdout(&o));
-    // erase with a planted link from the entry to the victim's session directory.
-    std::fs::remove_dir_all(root.join(&name)).unwrap();
-    std::os::unix::fs::chown(&root, Some(0), None).unwrap();
-    chmod(&root, 0o777);
-    std::os::unix::fs::symlink(victim.path(".oci/sessions/p"), root.join(&name)).unwrap();
-    let before = victim.read_token("p");
-    let o = helper(&victim, "erase", &ocir.host);
-    assert_eq!(victim.read_token("p"), before, "the session token survives");
-    assert_eq!(code(&o), 1, "refused: {}", stdout(&o));
-    // The user's own, private cache works as before.
-    victim.set_env("OCI_TOKEN_CACHE_DIR", victim.path(".cache/own"));
-    let o = helper(&victim, "get", &ocir.host);
-    assert_eq!(code(&o), 0, "{}", stdout(&o));
-    assert!(ocir.issued(json(&o)["Secret"].as_str().unwrap()));
-    assert_eq!(code(&helper(&victim, "erase", &ocir.host)), 0);
 }

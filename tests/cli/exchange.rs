@@ -4,7 +4,6 @@
 //! --local`, and renew themselves by exchange when the auth service refuses them.
 
 use std::io::{BufRead as _, BufReader};
-use std::os::unix::fs::PermissionsExt as _;
 use std::process::Stdio;
 
 use crate::support::fake_auth::{FakeAuth, Reply};
@@ -26,9 +25,7 @@ fn env_for(domain: &FakeDomain, auth: &FakeAuth, extra_ca: Option<&std::path::Pa
         .env("OCI_TOKEN_DEVICE_POLL_INTERVAL", "1s")
 }
 
-fn mode(p: &std::path::Path) -> u32 {
-    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
-}
+use crate::support::mode;
 
 /// `login --device-code` for `profile`, approved by "a person" once the code is shown.
 fn device_login(t: &TestEnv, domain: &FakeDomain, profile: &str) {
@@ -200,77 +197,81 @@ fn exec_keeps_an_exchange_session_alive_past_its_session_limit() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "Unix: FIFOs, sparse 1 GiB files and symlinks")]
 fn hostile_subject_token_and_client_secret_files_are_refused_before_any_request() {
-    let domain = FakeDomain::start();
-    domain.register_client("ci-client", Some("ci-s3cret"));
-    let auth = FakeAuth::start();
-    let t = env_for(&domain, &auth, None);
-    std::fs::write(t.path("secret"), "ci-s3cret\n").unwrap();
-    let n = now();
-    std::fs::write(
-        t.path("job.jwt"),
-        jwt::mint(&jwt::Claims::for_key(&key_pem(), n, n + 600, None)),
-    )
-    .unwrap();
-    let fifo = t.path("fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
-    let big = std::fs::File::create(t.path("big")).unwrap();
-    big.set_len(1 << 30).unwrap(); // 1 GiB, sparse
-    std::fs::write(t.path("empty"), "").unwrap();
-    std::fs::write(t.path("lines"), "\n\nci-s3cret\n").unwrap();
-    std::fs::write(t.path("two-jwts"), "not.a.jwt\nsecond line\n").unwrap();
-    std::os::unix::fs::symlink(&fifo, t.path("link-to-fifo")).unwrap();
-    let login = |secret: &str, jwt_file: &str| {
-        let started = std::time::Instant::now();
-        let o = t.run(&[
-            "login",
-            "--token-exchange",
-            "--domain-url",
-            &domain.url,
-            "--client-id",
-            "ci-client",
-            "--client-secret-file",
-            t.path(secret).to_str().unwrap(),
-            "--subject-token-file",
-            t.path(jwt_file).to_str().unwrap(),
-            "--profile-name",
-            "h",
-            "--region",
-            "iad",
-        ]);
-        assert!(started.elapsed().as_secs() < 10, "never hangs");
-        o
-    };
-    for (secret, jwt_file, needle) in [
-        ("fifo", "job.jwt", "not a regular file"),
-        ("link-to-fifo", "job.jwt", "not a regular file"),
-        ("big", "job.jwt", "larger than"),
-        ("empty", "job.jwt", "is empty"),
-        ("lines", "job.jwt", "is empty"),
-        ("secret", "fifo", "not a regular file"),
-        ("secret", "link-to-fifo", "not a regular file"),
-        ("secret", "big", "larger than"),
-        ("secret", "empty", "is empty"),
-        ("secret", "two-jwts", "subject token file"),
-        ("secret", "missing", "cannot read the subject token file"),
-    ] {
-        let o = login(secret, jwt_file);
-        assert_fails(&o, 3, needle);
-        assert!(!stderr(&o).contains("ci-s3cret"), "{}", stderr(&o));
+    #[cfg(unix)]
+    {
+        let domain = FakeDomain::start();
+        domain.register_client("ci-client", Some("ci-s3cret"));
+        let auth = FakeAuth::start();
+        let t = env_for(&domain, &auth, None);
+        std::fs::write(t.path("secret"), "ci-s3cret\n").unwrap();
+        let n = now();
+        std::fs::write(
+            t.path("job.jwt"),
+            jwt::mint(&jwt::Claims::for_key(&key_pem(), n, n + 600, None)),
+        )
+        .unwrap();
+        let fifo = t.path("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let big = std::fs::File::create(t.path("big")).unwrap();
+        big.set_len(1 << 30).unwrap(); // 1 GiB, sparse
+        std::fs::write(t.path("empty"), "").unwrap();
+        std::fs::write(t.path("lines"), "\n\nci-s3cret\n").unwrap();
+        std::fs::write(t.path("two-jwts"), "not.a.jwt\nsecond line\n").unwrap();
+        std::os::unix::fs::symlink(&fifo, t.path("link-to-fifo")).unwrap();
+        let login = |secret: &str, jwt_file: &str| {
+            let started = std::time::Instant::now();
+            let o = t.run(&[
+                "login",
+                "--token-exchange",
+                "--domain-url",
+                &domain.url,
+                "--client-id",
+                "ci-client",
+                "--client-secret-file",
+                t.path(secret).to_str().unwrap(),
+                "--subject-token-file",
+                t.path(jwt_file).to_str().unwrap(),
+                "--profile-name",
+                "h",
+                "--region",
+                "iad",
+            ]);
+            assert!(started.elapsed().as_secs() < 10, "never hangs");
+            o
+        };
+        for (secret, jwt_file, needle) in [
+            ("fifo", "job.jwt", "not a regular file"),
+            ("link-to-fifo", "job.jwt", "not a regular file"),
+            ("big", "job.jwt", "larger than"),
+            ("empty", "job.jwt", "is empty"),
+            ("lines", "job.jwt", "is empty"),
+            ("secret", "fifo", "not a regular file"),
+            ("secret", "link-to-fifo", "not a regular file"),
+            ("secret", "big", "larger than"),
+            ("secret", "empty", "is empty"),
+            ("secret", "two-jwts", "subject token file"),
+            ("secret", "missing", "cannot read the subject token file"),
+        ] {
+            let o = login(secret, jwt_file);
+            assert_fails(&o, 3, needle);
+            assert!(!stderr(&o).contains("ci-s3cret"), "{}", stderr(&o));
+        }
+        assert_eq!(domain.count("exchange"), 0, "nothing was sent");
+        assert!(!t.path(".oci/sessions/h").exists(), "nothing written");
+        assert!(
+            !std::fs::read_to_string(t.config_path())
+                .unwrap_or_default()
+                .contains("[h]")
+        );
     }
-    assert_eq!(domain.count("exchange"), 0, "nothing was sent");
-    assert!(!t.path(".oci/sessions/h").exists(), "nothing written");
-    assert!(
-        !std::fs::read_to_string(t.config_path())
-            .unwrap_or_default()
-            .contains("[h]")
-    );
 }
 
 /// The OP's signing keys (its JWKS), fetched with curl.

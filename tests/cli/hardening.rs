@@ -1,6 +1,9 @@
 //! Each defect of the hardening review, reproduced against the built binary: hostile names,
 //! archives, files, service replies and timing, and what a new user trips over.
 
+// Some helpers serve only the Unix-only tests.
+#![cfg_attr(windows, allow(unused_imports, dead_code))]
+
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
@@ -9,6 +12,7 @@ use std::time::{Duration, Instant};
 use crate::support::fake_auth::{FakeAuth, Reply};
 use crate::support::*;
 
+#[cfg(unix)]
 fn mkfifo(path: &Path) {
     rustix::fs::mknodat(
         rustix::fs::CWD,
@@ -28,41 +32,45 @@ fn assert_no_panic(o: &std::process::Output) {
 // ---- 1. Data loss and security -----------------------------------------------------------
 
 #[test]
+#[cfg_attr(windows, ignore = "Unix: symlinks need a privilege on Windows")]
 fn terminate_never_removes_outside_the_session_directory() {
-    let t = TestEnv::new();
-    t.session(&SessionSpec::new("keep", 3600));
-    let outside = t.path("outside");
-    std::fs::create_dir_all(outside.join("x")).unwrap();
-    std::fs::write(outside.join("x/precious"), "data").unwrap();
-    let token = t.token_path("keep");
-    for name in ["..", ".", "../../outside/x", "/tmp/x", "../x"] {
-        t.append_config(&format!(
-            "[{name}]\nsecurity_token_file={}\nkey_file=/k\nregion=us-ashburn-1\n\n",
-            token.display()
-        ));
-        let o = t.run(&["terminate", "--profile", name]);
-        assert_fails(&o, 3, "not a valid profile name");
-        assert!(stderr(&o).contains("ASCII"), "{}", stderr(&o));
-    }
-    assert!(t.path(".oci").is_dir(), "~/.oci is still there");
-    assert!(token.is_file(), "other sessions are still there");
-    assert!(outside.join("x/precious").is_file());
+    #[cfg(unix)]
+    {
+        let t = TestEnv::new();
+        t.session(&SessionSpec::new("keep", 3600));
+        let outside = t.path("outside");
+        std::fs::create_dir_all(outside.join("x")).unwrap();
+        std::fs::write(outside.join("x/precious"), "data").unwrap();
+        let token = t.token_path("keep");
+        for name in ["..", ".", "../../outside/x", "/tmp/x", "../x"] {
+            t.append_config(&format!(
+                "[{name}]\nsecurity_token_file={}\nkey_file=/k\nregion=us-ashburn-1\n\n",
+                token.display()
+            ));
+            let o = t.run(&["terminate", "--profile", name]);
+            assert_fails(&o, 3, "not a valid profile name");
+            assert!(stderr(&o).contains("ASCII"), "{}", stderr(&o));
+        }
+        assert!(t.path(".oci").is_dir(), "~/.oci is still there");
+        assert!(token.is_file(), "other sessions are still there");
+        assert!(outside.join("x/precious").is_file());
 
-    // A session directory that is a symlink is refused, not followed.
-    let u = TestEnv::new();
-    u.session(&SessionSpec::new("s", 3600));
-    let sessions = u.path(".oci/sessions");
-    let elsewhere = u.path("elsewhere");
-    std::fs::rename(sessions.join("s"), &elsewhere).unwrap();
-    std::os::unix::fs::symlink(&elsewhere, sessions.join("s")).unwrap();
-    let before = std::fs::read(u.config_path()).unwrap();
-    assert_fails(
-        &u.run(&["terminate", "--profile", "s"]),
-        3,
-        "not a directory",
-    );
-    assert!(elsewhere.join("token").is_file());
-    assert_eq!(std::fs::read(u.config_path()).unwrap(), before);
+        // A session directory that is a symlink is refused, not followed.
+        let u = TestEnv::new();
+        u.session(&SessionSpec::new("s", 3600));
+        let sessions = u.path(".oci/sessions");
+        let elsewhere = u.path("elsewhere");
+        std::fs::rename(sessions.join("s"), &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, sessions.join("s")).unwrap();
+        let before = std::fs::read(u.config_path()).unwrap();
+        assert_fails(
+            &u.run(&["terminate", "--profile", "s"]),
+            3,
+            "not a directory",
+        );
+        assert!(elsewhere.join("token").is_file());
+        assert_eq!(std::fs::read(u.config_path()).unwrap(), before);
+    }
 }
 
 #[test]
@@ -92,41 +100,45 @@ fn an_archive_cannot_inject_config_lines() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "Unix: symlinks need a privilege on Windows")]
 fn a_symlink_swapped_in_during_a_refresh_is_not_followed() {
-    let auth = FakeAuth::start();
-    auth.delay(Duration::from_millis(1500));
-    let t = TestEnv::new().use_auth(&auth);
-    t.session(&SessionSpec::new("p", 30));
-    let victim = t.path("victim");
-    std::fs::write(&victim, "precious").unwrap();
-    let child = t
-        .std_cmd()
-        .args(["refresh", "--profile", "p"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Once the request has reached the service (the refresh holds the lock and waits for
-    // the reply), swap the token for a symlink.
-    let start = std::time::Instant::now();
-    while auth.count() == 0 {
-        assert!(start.elapsed() < Duration::from_secs(20), "no refresh came");
-        std::thread::sleep(Duration::from_millis(10));
+    #[cfg(unix)]
+    {
+        let auth = FakeAuth::start();
+        auth.delay(Duration::from_millis(1500));
+        let t = TestEnv::new().use_auth(&auth);
+        t.session(&SessionSpec::new("p", 30));
+        let victim = t.path("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let child = t
+            .std_cmd()
+            .args(["refresh", "--profile", "p"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Once the request has reached the service (the refresh holds the lock and waits for
+        // the reply), swap the token for a symlink.
+        let start = std::time::Instant::now();
+        while auth.count() == 0 {
+            assert!(start.elapsed() < Duration::from_secs(20), "no refresh came");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let token = t.token_path("p");
+        std::fs::remove_file(&token).unwrap();
+        std::os::unix::fs::symlink(&victim, &token).unwrap();
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(
+            !std::fs::symlink_metadata(&token)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "the rename replaced the planted link inside the pinned directory"
+        );
+        assert_eq!(std::fs::read_to_string(&token).unwrap(), json(&o)["token"]);
     }
-    let token = t.token_path("p");
-    std::fs::remove_file(&token).unwrap();
-    std::os::unix::fs::symlink(&victim, &token).unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
-    assert!(
-        !std::fs::symlink_metadata(&token)
-            .unwrap()
-            .file_type()
-            .is_symlink(),
-        "the rename replaced the planted link inside the pinned directory"
-    );
-    assert_eq!(std::fs::read_to_string(&token).unwrap(), json(&o)["token"]);
 }
 
 #[test]
@@ -373,78 +385,82 @@ fn huge_durations_are_usage_errors_not_panics() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "Unix: FIFOs and /dev/zero")]
 fn fifos_devices_and_huge_files_are_refused_without_hanging() {
-    let t = TestEnv::new();
-    t.session(&SessionSpec::new("p", 3600));
-    let token = t.token_path("p");
-    let run = |args: &[&str]| {
-        let start = Instant::now();
-        let o = t
-            .cmd()
-            .timeout(Duration::from_secs(10))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(start.elapsed() < Duration::from_secs(5), "{args:?} hung");
-        assert_no_panic(&o);
-        o
-    };
-    // Token: FIFO, device, 1 GiB (sparse), a JWT followed by junk.
-    std::fs::remove_file(&token).unwrap();
-    mkfifo(&token);
-    assert_fails(&run(&["get", "--profile", "p"]), 3, "a FIFO");
-    let o = run(&["prompt", "--profile", "p"]);
-    assert_eq!(
-        (code(&o), o.stdout.len()),
-        (0, 0),
-        "prompt: nothing, exit 0"
-    );
-    std::fs::remove_file(&token).unwrap();
-    std::os::unix::fs::symlink("/dev/zero", &token).unwrap();
-    assert_fails(&run(&["get", "--profile", "p"]), 3, "a device");
-    std::fs::remove_file(&token).unwrap();
-    let f = std::fs::File::create(&token).unwrap();
-    f.set_len(1 << 30).unwrap();
-    assert_fails(&run(&["get", "--profile", "p"]), 3, "larger than 64 KiB");
-    let good = jwt::mint(&jwt::Claims::for_key(&key_pem(), now(), now() + 3600, None));
-    std::fs::write(&token, format!("{good}\n{}", "junk".repeat(1000))).unwrap();
-    assert_fails(&run(&["get", "--profile", "p"]), 3, "not a JWT");
-    std::fs::write(&token, &good).unwrap();
+    #[cfg(unix)]
+    {
+        let t = TestEnv::new();
+        t.session(&SessionSpec::new("p", 3600));
+        let token = t.token_path("p");
+        let run = |args: &[&str]| {
+            let start = Instant::now();
+            let o = t
+                .cmd()
+                .timeout(Duration::from_secs(10))
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(start.elapsed() < Duration::from_secs(5), "{args:?} hung");
+            assert_no_panic(&o);
+            o
+        };
+        // Token: FIFO, device, 1 GiB (sparse), a JWT followed by junk.
+        std::fs::remove_file(&token).unwrap();
+        mkfifo(&token);
+        assert_fails(&run(&["get", "--profile", "p"]), 3, "a FIFO");
+        let o = run(&["prompt", "--profile", "p"]);
+        assert_eq!(
+            (code(&o), o.stdout.len()),
+            (0, 0),
+            "prompt: nothing, exit 0"
+        );
+        std::fs::remove_file(&token).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &token).unwrap();
+        assert_fails(&run(&["get", "--profile", "p"]), 3, "a device");
+        std::fs::remove_file(&token).unwrap();
+        let f = std::fs::File::create(&token).unwrap();
+        f.set_len(1 << 30).unwrap();
+        assert_fails(&run(&["get", "--profile", "p"]), 3, "larger than 64 KiB");
+        let good = jwt::mint(&jwt::Claims::for_key(&key_pem(), now(), now() + 3600, None));
+        std::fs::write(&token, format!("{good}\n{}", "junk".repeat(1000))).unwrap();
+        assert_fails(&run(&["get", "--profile", "p"]), 3, "not a JWT");
+        std::fs::write(&token, &good).unwrap();
 
-    // Config, rc file, regions file: FIFOs.
-    let cfg = t.path("fifo-config");
-    mkfifo(&cfg);
-    assert_fails(
-        &run(&[
-            "get",
-            "--config-file",
-            cfg.to_str().unwrap(),
-            "--profile",
-            "p",
-        ]),
-        3,
-        "a FIFO",
-    );
-    let rc = t.path(".oci/oci_cli_rc");
-    mkfifo(&rc);
-    assert_fails(&run(&["get"]), 3, "a FIFO");
-    let o = run(&["prompt"]);
-    assert_eq!((code(&o), o.stdout.len()), (0, 0));
-    std::fs::remove_file(&rc).unwrap();
-    mkfifo(&t.path(".oci/regions-config.json"));
-    let o = run(&["get", "--profile", "p", "--region", "zzz"]);
-    assert_eq!(
-        code(&o),
-        0,
-        "an unreadable regions file is skipped: {}",
-        stderr(&o)
-    );
+        // Config, rc file, regions file: FIFOs.
+        let cfg = t.path("fifo-config");
+        mkfifo(&cfg);
+        assert_fails(
+            &run(&[
+                "get",
+                "--config-file",
+                cfg.to_str().unwrap(),
+                "--profile",
+                "p",
+            ]),
+            3,
+            "a FIFO",
+        );
+        let rc = t.path(".oci/oci_cli_rc");
+        mkfifo(&rc);
+        assert_fails(&run(&["get"]), 3, "a FIFO");
+        let o = run(&["prompt"]);
+        assert_eq!((code(&o), o.stdout.len()), (0, 0));
+        std::fs::remove_file(&rc).unwrap();
+        mkfifo(&t.path(".oci/regions-config.json"));
+        let o = run(&["get", "--profile", "p", "--region", "zzz"]);
+        assert_eq!(
+            code(&o),
+            0,
+            "an unreadable regions file is skipped: {}",
+            stderr(&o)
+        );
 
-    // Key: a FIFO (only read when signing).
-    let key = t.path(".oci/sessions/p/oci_api_key.pem");
-    std::fs::remove_file(&key).unwrap();
-    mkfifo(&key);
-    assert_fails(&run(&["refresh", "--profile", "p"]), 3, "a FIFO");
+        // Key: a FIFO (only read when signing).
+        let key = t.path(".oci/sessions/p/oci_api_key.pem");
+        std::fs::remove_file(&key).unwrap();
+        mkfifo(&key);
+        assert_fails(&run(&["refresh", "--profile", "p"]), 3, "a FIFO");
+    }
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! loopback listener; and `login --no-browser` against the verifying fake auth service.
 
 use std::net::{TcpListener, TcpStream};
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -18,9 +17,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn mode(p: &std::path::Path) -> u32 {
-    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
-}
+use crate::support::mode;
 
 /// `$BROWSER` for most tests: tests/data/fake_browser.py, which follows the redirect and
 /// posts the fragment back as the hand-back page's script does, quickly and with a log.
@@ -572,7 +569,7 @@ fn chromium_inside_a_network_namespace() {
         ),
     )
     .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::support::chmod(&script, 0o755);
     let t = TestEnv::new().env("BROWSER", &script);
     let port = free_port();
     let o = login_web(&t, &login.url, "iad", port, "25s");

@@ -3,7 +3,6 @@
 //! under concurrency, ExecCredential output and revocation.
 
 use std::io::{BufRead as _, BufReader};
-use std::os::unix::fs::PermissionsExt as _;
 use std::process::Stdio;
 
 use crate::support::op::Op;
@@ -78,7 +77,7 @@ fn device_flow_token_refresh_rotation_and_logout() {
     let s = state(&t, "dev");
     assert!(s["refresh_token"].is_string());
     assert!(s.get("password").is_none() && s.get("client_secret").is_none());
-    let mode = |p: &str| std::fs::metadata(t.path(p)).unwrap().permissions().mode() & 0o777;
+    let mode = |p: &str| crate::support::mode(&t.path(p));
     assert_eq!(mode(".oci/oidc"), 0o700);
     assert_eq!(mode(".oci/oidc/dev.json"), 0o600);
 
@@ -352,65 +351,69 @@ fn slow_down_expiry_and_broken_issuers() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "Unix: sends SIGINT")]
 fn ctrl_c_while_waiting_for_the_device_approval_leaves_nothing() {
-    use crate::support::fake_oidc::FakeOidc;
-    use std::os::unix::process::ExitStatusExt as _;
-    let op = FakeOidc::start(true);
-    let t = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &op.ca_path);
-    // Never approved: the OP answers authorization_pending to every poll.
-    // As a shell runs a foreground job: SIGINT at its default action. (A test runner in a
-    // background job inherits it ignored, and an ignored signal stays ignored across exec.)
-    let mut c = std::process::Command::new("python3");
-    c.env_clear()
-        .env("HOME", t.home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    for (k, v) in &t.vars {
-        c.env(k, v);
+    #[cfg(unix)]
+    {
+        use crate::support::fake_oidc::FakeOidc;
+        use std::os::unix::process::ExitStatusExt as _;
+        let op = FakeOidc::start(true);
+        let t = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &op.ca_path);
+        // Never approved: the OP answers authorization_pending to every poll.
+        // As a shell runs a foreground job: SIGINT at its default action. (A test runner in a
+        // background job inherits it ignored, and an ignored signal stays ignored across exec.)
+        let mut c = std::process::Command::new("python3");
+        c.env_clear()
+            .env("HOME", t.home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        for (k, v) in &t.vars {
+            c.env(k, v);
+        }
+        let child = c
+            .args([
+                "-c",
+                "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
+                BIN,
+                "oidc",
+                "login",
+                "--issuer",
+                &op.issuer,
+                "--client-id",
+                "c",
+                "--name",
+                "f",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while op.polls().is_empty() {
+            assert!(start.elapsed().as_secs() < 30, "no poll came");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(
+            o.status.signal(),
+            Some(2),
+            "ended by SIGINT: {:?}",
+            o.status
+        );
+        assert!(o.stdout.is_empty());
+        assert!(
+            !t.path(".oci/oidc").exists()
+                || std::fs::read_dir(t.path(".oci/oidc"))
+                    .unwrap()
+                    .next()
+                    .is_none(),
+            "nothing stored, no temporary or lock file left"
+        );
     }
-    let child = c
-        .args([
-            "-c",
-            "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
-            BIN,
-            "oidc",
-            "login",
-            "--issuer",
-            &op.issuer,
-            "--client-id",
-            "c",
-            "--name",
-            "f",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while op.polls().is_empty() {
-        assert!(start.elapsed().as_secs() < 30, "no poll came");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let o = child.wait_with_output().unwrap();
-    assert_eq!(
-        o.status.signal(),
-        Some(2),
-        "ended by SIGINT: {:?}",
-        o.status
-    );
-    assert!(o.stdout.is_empty());
-    assert!(
-        !t.path(".oci/oidc").exists()
-            || std::fs::read_dir(t.path(".oci/oidc"))
-                .unwrap()
-                .next()
-                .is_none(),
-        "nothing stored, no temporary or lock file left"
-    );
 }
 
 #[test]

@@ -3,7 +3,6 @@
 //! verified with the leaf certificate's key, body checked) and OKE proxymux (service-account
 //! token checked), and no config file at all.
 
-use std::os::unix::fs::PermissionsExt as _;
 use std::time::{Duration, Instant};
 
 use crate::support::fake_auth::{FakeAuth, Reply};
@@ -33,7 +32,7 @@ fn instance() -> Instance {
 }
 
 fn cache_files(t: &TestEnv) -> Vec<std::path::PathBuf> {
-    let root = t.path(".cache/oci-token");
+    let root = t.cache_root();
     let Ok(dirs) = std::fs::read_dir(&root) else {
         return vec![];
     };
@@ -48,9 +47,7 @@ fn cache_files(t: &TestEnv) -> Vec<std::path::PathBuf> {
     out
 }
 
-fn mode(p: &std::path::Path) -> u32 {
-    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
-}
+use crate::support::mode;
 
 #[test]
 fn instance_principal_cold_then_warm() {
@@ -314,42 +311,46 @@ fn metadata_and_federation_faults_are_one_line_and_leave_nothing_half_written() 
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "Unix: FIFOs and chown")]
 fn a_cache_that_is_corrupt_a_fifo_or_not_private_is_never_served() {
-    let Instance { auth, t, .. } = instance();
-    let o = t.run(&["get", "--auth", "instance_principal"]);
-    let token_file = std::path::PathBuf::from(json(&o)["token_file"].as_str().unwrap());
-    // Corrupt: fetched again.
-    std::fs::write(&token_file, "garbage").unwrap();
-    let o = t.run(&["get", "--auth", "instance_principal"]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(auth.count_of("/v1/x509"), 2);
-    // A FIFO: refused, without hanging.
-    std::fs::remove_file(&token_file).unwrap();
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        &token_file,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
-    assert_fails(&t.run(&["get", "--auth", "instance_principal"]), 3, "FIFO");
-    std::fs::remove_file(&token_file).unwrap();
-    // A cache directory others can write, or owned by another user: refused.
-    let dir = token_file.parent().unwrap();
-    chmod(dir, 0o777);
-    assert_fails(
-        &t.run(&["get", "--auth", "instance_principal"]),
-        3,
-        "group or others",
-    );
-    chmod(dir, 0o700);
-    std::os::unix::fs::chown(dir, Some(65534), None).unwrap();
-    assert_fails(
-        &t.run(&["get", "--auth", "instance_principal"]),
-        3,
-        "another user",
-    );
+    #[cfg(unix)]
+    {
+        let Instance { auth, t, .. } = instance();
+        let o = t.run(&["get", "--auth", "instance_principal"]);
+        let token_file = std::path::PathBuf::from(json(&o)["token_file"].as_str().unwrap());
+        // Corrupt: fetched again.
+        std::fs::write(&token_file, "garbage").unwrap();
+        let o = t.run(&["get", "--auth", "instance_principal"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert_eq!(auth.count_of("/v1/x509"), 2);
+        // A FIFO: refused, without hanging.
+        std::fs::remove_file(&token_file).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &token_file,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        assert_fails(&t.run(&["get", "--auth", "instance_principal"]), 3, "FIFO");
+        std::fs::remove_file(&token_file).unwrap();
+        // A cache directory others can write, or owned by another user: refused.
+        let dir = token_file.parent().unwrap();
+        chmod(dir, 0o777);
+        assert_fails(
+            &t.run(&["get", "--auth", "instance_principal"]),
+            3,
+            "group or others",
+        );
+        chmod(dir, 0o700);
+        std::os::unix::fs::chown(dir, Some(65534), None).unwrap();
+        assert_fails(
+            &t.run(&["get", "--auth", "instance_principal"]),
+            3,
+            "another user",
+        );
+    }
 }
 
 #[test]
@@ -677,7 +678,7 @@ fn keys_given_as_values_get_a_path_and_session_keys_a_label() {
     );
     assert_eq!(mode(&key_file), 0o600);
     assert_eq!(mode(key_file.parent().unwrap()), 0o700);
-    assert!(key_file.starts_with(t.path(".cache/oci-token")));
+    assert!(key_file.starts_with(t.cache_root()));
     let o = get();
     assert_eq!(json(&o)["key_file"], key_file.display().to_string(), "once");
 

@@ -4,10 +4,7 @@ use crate::support::fake_auth::FakeAuth;
 use crate::support::proxy::Proxy;
 use crate::support::*;
 
-fn mode(path: &std::path::Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
+use crate::support::mode;
 
 #[test]
 fn get_inside_the_window_refreshes_and_writes_atomically() {
@@ -141,25 +138,29 @@ fn encrypted_keys_sign_with_the_configured_passphrase() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "Unix: symlinks need a privilege on Windows")]
 fn symlinked_token_file_keeps_its_link() {
-    let auth = FakeAuth::start();
-    let t = TestEnv::new().use_auth(&auth);
-    t.session(&SessionSpec::new("p", 100));
-    let real = t.path("real-token");
-    std::fs::rename(t.token_path("p"), &real).unwrap();
-    std::os::unix::fs::symlink(&real, t.token_path("p")).unwrap();
-    let o = t.run(&["get", "--profile", "p"]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(
-        std::fs::symlink_metadata(t.token_path("p"))
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
-    assert_eq!(
-        std::fs::read_to_string(&real).unwrap(),
-        json(&o)["token"].as_str().unwrap()
-    );
+    #[cfg(unix)]
+    {
+        let auth = FakeAuth::start();
+        let t = TestEnv::new().use_auth(&auth);
+        t.session(&SessionSpec::new("p", 100));
+        let real = t.path("real-token");
+        std::fs::rename(t.token_path("p"), &real).unwrap();
+        std::os::unix::fs::symlink(&real, t.token_path("p")).unwrap();
+        let o = t.run(&["get", "--profile", "p"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert!(
+            std::fs::symlink_metadata(t.token_path("p"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            std::fs::read_to_string(&real).unwrap(),
+            json(&o)["token"].as_str().unwrap()
+        );
+    }
 }
 
 #[test]

@@ -3,7 +3,6 @@
 //! skopeo pulls a manifest through it with nothing but the session.
 
 use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -48,7 +47,7 @@ fn get_answers_with_a_cached_registry_token() {
         assert_eq!(json(&o)["Secret"], secret);
     }
     assert_eq!(ocir.signed_requests(), 1);
-    let cache = std::fs::read_dir(t.path(".cache/oci-token"))
+    let cache = std::fs::read_dir(t.cache_root())
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| {
@@ -58,18 +57,8 @@ fn get_answers_with_a_cached_registry_token() {
                 .starts_with("ocir-")
         })
         .unwrap();
-    assert_eq!(
-        std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777,
-        0o700
-    );
-    assert_eq!(
-        std::fs::metadata(cache.join("token"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
+    assert_eq!(crate::support::mode(&cache), 0o700);
+    assert_eq!(crate::support::mode(&cache.join("token")), 0o600);
     // erase drops it; the next get asks again.
     assert_eq!(code(&helper(&t, "erase", &ocir.host)), 0);
     let o = helper(&t, "get", &ocir.host);

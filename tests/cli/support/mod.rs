@@ -159,9 +159,10 @@ impl TestEnv {
     /// The real binary with an empty environment but HOME, PATH and the test's variables.
     pub fn cmd(&self) -> assert_cmd::Command {
         let mut c = assert_cmd::Command::new(BIN);
-        c.env_clear()
-            .env("HOME", self.home.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        c.env_clear();
+        for (k, v) in self.base_env() {
+            c.env(k, v);
+        }
         for (k, v) in &self.vars {
             c.env(k, v);
         }
@@ -171,14 +172,48 @@ impl TestEnv {
 
     /// The same, as a std Command (for spawning many at once).
     pub fn std_cmd(&self) -> std::process::Command {
-        let mut c = std::process::Command::new(BIN);
-        c.env_clear()
-            .env("HOME", self.home.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        self.std_cmd_of(Path::new(BIN))
+    }
+
+    /// `program` (the binary, or the docker helper) in the test's clean environment.
+    pub fn std_cmd_of(&self, program: &Path) -> std::process::Command {
+        let mut c = std::process::Command::new(program);
+        c.env_clear();
+        for (k, v) in self.base_env() {
+            c.env(k, v);
+        }
         for (k, v) in &self.vars {
             c.env(k, v);
         }
         c
+    }
+
+    /// HOME and PATH; on Windows also USERPROFILE (the home there) and what every Windows
+    /// program needs (SystemRoot, for Winsock and the certificate store).
+    fn base_env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
+        let mut env = vec![
+            ("HOME", self.home.path().as_os_str().to_owned()),
+            ("PATH", std::env::var_os("PATH").unwrap_or_default()),
+        ];
+        if cfg!(windows) {
+            env.push(("USERPROFILE", self.home.path().as_os_str().to_owned()));
+            for k in ["SystemRoot", "SYSTEMDRIVE", "TEMP", "TMP", "WINEPREFIX"] {
+                if let Some(v) = std::env::var_os(k) {
+                    env.push((k, v));
+                }
+            }
+        }
+        env
+    }
+
+    /// The default cache root in this home: `~/.cache/oci-token`; on Windows
+    /// `<home>\AppData\Local\oci-token` (LOCALAPPDATA is not set in tests).
+    pub fn cache_root(&self) -> PathBuf {
+        if cfg!(windows) {
+            self.path("AppData/Local/oci-token")
+        } else {
+            self.path(".cache/oci-token")
+        }
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
@@ -193,9 +228,43 @@ impl TestEnv {
     }
 }
 
+/// Sets a Unix mode; on Windows (where the DACL decides) nothing.
 pub fn chmod(path: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(windows)]
+    let _ = (path, mode);
+}
+
+/// A file's permission bits. On Windows, what its DACL amounts to: 0o600 (0o700 for a
+/// directory) when only the user (and SYSTEM, Administrators) may read or write it, else
+/// 0o644 (0o755) when others may read it, else 0o666 (0o777).
+pub fn mode(path: &Path) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+    #[cfg(windows)]
+    {
+        use oci_token::sys::os;
+        let dir = path.is_dir();
+        let bits = if os::unsafe_owner_at(path).is_some() {
+            0o666
+        } else if os::other_readers_at(path).is_some() {
+            0o644
+        } else {
+            0o600
+        };
+        if dir {
+            bits | ((bits & 0o444) >> 2)
+        } else {
+            bits
+        }
+    }
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -243,24 +312,32 @@ pub fn assert_fails(o: &Output, exit: i32, needle: &str) {
 pub fn helper_dir(t: &TestEnv) -> PathBuf {
     let dir = t.path("bin");
     std::fs::create_dir_all(&dir).unwrap();
-    let link = dir.join("docker-credential-oci-token");
+    let link = dir.join(helper_name());
     if !link.exists() {
+        #[cfg(unix)]
         std::os::unix::fs::symlink(BIN, &link).unwrap();
+        // As `docker install` does on Windows: a hard link (or a copy).
+        #[cfg(windows)]
+        std::fs::hard_link(BIN, &link)
+            .or_else(|_| std::fs::copy(BIN, &link).map(drop))
+            .unwrap();
     }
     dir
+}
+
+/// The docker helper's file name (`.exe` on Windows).
+pub fn helper_name() -> String {
+    format!(
+        "docker-credential-oci-token{}",
+        std::env::consts::EXE_SUFFIX
+    )
 }
 
 /// Runs `docker-credential-oci-token action` with `input` on stdin, in `t`'s environment.
 pub fn helper(t: &TestEnv, action: &str, input: &str) -> Output {
     use std::io::Write as _;
     use std::process::Stdio;
-    let mut c = std::process::Command::new(helper_dir(t).join("docker-credential-oci-token"));
-    c.env_clear()
-        .env("HOME", t.home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    for (k, v) in &t.vars {
-        c.env(k, v);
-    }
+    let mut c = t.std_cmd_of(&helper_dir(t).join(helper_name()));
     let mut child = c
         .arg(action)
         .stdin(Stdio::piped())

@@ -1,0 +1,376 @@
+//! Unix: `openat`-family calls relative to directory descriptors, modes and uids, termios,
+//! signals.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::MetadataExt as _;
+use std::path::Path;
+use std::process::{Child, ExitStatus};
+
+use rustix::fs::{AtFlags, Mode, OFlags};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::iterator::exfiltrator::WithOrigin;
+
+use super::HelperLink;
+
+const READ_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::NONBLOCK)
+    .union(OFlags::NOCTTY)
+    .union(OFlags::CLOEXEC);
+
+/// What a file that is not a regular file is, for messages.
+#[must_use]
+pub fn kind_of(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if ft.is_dir() {
+        "a directory"
+    } else if ft.is_fifo() {
+        "a FIFO"
+    } else if ft.is_char_device() || ft.is_block_device() {
+        "a device"
+    } else if ft.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// How to make a file (or directory) private, for messages.
+#[must_use]
+pub fn fix_hint(path: &Path, dir: bool) -> String {
+    format!(
+        "`chmod {} {}`",
+        if dir { "700" } else { "600" },
+        path.display()
+    )
+}
+
+/// The home directory: `HOME`, else the passwd entry (`std::env::home_dir`).
+#[must_use]
+pub fn home_dir(_env: &dyn crate::sys::env::Env) -> Option<std::path::PathBuf> {
+    #[allow(clippy::disallowed_methods)] // the home directory, read once here
+    std::env::home_dir()
+}
+
+/// Another user's home directory, from the passwd file (for `~name`).
+#[must_use]
+pub fn other_user_home(_env: &dyn crate::sys::env::Env, user: &str) -> Option<std::path::PathBuf> {
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    text.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() >= 6 && f[0] == user).then(|| std::path::PathBuf::from(f[5]))
+    })
+}
+
+/// The per-user cache root when `OCI_TOKEN_CACHE_DIR` is not set: `$XDG_CACHE_HOME/oci-token`
+/// (an absolute `XDG_CACHE_HOME` only, as the XDG spec says), else `~/.cache/oci-token`.
+#[must_use]
+pub fn default_cache_root(env: &dyn crate::sys::env::Env) -> Option<std::path::PathBuf> {
+    if let Some(d) = env.var("XDG_CACHE_HOME").filter(|d| d.starts_with('/')) {
+        return Some(Path::new(&d).join("oci-token"));
+    }
+    env.home().map(|h| h.join(".cache/oci-token"))
+}
+
+/// The system's trusted roots, when they are used instead of the built-in Mozilla roots:
+/// never on Unix (a CA bundle is given with `cert_bundle` / `OCI_CLI_CERT_BUNDLE`).
+#[must_use]
+pub fn system_roots() -> Option<Vec<Vec<u8>>> {
+    None
+}
+
+/// Opens `path` for reading (links followed) without blocking on a FIFO or a device.
+pub fn open_read(path: &Path) -> io::Result<File> {
+    Ok(File::from(rustix::fs::open(
+        path,
+        READ_FLAGS,
+        Mode::empty(),
+    )?))
+}
+
+/// Opens the directory `path` (links followed).
+pub fn open_dir(path: &Path) -> io::Result<File> {
+    Ok(File::from(rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?))
+}
+
+/// Opens `name` in `dir` for reading, never through a link at `name`.
+pub fn open_read_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
+    match rustix::fs::openat(dir, name, READ_FLAGS | OFlags::NOFOLLOW, Mode::empty()) {
+        Ok(fd) => Ok(File::from(fd)),
+        Err(rustix::io::Errno::LOOP) => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it was replaced by a symlink",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Opens (creating, 0600) the lock file `name` in `dir`, never through a link.
+pub fn open_lock_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
+    Ok(File::from(rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+        Mode::from_raw_mode(0o600),
+    )?))
+}
+
+/// Creates the new file `name` in `dir` for writing, private (0600), never through a link.
+pub fn create_private_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
+    let f = File::from(rustix::fs::openat(
+        dir,
+        name,
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )?);
+    // The umask cannot widen 0600, but a parent's default ACL could.
+    rustix::fs::fchmod(&f, Mode::from_raw_mode(0o600))?;
+    Ok(f)
+}
+
+/// Renames `from` over `to`, both in `dir`.
+pub fn rename_at(dir: &File, _dir_path: &Path, from: &OsStr, to: &OsStr) -> io::Result<()> {
+    Ok(rustix::fs::renameat(dir, from, dir, to)?)
+}
+
+/// Makes a rename in `dir` durable.
+pub fn sync_dir(dir: &File) -> io::Result<()> {
+    Ok(rustix::fs::fsync(dir)?)
+}
+
+/// Removes `name` in `dir` (a link itself, never its target).
+pub fn remove_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<()> {
+    Ok(rustix::fs::unlinkat(dir, name, AtFlags::empty())?)
+}
+
+/// Creates the private (0700) directory `name` in `dir`.
+pub fn mkdir_private_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<()> {
+    Ok(rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o700))?)
+}
+
+/// Opens the directory `name` in `dir`; a link or a non-directory there is
+/// `ErrorKind::NotADirectory`.
+pub fn open_dir_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
+    match rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => Ok(File::from(fd)),
+        Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
+            Err(io::ErrorKind::NotADirectory.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn unsafe_meta(m: &std::fs::Metadata) -> Option<String> {
+    let me = rustix::process::geteuid().as_raw();
+    if m.uid() != me && m.uid() != 0 {
+        return Some(format!("it belongs to another user (uid {})", m.uid()));
+    }
+    if m.mode() & 0o022 != 0 {
+        return Some(format!(
+            "group or others can write it (mode {:o})",
+            m.mode() & 0o7777
+        ));
+    }
+    None
+}
+
+/// Why an open file or directory that holds credentials is unsafe: owned by another user
+/// (root excepted) or writable by group or others. `None` when it is fine.
+pub fn unsafe_owner(file: &File) -> io::Result<Option<String>> {
+    Ok(unsafe_meta(&file.metadata()?))
+}
+
+/// [`unsafe_owner`] of the file at `path` (links followed); `None` when it cannot be read.
+#[must_use]
+pub fn unsafe_owner_at(path: &Path) -> Option<String> {
+    std::fs::metadata(path).ok().and_then(|m| unsafe_meta(&m))
+}
+
+/// Who besides its owner may read the regular file at `path`, if anyone.
+#[must_use]
+pub fn other_readers_at(path: &Path) -> Option<String> {
+    let m = std::fs::metadata(path).ok()?;
+    (m.is_file() && m.mode() & 0o044 != 0).then(|| "other users can read it".to_owned())
+}
+
+/// If the symlink `path` (with metadata `m`) was made by another user (root excepted), why.
+#[must_use]
+pub fn foreign_link(_path: &Path, m: &std::fs::Metadata) -> Option<String> {
+    let me = rustix::process::geteuid().as_raw();
+    (m.uid() != me && m.uid() != 0)
+        .then(|| format!("it is a symlink made by another user (uid {})", m.uid()))
+}
+
+/// Creates `dir` and its missing parents, each mode 0700.
+pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// A new private (0600) temp file in `dir`, with a random name.
+pub fn private_tempfile(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = tempfile::Builder::new()
+        .prefix(".oci-token.")
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(tmp)
+}
+
+/// Renames the temp file over `target`.
+pub fn persist<F>(tmp: tempfile::NamedTempFile<F>, target: &Path) -> io::Result<()> {
+    tmp.persist(target).map(drop).map_err(|e| e.error)
+}
+
+/// Creates `path` as a new private (0600) file; an existing path of any kind is an error.
+pub fn create_private_new(path: &Path) -> io::Result<File> {
+    let mut b = std::fs::OpenOptions::new();
+    b.write(true).create_new(true);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut b, 0o600);
+    b.open(path)
+}
+
+/// Reads a line from the terminal on stdin with echo off (echo is restored afterwards).
+pub fn read_hidden_line() -> io::Result<String> {
+    let stdin = std::io::stdin();
+    let termios = rustix::termios::tcgetattr(&stdin).ok();
+    if let Some(t) = &termios {
+        let mut quiet = t.clone();
+        quiet.local_modes.remove(rustix::termios::LocalModes::ECHO);
+        let _ = rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Now, &quiet);
+    }
+    let mut line = String::new();
+    let read = std::io::BufRead::read_line(&mut stdin.lock(), &mut line);
+    if let Some(t) = &termios {
+        let _ = rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Now, t);
+    }
+    read.map(|_| line)
+}
+
+/// Whether stdout goes anywhere: not closed and not `/dev/null`. (Rust's runtime reopens a
+/// closed stdout, `>&-`, onto `/dev/null`, where writes vanish without an error.)
+#[must_use]
+pub fn stdout_is_open() -> bool {
+    use std::os::fd::AsFd as _;
+    #[allow(clippy::disallowed_methods)] // only looked at, never written here
+    let out = std::io::stdout();
+    let Ok(st) = rustix::fs::fstat(out.as_fd()) else {
+        return false;
+    };
+    let null = rustix::fs::stat("/dev/null").ok();
+    !null.is_some_and(|n| n.st_rdev == st.st_rdev && n.st_ino == st.st_ino && n.st_dev == st.st_dev)
+}
+
+/// Interrupts while a child runs: SIGINT, SIGTERM, SIGHUP and SIGQUIT no longer end us.
+/// A terminal's Ctrl-C / Ctrl-\\ / hang-up already reaches the child (same process group);
+/// forwarding those too would deliver them twice (a second Ctrl-C makes Terraform abort),
+/// so only signals sent by a process are forwarded to the child.
+pub struct Interrupts {
+    signals: SignalsInfo<WithOrigin>,
+}
+
+impl Interrupts {
+    /// Catches the signals (before the child starts, so none is lost).
+    pub fn catch() -> io::Result<Self> {
+        Ok(Interrupts {
+            signals: SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])?,
+        })
+    }
+
+    /// Forwards caught signals to `child` on a thread of `scope` until [`Closer::close`].
+    #[must_use]
+    pub fn forward<'scope>(
+        mut self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        child: &Child,
+    ) -> Closer {
+        let pid = rustix::process::Pid::from_child(child);
+        let handle = self.signals.handle();
+        scope.spawn(move || {
+            for info in self.signals.forever() {
+                let from_terminal = info.process.is_none() && info.signal != SIGTERM;
+                if from_terminal {
+                    continue;
+                }
+                if let Some(sig) = to_rustix(info.signal) {
+                    let _ = rustix::process::kill_process(pid, sig);
+                }
+            }
+        });
+        Closer(handle)
+    }
+}
+
+/// Stops forwarding.
+pub struct Closer(signal_hook::iterator::Handle);
+
+impl Closer {
+    pub fn close(self) {
+        self.0.close();
+    }
+}
+
+fn to_rustix(sig: i32) -> Option<rustix::process::Signal> {
+    use rustix::process::Signal;
+    match sig {
+        SIGINT => Some(Signal::INT),
+        SIGTERM => Some(Signal::TERM),
+        SIGHUP => Some(Signal::HUP),
+        SIGQUIT => Some(Signal::QUIT),
+        _ => None,
+    }
+}
+
+/// The child's exit code; 128 + N for a death by signal N, as shells report it.
+#[must_use]
+pub fn exit_code(status: ExitStatus) -> u8 {
+    use std::os::unix::process::ExitStatusExt as _;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => u8::try_from(c.rem_euclid(256)).unwrap_or(1),
+        (None, Some(s)) => u8::try_from(128 + s).unwrap_or(255),
+        (None, None) => 1,
+    }
+}
+
+/// The docker helper: a symlink `link` -> `exe`. An existing link elsewhere is replaced;
+/// anything else at `link` is `AlreadyExists`.
+pub fn install_helper(exe: &Path, link: &Path) -> io::Result<HelperLink> {
+    match std::fs::symlink_metadata(link) {
+        Ok(m) if m.file_type().is_symlink() => {
+            if std::fs::read_link(link).ok().as_deref() == Some(exe) {
+                return Ok(HelperLink::Present);
+            }
+            std::fs::remove_file(link)?;
+            std::os::unix::fs::symlink(exe, link)?;
+            Ok(HelperLink::Made)
+        }
+        Ok(_) => Err(io::ErrorKind::AlreadyExists.into()),
+        Err(_) => match std::os::unix::fs::symlink(exe, link) {
+            Ok(()) => Ok(HelperLink::Made),
+            // Another `docker install` made the same link a moment ago.
+            Err(e)
+                if e.kind() == io::ErrorKind::AlreadyExists
+                    && std::fs::read_link(link).ok().as_deref() == Some(exe) =>
+            {
+                Ok(HelperLink::Present)
+            }
+            Err(e) => Err(e),
+        },
+    }
+}

@@ -1,0 +1,459 @@
+//! Windows: handles opened without `FILE_SHARE_DELETE` pin directories (a directory that
+//! is open, or holds an open file, cannot be renamed or removed), reparse points (symlinks,
+//! junctions) are opened as themselves and refused, private files and directories get a
+//! protected DACL for the current user only, and ownership and write access are judged
+//! from the owner SID and the DACL ([`super::acl`]).
+
+use std::ffi::OsStr;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::windows::fs::OpenOptionsExt as _;
+use std::os::windows::io::AsHandle as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ExitStatus};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use oci_token_win::Sid;
+
+use super::{HelperLink, acl};
+
+const FILE_SHARE_READ: u32 = 0x1;
+const FILE_SHARE_WRITE: u32 = 0x2;
+const FILE_SHARE_DELETE: u32 = 0x4;
+const FILE_FLAG_BACKUP_SEMANTICS: u32 = 0x0200_0000;
+const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+const GENERIC_READ: u32 = 0x8000_0000;
+const GENERIC_WRITE: u32 = 0x4000_0000;
+const READ_CONTROL: u32 = 0x0002_0000;
+const WRITE_DAC: u32 = 0x0004_0000;
+const FILE_LIST_DIRECTORY: u32 = 0x1;
+const FILE_TRAVERSE: u32 = 0x20;
+const SYNCHRONIZE: u32 = 0x0010_0000;
+const ERROR_ACCESS_DENIED: i32 = 5;
+const ERROR_SHARING_VIOLATION: i32 = 32;
+const ERROR_LOCK_VIOLATION: i32 = 33;
+/// `STATUS_CONTROL_C_EXIT`: how a console program ended by Ctrl-C exits.
+const STATUS_CONTROL_C_EXIT: i32 = 0xC000_013A_u32.cast_signed();
+
+/// The current user's SID, looked up once.
+fn me() -> io::Result<&'static Sid> {
+    static ME: OnceLock<Option<Sid>> = OnceLock::new();
+    ME.get_or_init(|| oci_token_win::current_user().ok())
+        .as_ref()
+        .ok_or_else(|| io::Error::other("cannot tell which user this process runs as"))
+}
+
+/// What a file that is not a regular file is, for messages.
+#[must_use]
+pub fn kind_of(ft: std::fs::FileType) -> &'static str {
+    if ft.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// How to make a file (or directory) private, for messages.
+#[must_use]
+pub fn fix_hint(path: &Path, _dir: bool) -> String {
+    format!(
+        "`icacls \"{}\" /inheritance:r /grant:r \"%USERNAME%:F\"`",
+        path.display()
+    )
+}
+
+fn refused_link() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, "it was replaced by a symlink")
+}
+
+/// Opens `path` itself (not a reparse point's target) and refuses a link.
+fn open_no_link(opts: &mut OpenOptions, path: &Path) -> io::Result<File> {
+    let f = opts.open(path)?;
+    if f.metadata()?.file_type().is_symlink() {
+        return Err(refused_link());
+    }
+    Ok(f)
+}
+
+/// The home directory as the oci CLI (Python's `expanduser`) finds it: see
+/// [`super::winpath::home`].
+#[must_use]
+pub fn home_dir(env: &dyn crate::sys::env::Env) -> Option<PathBuf> {
+    super::winpath::home(
+        env.var_os("USERPROFILE"),
+        env.var_os("HOME"),
+        env.var_os("HOMEDRIVE"),
+        env.var_os("HOMEPATH"),
+    )
+}
+
+/// Another user's home directory (for `~name`): beside ours, as Python's `ntpath` does.
+#[must_use]
+pub fn other_user_home(env: &dyn crate::sys::env::Env, user: &str) -> Option<PathBuf> {
+    super::winpath::other_user_home(&env.home()?, user)
+}
+
+/// The per-user cache root when `OCI_TOKEN_CACHE_DIR` is not set:
+/// `%LOCALAPPDATA%\oci-token` (an absolute `LOCALAPPDATA` only), else
+/// `<home>\AppData\Local\oci-token`.
+#[must_use]
+pub fn default_cache_root(env: &dyn crate::sys::env::Env) -> Option<PathBuf> {
+    if let Some(d) = env
+        .var("LOCALAPPDATA")
+        .filter(|d| Path::new(d).is_absolute())
+    {
+        return Some(Path::new(&d).join("oci-token"));
+    }
+    env.home()
+        .map(|h| h.join("AppData").join("Local").join("oci-token"))
+}
+
+/// The trusted roots of the Windows certificate store (what rustls-native-certs reads: the
+/// user's and the machine's `ROOT` stores), so a corporate TLS-inspecting proxy's root,
+/// deployed by group policy, is trusted as it is by the oci CLI and browsers. `None` (the
+/// built-in Mozilla roots) when the store yields nothing.
+#[must_use]
+pub fn system_roots() -> Option<Vec<Vec<u8>>> {
+    let found = rustls_native_certs::load_native_certs();
+    let ders: Vec<Vec<u8>> = found.certs.iter().map(|c| c.as_ref().to_vec()).collect();
+    (!ders.is_empty()).then_some(ders)
+}
+
+/// Opens `path` for reading (links followed).
+pub fn open_read(path: &Path) -> io::Result<File> {
+    File::open(path)
+}
+
+fn dir_options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    o.access_mode(FILE_LIST_DIRECTORY | FILE_TRAVERSE | READ_CONTROL | SYNCHRONIZE)
+        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE)
+        .custom_flags(FILE_FLAG_BACKUP_SEMANTICS);
+    o
+}
+
+/// Opens the directory `path` (links followed), pinned: while open, it cannot be renamed
+/// or removed.
+pub fn open_dir(path: &Path) -> io::Result<File> {
+    let f = dir_options().open(path)?;
+    if !f.metadata()?.is_dir() {
+        return Err(io::ErrorKind::NotADirectory.into());
+    }
+    Ok(f)
+}
+
+/// Opens `name` in `dir` for reading, never through a link at `name`.
+pub fn open_read_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true)
+        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT);
+    open_no_link(&mut o, &dir_path.join(name))
+}
+
+/// Opens (creating) the lock file `name` in `dir`, never through a link.
+pub fn open_lock_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT);
+    open_no_link(&mut o, &dir_path.join(name))
+}
+
+/// Gives an open file (or directory) the private DACL.
+fn make_private(f: &File, directory: bool) -> io::Result<()> {
+    oci_token_win::set_private(f.as_handle(), me()?, directory)
+}
+
+/// Creates the new file `name` in `dir` for writing, private (DACL: this user only).
+pub fn create_private_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
+    create_private_new(&dir_path.join(name))
+}
+
+/// Windows refuses to replace a file that another program holds open without
+/// `FILE_SHARE_DELETE` (an editor, an antivirus scan, a Python reader): such failures are
+/// retried for up to about two seconds.
+fn retrying<T>(mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    let mut wait = Duration::from_millis(5);
+    let mut waited = Duration::ZERO;
+    loop {
+        match op() {
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(ERROR_ACCESS_DENIED | ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION)
+                ) && waited < Duration::from_secs(2) =>
+            {
+                std::thread::sleep(wait);
+                waited += wait;
+                wait = (wait * 2).min(Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Renames `from` over `to`, both in `dir` (`MoveFileExW` with replace semantics).
+pub fn rename_at(_dir: &File, dir_path: &Path, from: &OsStr, to: &OsStr) -> io::Result<()> {
+    let (from, to) = (dir_path.join(from), dir_path.join(to));
+    retrying(|| std::fs::rename(&from, &to))
+}
+
+/// Windows has no directory fsync; NTFS journals the rename itself.
+pub fn sync_dir(_dir: &File) -> io::Result<()> {
+    Ok(())
+}
+
+/// Removes `name` in `dir` (a link itself, never its target).
+pub fn remove_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<()> {
+    let path = dir_path.join(name);
+    retrying(|| std::fs::remove_file(&path))
+}
+
+fn mkdir_private(path: &Path) -> io::Result<()> {
+    std::fs::create_dir(path)?;
+    let mut o = OpenOptions::new();
+    o.access_mode(READ_CONTROL | WRITE_DAC | SYNCHRONIZE)
+        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE)
+        .custom_flags(FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT);
+    let d = o.open(path)?;
+    make_private(&d, true)
+}
+
+/// Creates the private directory `name` in `dir`.
+pub fn mkdir_private_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<()> {
+    mkdir_private(&dir_path.join(name))
+}
+
+/// Opens the directory `name` in `dir`, pinned; a link (symlink or junction) or a
+/// non-directory there is `ErrorKind::NotADirectory`.
+pub fn open_dir_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
+    let mut o = dir_options();
+    o.custom_flags(FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT);
+    let f = o.open(dir_path.join(name))?;
+    let ft = f.metadata()?.file_type();
+    if ft.is_symlink() || !ft.is_dir() {
+        return Err(io::ErrorKind::NotADirectory.into());
+    }
+    Ok(f)
+}
+
+/// Why an open file or directory that holds credentials is unsafe (see [`acl`]).
+pub fn unsafe_owner(file: &File) -> io::Result<Option<String>> {
+    let sec = oci_token_win::security(file.as_handle())?;
+    Ok(acl::unsafe_owner_or_writers(&sec, me()?))
+}
+
+/// [`unsafe_owner`] of the file at `path` (links followed); `None` when it cannot be read.
+#[must_use]
+pub fn unsafe_owner_at(path: &Path) -> Option<String> {
+    let f = File::open(path).ok()?;
+    unsafe_owner(&f).ok().flatten()
+}
+
+/// Who besides the user (and SYSTEM, Administrators) may read the file at `path`.
+#[must_use]
+pub fn other_readers_at(path: &Path) -> Option<String> {
+    let f = File::open(path).ok()?;
+    let sec = oci_token_win::security(f.as_handle()).ok()?;
+    acl::other_readers(&sec, me().ok()?)
+}
+
+/// If the link `path` was made by another user, why. (Making symlinks needs a privilege or
+/// developer mode on Windows; junctions do not.)
+#[must_use]
+pub fn foreign_link(path: &Path, _m: &std::fs::Metadata) -> Option<String> {
+    let mut o = OpenOptions::new();
+    o.access_mode(READ_CONTROL)
+        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+        .custom_flags(FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT);
+    let inspected = o
+        .open(path)
+        .and_then(|f| oci_token_win::security(f.as_handle()))
+        .and_then(|sec| Ok(acl::foreign_owner(sec.owner.as_ref(), me()?)));
+    match inspected {
+        Ok(who) => who.map(|who| format!("it is a link made by {who}")),
+        Err(e) => Some(format!("it is a link that cannot be inspected: {e}")),
+    }
+}
+
+/// Creates `dir` and its missing parents; each one this creates gets the private DACL.
+pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
+    let mut missing: Vec<PathBuf> = Vec::new();
+    let mut cur = Some(dir);
+    while let Some(p) = cur {
+        if p.as_os_str().is_empty() || p.exists() {
+            break;
+        }
+        missing.push(p.to_owned());
+        cur = p.parent();
+    }
+    for p in missing.iter().rev() {
+        match mkdir_private(p) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && p.is_dir() => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
+/// A new private temp file in `dir`, with a random name.
+pub fn private_tempfile(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(".oci-token.")
+        .suffix(".tmp")
+        .make_in(dir, create_private_new)
+}
+
+/// Renames the temp file over `target`, retrying while a reader holds `target` open.
+pub fn persist<F>(tmp: tempfile::NamedTempFile<F>, target: &Path) -> io::Result<()> {
+    let mut tmp = tmp;
+    let mut wait = Duration::from_millis(5);
+    let mut waited = Duration::ZERO;
+    loop {
+        match tmp.persist(target) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if matches!(
+                    e.error.raw_os_error(),
+                    Some(ERROR_ACCESS_DENIED | ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION)
+                ) && waited < Duration::from_secs(2) =>
+            {
+                tmp = e.file;
+                std::thread::sleep(wait);
+                waited += wait;
+                wait = (wait * 2).min(Duration::from_millis(200));
+            }
+            Err(e) => return Err(e.error),
+        }
+    }
+}
+
+/// Creates `path` as a new private file (DACL: this user only); an existing path of any
+/// kind, a link included, is an error.
+pub fn create_private_new(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true)
+        .create_new(true)
+        .access_mode(GENERIC_READ | GENERIC_WRITE | WRITE_DAC)
+        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE);
+    let f = o.open(path)?;
+    if let Err(e) = make_private(&f, false) {
+        drop(f);
+        let _ = std::fs::remove_file(path);
+        return Err(e);
+    }
+    Ok(f)
+}
+
+/// Reads a line from the console with echo off (restored afterwards). A terminal that is
+/// not a Windows console (Git Bash's mintty) cannot hide what is typed: refused.
+pub fn read_hidden_line() -> io::Result<String> {
+    let stdin = std::io::stdin();
+    let before = oci_token_win::set_echo(stdin.as_handle(), false).map_err(|_| {
+        io::Error::other(
+            "this terminal cannot hide what is typed (in Git Bash's mintty, run oci-token under `winpty`, or use --password-file)",
+        )
+    })?;
+    let mut line = String::new();
+    let read = std::io::BufRead::read_line(&mut stdin.lock(), &mut line);
+    let _ = oci_token_win::set_console_mode(stdin.as_handle(), before);
+    read.map(|_| line)
+}
+
+/// Whether stdout goes anywhere: a handle is there and it is not `NUL`.
+#[must_use]
+pub fn stdout_is_open() -> bool {
+    use std::os::windows::io::AsRawHandle as _;
+    #[allow(clippy::disallowed_methods)] // only looked at, never written here
+    let out = std::io::stdout();
+    if out.as_raw_handle().is_null() {
+        return false;
+    }
+    !oci_token_win::is_null_device(out.as_handle())
+}
+
+/// Interrupts while a child runs. Ctrl-C and Ctrl-Break go to every process of the
+/// console, the child included; we ignore them, so we are still there to pass on its exit
+/// code. (Windows has no other signals a process sends to another.)
+pub struct Interrupts;
+
+impl Interrupts {
+    /// Starts ignoring console interrupts (before the child starts).
+    pub fn catch() -> io::Result<Self> {
+        oci_token_win::swallow_console_interrupts(true)?;
+        Ok(Interrupts)
+    }
+
+    /// Nothing to forward: the console delivered them to the child already.
+    #[must_use]
+    pub fn forward<'scope>(
+        self,
+        _scope: &'scope std::thread::Scope<'scope, '_>,
+        _child: &Child,
+    ) -> Closer {
+        Closer
+    }
+}
+
+/// Stops ignoring console interrupts.
+pub struct Closer;
+
+impl Closer {
+    pub fn close(self) {
+        let _ = oci_token_win::swallow_console_interrupts(false);
+    }
+}
+
+/// The child's exit code. Codes above 255 (NTSTATUS values) do not fit the 0-255 range
+/// oci-token exits with: a Ctrl-C (`STATUS_CONTROL_C_EXIT`) becomes 130, as Git Bash
+/// reports it; any other becomes 255.
+#[must_use]
+pub fn exit_code(status: ExitStatus) -> u8 {
+    match status.code() {
+        Some(c) => u8::try_from(c).unwrap_or(if c == STATUS_CONTROL_C_EXIT { 130 } else { 255 }),
+        None => 1,
+    }
+}
+
+/// Whether the file at `path` is a copy (or hard link) of the oci-token binary `exe`.
+fn same_binary(exe: &Path, path: &Path) -> bool {
+    match (std::fs::read(exe), std::fs::read(path)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Whether the file at `path` is some oci-token binary (an older copy of the helper).
+fn is_oci_token(path: &Path) -> bool {
+    const MARK: &[u8] = b"docker-credential-oci-token: an oci-token binary";
+    std::fs::read(path).is_ok_and(|b| memchr::memmem::find(&b, MARK).is_some())
+}
+
+/// The docker helper: `link` is a hard link to `exe` (a copy when the two are on different
+/// volumes); symlinks need a privilege on Windows. An older oci-token copy there is
+/// replaced; anything else at `link` is `AlreadyExists`.
+pub fn install_helper(exe: &Path, link: &Path) -> io::Result<HelperLink> {
+    if link.exists() {
+        if same_binary(exe, link) {
+            return Ok(HelperLink::Present);
+        }
+        if !is_oci_token(link) {
+            return Err(io::ErrorKind::AlreadyExists.into());
+        }
+    }
+    let dir = link.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".oci-token.")
+        .suffix(".tmp")
+        .make_in(dir, |p| match std::fs::hard_link(exe, p) {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => std::fs::copy(exe, p).map(drop),
+            other => other,
+        })?;
+    persist(tmp, link)?;
+    Ok(HelperLink::Made)
+}
