@@ -80,7 +80,7 @@ if [ -f "$exe" ] && command -v zip >/dev/null; then
   mkdir -p "$w"
   cp "$exe" "$w/oci-token.exe"
   cp "$exe" "$w/docker-credential-oci-token.exe"
-  cp README.md "$w/"
+  cp README.md integrations/shell/oci-token.ps1 "$w/"
   (cd "$stage" && zip -qr "$out/$(basename "$w").zip" "$(basename "$w")")
 fi
 

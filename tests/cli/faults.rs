@@ -157,6 +157,10 @@ fn a_failed_proactive_refresh_warns_and_prints_the_current_token() {
 /// `exec` with the service down: the start-up warning is not repeated by the background
 /// refresher's first retry.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the child is a POSIX sh script (Windows: windows::exec_passes_the_environment_and_exit_code)"
+)]
 fn exec_warns_once_about_the_same_failure() {
     let auth = FakeAuth::start();
     auth.always(Reply::Status(500, String::new()));

@@ -262,7 +262,11 @@ fn all_references() -> Vec<(String, Vec<String>, Vec<String>)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut out = Vec::new();
     for f in sources(&src) {
-        let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+        let rel = f
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let m = module_of(&src, &f);
         for r in references(&src, &f) {
             out.push((rel.clone(), m.clone(), r));

@@ -77,6 +77,7 @@ fn login_web(
 const EXISTING: &str = "# my settings, kept byte for byte\n[DEFAULT]\nregion = eu-frankfurt-1 ; not a comment\n\n[work]\nuser=ocid1.user.oc1..w\n  continued\n";
 
 #[test]
+#[cfg_attr(windows, ignore = "the stand-in browser is a POSIX sh script")]
 fn browser_login_end_to_end() {
     let login = FakeLogin::start(None);
     let browser = Browser::new();
@@ -159,6 +160,7 @@ fn browser_login_end_to_end() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "the stand-in browser is a POSIX sh script")]
 fn a_token_for_another_key_writes_nothing() {
     let login = FakeLogin::start(Some(other_key_pem()));
     let browser = Browser::new();

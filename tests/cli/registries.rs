@@ -3,6 +3,7 @@
 //! skopeo pulls a manifest through it with nothing but the session.
 
 use std::io::Write as _;
+#[cfg_attr(windows, allow(unused_imports))] // the Unix link check uses it
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -223,9 +224,16 @@ fn docker_install_links_the_helper_and_edits_the_docker_config() {
         "p",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+    #[cfg(unix)]
     assert_eq!(
         std::fs::read_link(dir.join("docker-credential-oci-token")).unwrap(),
         Path::new(BIN)
+    );
+    // Windows: a hard link (or a copy) of the binary, named with `.exe`.
+    #[cfg(windows)]
+    assert_eq!(
+        std::fs::read(dir.join(helper_name())).unwrap(),
+        std::fs::read(BIN).unwrap()
     );
     let text = std::fs::read_to_string(&cfg).unwrap();
     assert!(text.starts_with("{\n\t\"credHelpers\": {"), "{text}");
@@ -256,7 +264,7 @@ fn docker_install_links_the_helper_and_edits_the_docker_config() {
     // Something else at the link's place: never replaced.
     let other = t.path("other");
     std::fs::create_dir_all(&other).unwrap();
-    std::fs::write(other.join("docker-credential-oci-token"), "#!/bin/sh\n").unwrap();
+    std::fs::write(other.join(helper_name()), "#!/bin/sh\n").unwrap();
     let o = t.run(&[
         "docker",
         "install",

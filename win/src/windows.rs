@@ -7,22 +7,24 @@ use std::ptr::null_mut;
 use crate::{Ace, Security, Sid};
 
 use windows_sys::Win32::Foundation::{ERROR_SUCCESS, FALSE, HLOCAL, LocalFree, TRUE};
-use windows_sys::Win32::Security::Authorization::{
-    GetSecurityInfo, SE_FILE_OBJECT, SetSecurityInfo,
-};
+use windows_sys::Win32::Security::Authorization::{GetSecurityInfo, SE_FILE_OBJECT};
 use windows_sys::Win32::Security::{
     ACCESS_ALLOWED_ACE, ACE_HEADER, ACL, ACL_REVISION, ACL_SIZE_INFORMATION, AclSizeInformation,
     AddAccessAllowedAceEx, CONTAINER_INHERIT_ACE, DACL_SECURITY_INFORMATION, GetAce,
     GetAclInformation, GetLengthSid, GetTokenInformation, INHERIT_ONLY_ACE, InitializeAcl,
-    OBJECT_INHERIT_ACE, OWNER_SECURITY_INFORMATION, PROTECTED_DACL_SECURITY_INFORMATION,
-    PSECURITY_DESCRIPTOR, PSID, TOKEN_QUERY, TOKEN_USER, TokenUser,
+    InitializeSecurityDescriptor, OBJECT_INHERIT_ACE, OWNER_SECURITY_INFORMATION,
+    PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID, SE_DACL_PROTECTED,
+    SECURITY_DESCRIPTOR, SetKernelObjectSecurity, SetSecurityDescriptorControl,
+    SetSecurityDescriptorDacl, TOKEN_QUERY, TOKEN_USER, TokenUser,
 };
 use windows_sys::Win32::Storage::FileSystem::{FILE_ALL_ACCESS, FILE_TYPE_CHAR, GetFileType};
 use windows_sys::Win32::System::Console::{
     CONSOLE_MODE, CTRL_BREAK_EVENT, CTRL_C_EVENT, ENABLE_ECHO_INPUT, GetConsoleMode,
     SetConsoleCtrlHandler, SetConsoleMode,
 };
-use windows_sys::Win32::System::SystemServices::{ACCESS_ALLOWED_ACE_TYPE, ACCESS_DENIED_ACE_TYPE};
+use windows_sys::Win32::System::SystemServices::{
+    ACCESS_ALLOWED_ACE_TYPE, ACCESS_DENIED_ACE_TYPE, SECURITY_DESCRIPTOR_REVISION,
+};
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
 fn os_error(code: u32) -> io::Error {
@@ -231,20 +233,41 @@ pub fn set_private(handle: BorrowedHandle<'_>, user: &Sid, directory: bool) -> i
     if ok == FALSE {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: `handle` is live; `acl` is a valid ACL; owner, group and SACL are not set.
-    let rc = unsafe {
-        SetSecurityInfo(
+    // An absolute descriptor with only this DACL, marked protected (nothing inherited).
+    // SetKernelObjectSecurity sets it as given; SetSecurityInfo would re-apply inheritance
+    // from the parent (and Wine mishandles it, making files world-writable).
+    let mut sd = SECURITY_DESCRIPTOR {
+        Revision: 0,
+        Sbz1: 0,
+        Control: 0,
+        Owner: null_mut(),
+        Group: null_mut(),
+        Sacl: null_mut(),
+        Dacl: null_mut(),
+    };
+    let psd: PSECURITY_DESCRIPTOR = (&raw mut sd).cast();
+    // SAFETY: `psd` points to a writable SECURITY_DESCRIPTOR.
+    if unsafe { InitializeSecurityDescriptor(psd, SECURITY_DESCRIPTOR_REVISION) } == FALSE {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `psd` is initialised; `acl` (in `buf`) outlives every use of `sd`.
+    if unsafe { SetSecurityDescriptorDacl(psd, TRUE, acl, FALSE) } == FALSE {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `psd` is initialised; only the protected bit is touched.
+    if unsafe { SetSecurityDescriptorControl(psd, SE_DACL_PROTECTED, SE_DACL_PROTECTED) } == FALSE {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `handle` is live; `psd` is a valid descriptor whose DACL is alive.
+    let ok = unsafe {
+        SetKernelObjectSecurity(
             handle.as_raw_handle(),
-            SE_FILE_OBJECT,
             DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
-            null_mut(),
-            null_mut(),
-            acl,
-            null_mut(),
+            psd,
         )
     };
-    if rc != ERROR_SUCCESS {
-        return Err(os_error(rc));
+    if ok == FALSE {
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }

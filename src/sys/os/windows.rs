@@ -152,8 +152,12 @@ pub fn open_read_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<Fi
     open_no_link(&mut o, &dir_path.join(name))
 }
 
-/// Opens (creating) the lock file `name` in `dir`, never through a link.
+/// Opens (creating, private) the lock file `name` in `dir`, never through a link.
 pub fn open_lock_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
+    match create_private_new(&dir_path.join(name)) {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        other => return other,
+    }
     let mut o = OpenOptions::new();
     o.read(true)
         .write(true)

@@ -81,8 +81,11 @@ impl TestEnv {
         }
     }
 
+    /// `rel` (with `/`) under the home, joined component by component (so a Windows path
+    /// has `\\` throughout, as the binary prints it).
     pub fn path(&self, rel: &str) -> PathBuf {
-        self.home.path().join(rel)
+        rel.split('/')
+            .fold(self.home.path().to_owned(), |p, c| p.join(c))
     }
 
     pub fn config_path(&self) -> PathBuf {
@@ -235,8 +238,20 @@ pub fn chmod(path: &Path, mode: u32) {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
+    // Windows: a mode without group and other bits is the private DACL oci-token writes.
     #[cfg(windows)]
-    let _ = (path, mode);
+    if mode.trailing_zeros() >= 6 {
+        use std::os::windows::fs::OpenOptionsExt as _;
+        use std::os::windows::io::AsHandle as _;
+        let dir = path.is_dir();
+        let f = std::fs::OpenOptions::new()
+            .access_mode(0x0002_0000 | 0x0004_0000) // READ_CONTROL | WRITE_DAC
+            .custom_flags(if dir { 0x0200_0000 } else { 0 }) // FILE_FLAG_BACKUP_SEMANTICS
+            .open(path)
+            .unwrap();
+        let me = oci_token_win::current_user().unwrap();
+        oci_token_win::set_private(f.as_handle(), &me, dir).unwrap();
+    }
 }
 
 /// A file's permission bits. On Windows, what its DACL amounts to: 0o600 (0o700 for a

@@ -1,0 +1,131 @@
+//! What only Windows has: paths as the oci CLI resolves them there (`%USERPROFILE%`, `~\`,
+//! `C:/`), Git Bash's MSYS `HOME`, `exec` with a Windows child, and the docker helper as a
+//! hard-linked `.exe`. Run under Wine in CI (`.ci/run`).
+
+use crate::support::*;
+
+/// The test home as Git Bash writes it in `HOME`: `/c/users/...`.
+fn msys(p: &std::path::Path) -> String {
+    let s = p.display().to_string().replace('\\', "/");
+    let (drive, rest) = s.split_once(':').unwrap();
+    format!("/{}{rest}", drive.to_ascii_lowercase())
+}
+
+#[test]
+fn exec_passes_the_environment_and_exit_code() {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 3600));
+    let o = t.run(&[
+        "exec",
+        "--profile",
+        "p",
+        "--",
+        "cmd",
+        "/c",
+        "echo",
+        "%OCI_CLI_PROFILE%:%OCI_CLI_AUTH%",
+        "&",
+        "exit",
+        "7",
+    ]);
+    assert_eq!(code(&o), 7, "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "p:security_token");
+    let o = t.run(&["exec", "--profile", "p", "--", "no-such-program-here"]);
+    assert_fails(&o, 127, "command not found");
+}
+
+#[test]
+fn config_paths_with_tilde_backslash_and_forward_slashes_resolve() {
+    let t = TestEnv::new();
+    let token = t.session(&SessionSpec::new("p", 3600));
+    let fp = std::fs::read_to_string(data("keys/fingerprint.txt")).unwrap();
+    let home_fwd = t.home.path().display().to_string().replace('\\', "/");
+    t.append_config(&format!(
+        "[tilde]\nfingerprint={fp}\nkey_file=~\\.oci\\sessions\\p\\oci_api_key.pem\ntenancy=ocid1.tenancy.oc1..t\nregion=us-ashburn-1\nsecurity_token_file=~/.oci/sessions/p/token\n\n\
+         [slashes]\nfingerprint={fp}\nkey_file={home_fwd}/.oci/sessions/p/oci_api_key.pem\ntenancy=ocid1.tenancy.oc1..t\nregion=us-ashburn-1\nsecurity_token_file={home_fwd}/.oci/sessions/p/token\n",
+        fp = fp.trim()
+    ));
+    for profile in ["tilde", "slashes"] {
+        let o = t.run(&["get", "--profile", profile]);
+        assert_eq!(code(&o), 0, "{profile}: {}", stderr(&o));
+        assert_eq!(json(&o)["token"], token.as_str(), "{profile}");
+    }
+}
+
+#[test]
+fn git_bash_home_is_not_mistaken_for_a_windows_path() {
+    let t = TestEnv::new();
+    let token = t.session(&SessionSpec::new("p", 3600));
+    // Git Bash sets both: USERPROFILE wins and the MSYS HOME is never used as a path.
+    let o = t
+        .cmd()
+        .env("HOME", "/c/nonexistent/home")
+        .args(["get", "--profile", "p"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["token"], token.as_str());
+    // HOME alone, in its MSYS form: turned into the Windows path.
+    let o = t
+        .cmd()
+        .env_remove("USERPROFILE")
+        .env("HOME", msys(t.home.path()))
+        .args(["get", "--profile", "p"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["token"], token.as_str());
+}
+
+#[test]
+fn docker_install_makes_a_helper_exe_that_answers() {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 3600));
+    let dir = t.path("bin");
+    let cfg = t.path("docker/config.json");
+    let install = || {
+        t.run(&[
+            "docker",
+            "install",
+            "--registry",
+            "iad.ocir.io",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--docker-config",
+            cfg.to_str().unwrap(),
+            "--profile",
+            "p",
+        ])
+    };
+    let o = install();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let exe = dir.join("docker-credential-oci-token.exe");
+    let o = t.std_cmd_of(&exe).arg("version").output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("docker-credential-oci-token (oci-token) "),
+        "{}",
+        stdout(&o)
+    );
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(text.contains("\"iad.ocir.io\": \"oci-token\""), "{text}");
+    // Again: the helper is already there.
+    let o = install();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn prompt_and_pwsh_env_work_as_on_unix() {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 45 * 60 + 30));
+    let o = t.run(&["prompt", "--profile", "p"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "oci:p 45m");
+    let o = t.run(&["env", "--profile", "p", "--shell", "pwsh"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("$Env:OCI_CLI_PROFILE = 'p'"),
+        "{}",
+        stdout(&o)
+    );
+}
