@@ -387,9 +387,10 @@ pub fn stdout_is_open() -> bool {
 pub struct Interrupts;
 
 impl Interrupts {
-    /// Starts ignoring console interrupts (before the child starts).
+    /// Starts ignoring console interrupts (before the child starts). Without a console
+    /// (a service, a GUI parent) there are none to ignore, so a failure here is no error.
     pub fn catch() -> io::Result<Self> {
-        oci_token_win::swallow_console_interrupts(true)?;
+        let _ = oci_token_win::swallow_console_interrupts(true);
         Ok(Interrupts)
     }
 
