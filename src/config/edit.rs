@@ -51,6 +51,12 @@ pub fn check_profile_name(name: &str) -> Result<()> {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
+    // Profile names become directory and file names (`sessions/<name>`).
+    if ok && crate::sys::os::reserved_file_name(name) {
+        return Err(Error::Config(format!(
+            "'{name}' cannot be a profile name here: Windows reserves it as a file name (a device such as CON or NUL, or a name ending in '.')"
+        )));
+    }
     if ok {
         Ok(())
     } else {

@@ -62,7 +62,11 @@ pub fn oci_validate_local(bin: &PathBuf, t: &TestEnv, profile: &str) -> std::pro
 
 #[test]
 #[cfg_attr(
-    not(have_oci),
+    windows,
+    ignore = "Linux-only: needs the oci CLI (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_oci)),
     ignore = "the oci CLI is not installed (pip install oci-cli, or set OCI_CLI_BIN)"
 )]
 fn oci_cli_accepts_a_session_oci_token_refreshed() {
@@ -98,7 +102,11 @@ fn oci_cli_accepts_a_session_oci_token_refreshed() {
 
 #[test]
 #[cfg_attr(
-    not(have_oci),
+    windows,
+    ignore = "Linux-only: needs the oci CLI (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_oci)),
     ignore = "the oci CLI is not installed (pip install oci-cli, or set OCI_CLI_BIN)"
 )]
 fn oci_token_reads_a_session_the_oci_cli_wrote() {

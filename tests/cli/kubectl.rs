@@ -159,7 +159,11 @@ fn kube_fails_with_one_line_and_nothing_on_stdout() {
 
 #[test]
 #[cfg_attr(
-    not(have_kubectl),
+    windows,
+    ignore = "Linux-only: needs kubectl (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_kubectl)),
     ignore = "kubectl is not installed (apt-get install kubernetes-client)"
 )]
 fn kubectl_accepts_v1_and_v1beta1_kubeconfigs() {
@@ -189,7 +193,11 @@ fn kubectl_accepts_v1_and_v1beta1_kubeconfigs() {
 
 #[test]
 #[cfg_attr(
-    not(have_kubectl),
+    windows,
+    ignore = "Linux-only: needs kubectl (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_kubectl)),
     ignore = "kubectl is not installed (apt-get install kubernetes-client)"
 )]
 fn kubectl_with_a_kubeconfig_converted_by_oci_token() {
@@ -258,7 +266,11 @@ fn kubectl_with_a_kubeconfig_converted_by_oci_token() {
 
 #[test]
 #[cfg_attr(
-    not(have_kubectl),
+    windows,
+    ignore = "Linux-only: needs kubectl (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_kubectl)),
     ignore = "kubectl is not installed (apt-get install kubernetes-client)"
 )]
 fn kubectl_is_refused_for_another_cluster() {
@@ -286,7 +298,11 @@ fn kubectl_is_refused_for_another_cluster() {
 
 #[test]
 #[cfg_attr(
-    not(have_kubectl),
+    windows,
+    ignore = "Linux-only: needs kubectl (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_kubectl)),
     ignore = "kubectl is not installed (apt-get install kubernetes-client)"
 )]
 fn an_ended_session_fails_fast_even_on_a_terminal() {

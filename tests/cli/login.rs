@@ -459,7 +459,11 @@ fn no_browser_login_signed_by_a_session_and_with_the_users_public_key() {
 
 #[test]
 #[cfg_attr(
-    not(have_node),
+    windows,
+    ignore = "Linux-only: needs node (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_node)),
     ignore = "node is not installed (apt-get install nodejs)"
 )]
 fn the_hand_back_page_script_delivers_the_fragment() {
@@ -514,7 +518,11 @@ fn chromium() -> Option<PathBuf> {
 
 #[test]
 #[cfg_attr(
-    not(have_chromium),
+    windows,
+    ignore = "Linux-only: needs Chromium (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_chromium)),
     ignore = "chromium is not installed (apt-get install chromium)"
 )]
 fn browser_login_in_headless_chromium() {

@@ -519,7 +519,11 @@ fn oke_workload_identity_exchanges_the_service_account_token_once() {
 /// verified), and its OKE token verifies like ours.
 #[test]
 #[cfg_attr(
-    not(have_oci),
+    windows,
+    ignore = "Linux-only: needs the oci CLI (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_oci)),
     ignore = "the oci CLI is not installed (pip install oci-cli, or set OCI_CLI_BIN)"
 )]
 fn the_oci_cli_federates_against_the_same_stand_ins() {

@@ -166,7 +166,11 @@ fn fifty_concurrent_gets_make_one_token_request() {
 
 #[test]
 #[cfg_attr(
-    not(have_skopeo),
+    windows,
+    ignore = "Linux-only: needs skopeo (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_skopeo)),
     ignore = "skopeo is not installed (apt-get install skopeo)"
 )]
 fn skopeo_pulls_a_manifest_with_the_session_and_no_password() {

@@ -388,7 +388,11 @@ fn malicious_archives_are_refused_and_nothing_is_written() {
 
 #[test]
 #[cfg_attr(
-    not(have_oci),
+    windows,
+    ignore = "Linux-only: needs the oci CLI (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_oci)),
     ignore = "the oci CLI is not installed (pip install oci-cli, or set OCI_CLI_BIN)"
 )]
 fn oci_cli_export_imports_into_oci_token_and_back() {

@@ -108,7 +108,11 @@ fn prompt_never_breaks() {
 }
 
 #[test]
-#[cfg_attr(not(have_bash), ignore = "bash is not installed")]
+#[cfg_attr(
+    windows,
+    ignore = "Linux-only: needs bash (the Windows build runs under Wine)"
+)]
+#[cfg_attr(all(unix, not(have_bash)), ignore = "bash is not installed")]
 fn bash_ps1() {
     let t = session_env();
     let Some(mut c) = shell(&t, "bash") else {
@@ -125,7 +129,11 @@ fn bash_ps1() {
 }
 
 #[test]
-#[cfg_attr(not(have_bash), ignore = "bash is not installed")]
+#[cfg_attr(
+    windows,
+    ignore = "Linux-only: needs bash (the Windows build runs under Wine)"
+)]
+#[cfg_attr(all(unix, not(have_bash)), ignore = "bash is not installed")]
 fn bash_zero_exec_variant_reads_the_environment() {
     let t = session_env();
     let Some(mut c) = shell(&t, "bash") else {
@@ -142,7 +150,11 @@ fn bash_zero_exec_variant_reads_the_environment() {
 }
 
 #[test]
-#[cfg_attr(not(have_zsh), ignore = "zsh is not installed")]
+#[cfg_attr(
+    windows,
+    ignore = "Linux-only: needs zsh (the Windows build runs under Wine)"
+)]
+#[cfg_attr(all(unix, not(have_zsh)), ignore = "zsh is not installed")]
 fn zsh_rprompt() {
     let t = session_env();
     let Some(mut c) = shell(&t, "zsh") else {
@@ -156,7 +168,11 @@ fn zsh_rprompt() {
 }
 
 #[test]
-#[cfg_attr(not(have_fish), ignore = "fish is not installed")]
+#[cfg_attr(
+    windows,
+    ignore = "Linux-only: needs fish (the Windows build runs under Wine)"
+)]
+#[cfg_attr(all(unix, not(have_fish)), ignore = "fish is not installed")]
 fn fish_right_prompt() {
     let t = session_env();
     let Some(mut c) = shell(&t, "fish") else {
@@ -170,7 +186,11 @@ fn fish_right_prompt() {
 }
 
 #[test]
-#[cfg_attr(not(have_zsh), ignore = "zsh is not installed")]
+#[cfg_attr(
+    windows,
+    ignore = "Linux-only: needs zsh (the Windows build runs under Wine)"
+)]
+#[cfg_attr(all(unix, not(have_zsh)), ignore = "zsh is not installed")]
 fn powerlevel10k_segment() {
     let t = session_env();
     let Some(mut c) = shell(&t, "zsh") else {
@@ -216,7 +236,11 @@ fn starship_custom_module_command() {
 
 #[test]
 #[cfg_attr(
-    not(all(have_bash, have_zsh, have_fish)),
+    windows,
+    ignore = "Linux-only: needs bash, zsh and fish (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(all(have_bash, have_zsh, have_fish))),
     ignore = "bash, zsh or fish is not installed"
 )]
 fn env_lines_evaluate_in_every_shell() {

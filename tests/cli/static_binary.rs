@@ -9,7 +9,11 @@ use crate::support::*;
 
 #[test]
 #[cfg_attr(
-    not(have_static_bin),
+    windows,
+    ignore = "Linux-only: needs the static Linux binary (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(have_static_bin)),
     ignore = "no static binary: build --target x86_64-unknown-linux-musl and set OCI_TOKEN_STATIC_BIN (.ci/run does)"
 )]
 fn the_static_binary_runs_with_no_libc() {

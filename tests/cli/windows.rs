@@ -129,3 +129,55 @@ fn prompt_and_pwsh_env_work_as_on_unix() {
         stdout(&o)
     );
 }
+
+#[test]
+fn device_names_are_refused_as_profile_names() {
+    let t = TestEnv::new();
+    for name in ["nul", "COM1", "con.json", "trailing."] {
+        let o = t.run(&[
+            "setup-key",
+            "--user",
+            jwt::USER,
+            "--tenancy",
+            jwt::TENANCY,
+            "--region",
+            "phx",
+            "--profile-name",
+            name,
+        ]);
+        assert_eq!(code(&o), 3, "{name}: {}", stderr(&o));
+        assert!(!t.config_path().exists(), "{name}: nothing written");
+    }
+}
+
+#[test]
+fn principal_tokens_are_cached_under_localappdata_and_private() {
+    use crate::support::fake_auth::FakeAuth;
+    use crate::support::fake_imds::{FakeImds, make_leaf};
+    let tenancy = "ocid1.tenancy.oc1..aaaaaaaaleafleafleaf";
+    let leaf = make_leaf(&other_key_pem(), tenancy, true);
+    let auth = FakeAuth::start();
+    auth.register_leaf(&leaf.cert_der, &leaf.key_pem, tenancy);
+    let imds = FakeImds::start(leaf, "iad");
+    let lad = TestEnv::new();
+    let t = TestEnv::new()
+        .use_auth(&auth)
+        .env("OCI_METADATA_BASE_URL", &imds.base)
+        .env("LOCALAPPDATA", lad.home.path());
+    let o = t.run(&["get", "--auth", "instance_principal"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let root = lad.home.path().join("oci-token");
+    let entries: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(mode(&entries[0]), 0o700);
+    assert_eq!(mode(&entries[0].join("token")), 0o600);
+    assert!(!t.cache_root().exists(), "nothing under the home's default");
+    // Warm: served from the cache, no second federation.
+    let o = t.run(&["get", "--auth", "instance_principal"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(auth.count_of("/v1/x509"), 1);
+    auth.assert_all_verified();
+}

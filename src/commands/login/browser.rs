@@ -215,20 +215,21 @@ fn wait_for_token(
     }
 }
 
-/// Opens `url` with `$BROWSER` (first entry; `%s` is replaced, else the URL is appended) or
-/// the platform opener. Returns false if nothing could be started.
+/// Opens `url` with `$BROWSER` (first entry of the list, `:`-separated, `;` on Windows; `%s`
+/// is replaced, else the URL is appended) or the platform opener (`xdg-open`, `open`, or on
+/// Windows the URL protocol handler). Returns false if nothing could be started.
 fn open_browser(browser: Option<&str>, url: &str) -> bool {
-    let command: Vec<String> = match browser
-        .and_then(|b| b.split(':').find(|s| !s.trim().is_empty()))
-    {
+    let command: Vec<String> = match browser.and_then(|b| {
+        b.split(crate::sys::os::LIST_SEPARATOR)
+            .find(|s| !s.trim().is_empty())
+    }) {
         Some(b) if b.contains("%s") => b.split_whitespace().map(|w| w.replace("%s", url)).collect(),
         Some(b) => b
             .split_whitespace()
             .map(str::to_owned)
             .chain(std::iter::once(url.to_owned()))
             .collect(),
-        None if cfg!(target_os = "macos") => vec!["open".into(), url.into()],
-        None => vec!["xdg-open".into(), url.into()],
+        None => crate::sys::os::url_opener(url),
     };
     let Some((program, args)) = command.split_first() else {
         return false;

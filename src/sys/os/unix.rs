@@ -20,6 +20,27 @@ const READ_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::NOCTTY)
     .union(OFlags::CLOEXEC);
 
+/// What separates entries of a list in an environment variable (`PATH`, `BROWSER`).
+pub const LIST_SEPARATOR: char = ':';
+
+/// The command that opens `url` in the user's browser.
+#[must_use]
+pub fn url_opener(url: &str) -> Vec<String> {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    vec![program.into(), url.into()]
+}
+
+/// Whether `name` cannot be a file name of its own here (never on Unix; see the Windows
+/// version).
+#[must_use]
+pub fn reserved_file_name(_name: &str) -> bool {
+    false
+}
+
 /// What a file that is not a regular file is, for messages.
 #[must_use]
 pub fn kind_of(ft: std::fs::FileType) -> &'static str {

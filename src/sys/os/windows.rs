@@ -44,6 +44,29 @@ fn me() -> io::Result<&'static Sid> {
         .ok_or_else(|| io::Error::other("cannot tell which user this process runs as"))
 }
 
+/// What separates entries of a list in an environment variable (`PATH`, `BROWSER`).
+pub const LIST_SEPARATOR: char = ';';
+
+/// The command that opens `url` in the user's default browser: the URL protocol handler
+/// (no shell, so `&` in the URL is not a command separator, as it would be for `cmd /c
+/// start`).
+#[must_use]
+pub fn url_opener(url: &str) -> Vec<String> {
+    vec![
+        "rundll32.exe".into(),
+        "url.dll,FileProtocolHandler".into(),
+        url.into(),
+    ]
+}
+
+/// Whether `name` cannot be a file name of its own on Windows: a device name (`CON`,
+/// `NUL`, `COM1`, ..., with or without an extension) or a name ending in `.` (which Windows
+/// strips, so `a.` would be the file `a`). See [`super::winpath::reserved`].
+#[must_use]
+pub fn reserved_file_name(name: &str) -> bool {
+    super::winpath::reserved(name)
+}
+
 /// What a file that is not a regular file is, for messages.
 #[must_use]
 pub fn kind_of(ft: std::fs::FileType) -> &'static str {

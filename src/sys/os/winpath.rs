@@ -56,6 +56,25 @@ pub fn other_user_home(current_home: &std::path::Path, user: &str) -> Option<Pat
     current_home.parent().map(|p| p.join(user))
 }
 
+/// Whether `name` is reserved on Windows: a DOS device name (`CON`, `PRN`, `AUX`, `NUL`,
+/// `COM0`-`COM9`, `LPT0`-`LPT9`, any case, also before an extension, as `nul.json`), or a
+/// name ending in `.` or a space (Windows strips those, so two names would be one file).
+#[must_use]
+pub fn reserved(name: &str) -> bool {
+    if name.ends_with(['.', ' ']) {
+        return true;
+    }
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +116,27 @@ mod tests {
             Some(PathBuf::from("C:\\Users\\me"))
         );
         assert_eq!(home(None, None, os("C:"), None), None);
+    }
+
+    #[test]
+    fn device_names_and_trailing_dots_are_reserved() {
+        for n in [
+            "CON", "con", "nul.json", "Aux", "COM1", "lpt9.pem", "a.", "a ",
+        ] {
+            assert!(reserved(n), "{n}");
+        }
+        for n in [
+            "console",
+            "p",
+            "my-session",
+            "com",
+            "COM10",
+            "nul_",
+            "a.b",
+            ".x",
+        ] {
+            assert!(!reserved(n), "{n}");
+        }
     }
 
     #[test]
