@@ -70,23 +70,22 @@ fn workload_tokens_are_cached_per_service_account() {
 /// A cache root that others can write, or that another user owns, is refused before
 /// anything in it is read or written.
 #[test]
-#[cfg_attr(
-    windows,
-    ignore = "Unix: chown and group/other modes (the Windows owner and DACL rules are unit-tested in sys::os::acl)"
-)]
 fn a_cache_root_others_can_write_or_own_is_refused() {
+    let auth = FakeAuth::start();
+    auth.ttl(1200);
+    let sa = sa_token("frontend");
+    auth.accept_service_account(&sa);
+    let shared = TestEnv::new();
+    let root = shared.path("shared/oci-token");
+    std::fs::create_dir_all(&root).unwrap();
+    chmod(&root, 0o777);
+    let t = TestEnv::new().env("OCI_TOKEN_CACHE_DIR", &root);
+    // Unix: "group or others can write it"; Windows: "Everyone (S-1-1-0) can write it".
+    assert_fails(&workload(&t, &auth, &sa), 3, "can write it");
+    assert_eq!(auth.count_of("/resourcePrincipalSessionTokens"), 0);
+    // Another owner and planted links (chown and symlinks: Unix only here).
     #[cfg(unix)]
     {
-        let auth = FakeAuth::start();
-        auth.ttl(1200);
-        let sa = sa_token("frontend");
-        auth.accept_service_account(&sa);
-        let shared = TestEnv::new();
-        let root = shared.path("shared/oci-token");
-        std::fs::create_dir_all(&root).unwrap();
-        chmod(&root, 0o777);
-        let t = TestEnv::new().env("OCI_TOKEN_CACHE_DIR", &root);
-        assert_fails(&workload(&t, &auth, &sa), 3, "group or others");
         chmod(&root, 0o755);
         std::os::unix::fs::chown(&root, Some(65534), None).unwrap();
         assert_fails(&workload(&t, &auth, &sa), 3, "another user");

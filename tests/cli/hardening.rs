@@ -142,10 +142,6 @@ fn a_symlink_swapped_in_during_a_refresh_is_not_followed() {
 }
 
 #[test]
-#[cfg_attr(
-    windows,
-    ignore = "Unix: sets group/other modes (the Windows owner and DACL rules are unit-tested in sys::os::acl)"
-)]
 fn unsafe_session_directories_and_keys_are_refused() {
     let auth = FakeAuth::start();
     let t = TestEnv::new().use_auth(&auth);
@@ -153,19 +149,17 @@ fn unsafe_session_directories_and_keys_are_refused() {
     let dir = t.path(".oci/sessions/p");
     chmod(&dir, 0o777);
     let o = t.run(&["refresh", "--profile", "p"]);
-    assert_fails(&o, 3, "group or others can write it");
-    assert!(stderr(&o).contains("chmod 700"), "{}", stderr(&o));
+    // Unix: "group or others can write it"; Windows: "Everyone (S-1-1-0) can write it".
+    assert_fails(&o, 3, "can write it");
+    let fix = if cfg!(windows) { "icacls" } else { "chmod 700" };
+    assert!(stderr(&o).contains(fix), "{}", stderr(&o));
     assert_eq!(t.read_token("p"), token, "unchanged");
     assert_eq!(auth.count(), 0, "nothing sent");
     chmod(&dir, 0o700);
 
     let key = dir.join("oci_api_key.pem");
     chmod(&key, 0o666);
-    assert_fails(
-        &t.run(&["refresh", "--profile", "p"]),
-        3,
-        "group or others can write it",
-    );
+    assert_fails(&t.run(&["refresh", "--profile", "p"]), 3, "can write it");
     chmod(&key, 0o644);
     let o = t.run(&["refresh", "--profile", "p"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));

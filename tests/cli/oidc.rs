@@ -425,10 +425,6 @@ fn ctrl_c_while_waiting_for_the_device_approval_leaves_nothing() {
 }
 
 #[test]
-#[cfg_attr(
-    windows,
-    ignore = "Unix: sets group/other modes (the Windows owner and DACL rules are unit-tested in sys::os::acl)"
-)]
 fn a_state_directory_others_can_write_is_refused_before_signing_in() {
     use crate::support::fake_oidc::FakeOidc;
     let op = FakeOidc::start(true);

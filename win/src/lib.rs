@@ -17,6 +17,21 @@ pub use windows::*;
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Sid(pub Vec<u8>);
 
+impl Sid {
+    /// `Everyone` (`S-1-1-0`).
+    #[must_use]
+    pub fn everyone() -> Sid {
+        Sid(vec![1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0])
+    }
+
+    /// Revision 1, at most 15 sub-authorities, and exactly as long as its count says.
+    #[must_use]
+    pub fn is_well_formed(&self) -> bool {
+        let b = &self.0;
+        b.len() >= 8 && b[0] == 1 && b[1] <= 15 && b.len() == 8 + 4 * usize::from(b[1])
+    }
+}
+
 /// One entry of a DACL.
 #[derive(Clone, Debug)]
 pub enum Ace {

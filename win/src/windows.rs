@@ -208,30 +208,43 @@ pub fn set_private(handle: BorrowedHandle<'_>, user: &Sid, directory: bool) -> i
     } else {
         0
     };
-    // ACL header + ACCESS_ALLOWED_ACE (whose SidStart is the SID's first 4 bytes) + SID,
-    // in u32s (ACLs are DWORD-aligned).
-    let bytes = size_of::<ACL>() + size_of::<ACCESS_ALLOWED_ACE>() + user.0.len();
+    set_dacl(handle, &[(user, FILE_ALL_ACCESS, flags)])
+}
+
+/// Gives `handle`'s file or directory a protected DACL of these allow entries (who, rights,
+/// ACE flags), in order. The handle needs `WRITE_DAC`.
+pub fn set_dacl(handle: BorrowedHandle<'_>, entries: &[(&Sid, u32, u32)]) -> io::Result<()> {
+    // A SID's length must match its sub-authority count: the system reads that many.
+    if entries.iter().any(|(sid, _, _)| !sid.is_well_formed()) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a malformed SID",
+        ));
+    }
+    // ACL header + per entry an ACCESS_ALLOWED_ACE (whose SidStart is the SID's first 4
+    // bytes) and the SID, in u32s (ACLs are DWORD-aligned).
+    let bytes = size_of::<ACL>()
+        + entries
+            .iter()
+            .map(|(sid, _, _)| size_of::<ACCESS_ALLOWED_ACE>() + sid.0.len().next_multiple_of(4))
+            .sum::<usize>();
     let mut buf = vec![0u32; bytes.div_ceil(4)];
-    let len = u32::try_from(buf.len() * 4).map_err(|_| io::Error::other("SID too large"))?;
+    let len = u32::try_from(buf.len() * 4).map_err(|_| io::Error::other("ACL too large"))?;
     let acl = buf.as_mut_ptr().cast::<ACL>();
     // SAFETY: `buf` is writable, DWORD-aligned and `len` bytes long.
     if unsafe { InitializeAcl(acl, len, ACL_REVISION) } == FALSE {
         return Err(io::Error::last_os_error());
     }
-    let mut sid = user.0.clone();
-    // SAFETY: `acl` was initialised with room for this entry; `sid` holds a valid SID (it
-    // came from the system) and is only read.
-    let ok = unsafe {
-        AddAccessAllowedAceEx(
-            acl,
-            ACL_REVISION,
-            flags,
-            FILE_ALL_ACCESS,
-            sid.as_mut_ptr().cast(),
-        )
-    };
-    if ok == FALSE {
-        return Err(io::Error::last_os_error());
+    for (user, mask, flags) in entries {
+        let mut sid = user.0.clone();
+        // SAFETY: `acl` was initialised with room for every entry; `sid` holds a SID (from
+        // the system, or well-formed by the caller) and is only read.
+        let ok = unsafe {
+            AddAccessAllowedAceEx(acl, ACL_REVISION, *flags, *mask, sid.as_mut_ptr().cast())
+        };
+        if ok == FALSE {
+            return Err(io::Error::last_os_error());
+        }
     }
     // An absolute descriptor with only this DACL, marked protected (nothing inherited).
     // SetKernelObjectSecurity sets it as given; SetSecurityInfo would re-apply inheritance

@@ -231,26 +231,40 @@ impl TestEnv {
     }
 }
 
-/// Sets a Unix mode; on Windows (where the DACL decides) nothing.
+/// Sets a Unix mode. On Windows, the DACL that means the same: full control for the user,
+/// and for Everyone read (group or other `r`) and write (group or other `w`), protected.
 pub fn chmod(path: &Path, mode: u32) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
-    // Windows: a mode without group and other bits is the private DACL oci-token writes.
     #[cfg(windows)]
-    if mode.trailing_zeros() >= 6 {
+    {
         use std::os::windows::fs::OpenOptionsExt as _;
         use std::os::windows::io::AsHandle as _;
         let dir = path.is_dir();
+        let inherit = if dir { 0x1 | 0x2 } else { 0 }; // object and container inherit
         let f = std::fs::OpenOptions::new()
             .access_mode(0x0002_0000 | 0x0004_0000) // READ_CONTROL | WRITE_DAC
             .custom_flags(if dir { 0x0200_0000 } else { 0 }) // FILE_FLAG_BACKUP_SEMANTICS
             .open(path)
             .unwrap();
         let me = oci_token_win::current_user().unwrap();
-        oci_token_win::set_private(f.as_handle(), &me, dir).unwrap();
+        let everyone = oci_token_win::Sid::everyone();
+        let others = (mode | (mode >> 3)) & 0o7;
+        let mut mask = 0;
+        if others & 0o4 != 0 {
+            mask |= 0x0012_00a9; // read and execute
+        }
+        if others & 0o2 != 0 {
+            mask |= 0x0012_0116 | 0x0001_0000 | 0x40; // write, delete, delete children
+        }
+        let mut entries = vec![(&me, 0x001f_01ff, inherit)];
+        if mask != 0 {
+            entries.push((&everyone, mask, inherit));
+        }
+        oci_token_win::set_dacl(f.as_handle(), &entries).unwrap();
     }
 }
 
