@@ -1,7 +1,8 @@
 //! An `OpenID Connect` login as a credential: its stored state and its refresh, kept fresh
 //! by the one [`cache::ensure`] loop like every other kind.
 //!
-//! State per name: `~/.oci/oidc/<name>.json` (directory 0700 and checked on every read, file
+//! State per name: `~/.oci/oidc/<name>.json`, on Windows `%LOCALAPPDATA%\oci-token\oidc\<name>.json`
+//! (so refresh tokens stay on the machine and never roam with the profile) (directory 0700 and checked on every read, file
 //! 0600, replaced atomically under `<name>.json.lock`): the issuer, client id, the client
 //! secret's *file* (re-read when needed, never copied), scope, endpoints, the refresh token
 //! and the last access and ID tokens. Never the password or the client secret. Each token is
@@ -140,14 +141,15 @@ impl Stored {
     }
 }
 
-/// `~/.oci/oidc/<name>.json` (the name is checked as a profile name is).
+/// `~/.oci/oidc/<name>.json`, on Windows under `%LOCALAPPDATA%\oci-token\oidc` (the name
+/// is checked as a profile name is).
 pub fn state_path(env: &dyn crate::sys::env::Env, name: &str) -> Result<PathBuf> {
     config::edit::check_profile_name(name)?;
     Ok(state_dir(env).join(format!("{name}.json")))
 }
 
 fn state_dir(env: &dyn crate::sys::env::Env) -> PathBuf {
-    crate::sys::env::home_path(env, ".oci/oidc")
+    crate::sys::os::oidc_state_dir(env)
 }
 
 /// The state directory, opened and checked (this user's, not writable by others):

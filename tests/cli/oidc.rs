@@ -57,10 +57,8 @@ fn device_login(op: &Op, t: &TestEnv, name: &str, deny: bool) -> std::process::O
 }
 
 fn state(t: &TestEnv, name: &str) -> serde_json::Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(t.path(&format!(".oci/oidc/{name}.json"))).unwrap(),
-    )
-    .unwrap()
+    serde_json::from_str(&std::fs::read_to_string(t.oidc_path(&format!("{name}.json"))).unwrap())
+        .unwrap()
 }
 
 #[test]
@@ -81,9 +79,8 @@ fn device_flow_token_refresh_rotation_and_logout() {
     let s = state(&t, "dev");
     assert!(s["refresh_token"].is_string());
     assert!(s.get("password").is_none() && s.get("client_secret").is_none());
-    let mode = |p: &str| crate::support::mode(&t.path(p));
-    assert_eq!(mode(".oci/oidc"), 0o700);
-    assert_eq!(mode(".oci/oidc/dev.json"), 0o600);
+    assert_eq!(crate::support::mode(&t.oidc_path("")), 0o700);
+    assert_eq!(crate::support::mode(&t.oidc_path("dev.json")), 0o600);
 
     // Fresh: printed from the state, as JSON or a bare bearer token.
     let o = t.run(&["oidc", "token", "--name", "dev"]);
@@ -159,12 +156,12 @@ fn device_flow_token_refresh_rotation_and_logout() {
         .to_owned();
     let o = t.run(&["oidc", "logout", "--name", "dev"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(!t.path(".oci/oidc/dev.json").exists());
+    assert!(!t.oidc_path("dev.json").exists());
     let o = t.run(&["oidc", "token", "--name", "dev"]);
     assert_fails(&o, 4, "oidc login");
     // The revoked refresh token no longer works at the OP.
     std::fs::write(
-        t.path(".oci/oidc/dev.json"),
+        t.oidc_path("dev.json"),
         serde_json::json!({
             "version": 1, "issuer": op.issuer, "client_id": "cli-public",
             "client_secret_file": null, "scope": "openid offline_access",
@@ -175,7 +172,7 @@ fn device_flow_token_refresh_rotation_and_logout() {
         .to_string(),
     )
     .unwrap();
-    chmod(&t.path(".oci/oidc/dev.json"), 0o600);
+    chmod(&t.oidc_path("dev.json"), 0o600);
     let o = t.run(&["oidc", "token", "--name", "dev"]);
     assert_fails(&o, 4, "sign in again");
 }
@@ -195,7 +192,7 @@ fn denied_device_login_and_the_password_flow() {
     let o = device_login(&op, &t, "no", true);
     assert_eq!(code(&o), 4, "{}", stderr(&o));
     assert!(stderr(&o).contains("denied"), "{}", stderr(&o));
-    assert!(!t.path(".oci/oidc/no.json").exists(), "nothing stored");
+    assert!(!t.oidc_path("no.json").exists(), "nothing stored");
 
     let pw = t.path("pw");
     std::fs::write(&pw, "wonderland\n").unwrap();
@@ -227,7 +224,7 @@ fn denied_device_login_and_the_password_flow() {
         s["client_secret_file"],
         t.path("secret").display().to_string()
     );
-    let text = std::fs::read_to_string(t.path(".oci/oidc/pw.json")).unwrap();
+    let text = std::fs::read_to_string(t.oidc_path("pw.json")).unwrap();
     assert!(!text.contains("wonderland") && !text.contains("confidential-s3cret"));
     // A refresh authenticates the confidential client with the secret file.
     let o = t.run(&["oidc", "token", "--name", "pw", "--min-valid", "5m"]);
@@ -238,7 +235,7 @@ fn denied_device_login_and_the_password_flow() {
     *a.last_mut().unwrap() = "bad".into();
     let o = t.cmd().args(a).output().unwrap();
     assert_fails(&o, 4, "wrong username or password");
-    assert!(!t.path(".oci/oidc/bad.json").exists());
+    assert!(!t.oidc_path("bad.json").exists());
     // No password file and no terminal: a usage error, never a hang.
     let o = t
         .cmd()
@@ -314,10 +311,7 @@ fn slow_down_expiry_and_broken_issuers() {
         }
         let o = login_at(&u, &op.issuer);
         assert_fails_after_notes(&o, exit, needle);
-        assert!(
-            !u.path(".oci/oidc/f.json").exists(),
-            "nothing stored half-way"
-        );
+        assert!(!u.oidc_path("f.json").exists(), "nothing stored half-way");
     }
     // The password grant not offered (grant_types_supported): exit 3, before any prompt.
     let pw = t.path("password.txt");
@@ -339,7 +333,7 @@ fn slow_down_expiry_and_broken_issuers() {
         "pw",
     ]);
     assert_fails(&o, 3, "does not offer the password grant");
-    assert!(!t.path(".oci/oidc/pw.json").exists());
+    assert!(!t.oidc_path("pw.json").exists());
     // No device endpoint in discovery; an unreachable issuer.
     let nodev = FakeOidc::start(false);
     let u = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &nodev.ca_path);
@@ -414,11 +408,8 @@ fn ctrl_c_while_waiting_for_the_device_approval_leaves_nothing() {
         );
         assert!(o.stdout.is_empty());
         assert!(
-            !t.path(".oci/oidc").exists()
-                || std::fs::read_dir(t.path(".oci/oidc"))
-                    .unwrap()
-                    .next()
-                    .is_none(),
+            !t.oidc_path("").exists()
+                || std::fs::read_dir(t.oidc_path("")).unwrap().next().is_none(),
             "nothing stored, no temporary or lock file left"
         );
     }
@@ -429,7 +420,7 @@ fn a_state_directory_others_can_write_is_refused_before_signing_in() {
     use crate::support::fake_oidc::FakeOidc;
     let op = FakeOidc::start(true);
     let t = TestEnv::new().env("OCI_CLI_CERT_BUNDLE", &op.ca_path);
-    let dir = t.path(".oci/oidc");
+    let dir = t.oidc_path("");
     std::fs::create_dir_all(&dir).unwrap();
     chmod(&dir, 0o777);
     let o = login_at(&t, &op.issuer);
@@ -491,7 +482,7 @@ fn an_expired_id_token_is_never_printed() {
     ]);
     assert_fails(&o, 4, "oidc login again");
     assert!(!stdout(&o).contains(&stale));
-    let stored = std::fs::read_to_string(t.path(".oci/oidc/f.json")).unwrap();
+    let stored = std::fs::read_to_string(t.oidc_path("f.json")).unwrap();
     assert!(stored.contains("rt-2"), "the rotated refresh token is kept");
     assert!(!stored.contains(&stale), "the expired ID token is dropped");
     // JSON never carries it either; the access token serves where configured.
@@ -519,7 +510,7 @@ fn logout_always_works() {
     let t = TestEnv::new();
     let o = t.run(&["oidc", "logout", "--name", "f"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let dir = t.path(".oci/oidc");
+    let dir = t.oidc_path("");
     std::fs::create_dir_all(&dir).unwrap();
     chmod(&dir, 0o700);
     for junk in [vec![b'x'; 2 << 20], b"{not json".to_vec()] {
@@ -556,7 +547,7 @@ fn the_device_flow_ends_at_its_deadline() {
 #[test]
 fn a_large_stored_login_is_served() {
     let t = TestEnv::new();
-    let dir = t.path(".oci/oidc");
+    let dir = t.oidc_path("");
     std::fs::create_dir_all(&dir).unwrap();
     chmod(&dir, 0o700);
     let access = "a".repeat(60_000);

@@ -95,6 +95,12 @@ pub fn default_cache_root(env: &dyn crate::sys::env::Env) -> Option<std::path::P
     env.home().map(|h| h.join(".cache/oci-token"))
 }
 
+/// Where OIDC logins keep their state: `~/.oci/oidc`.
+#[must_use]
+pub fn oidc_state_dir(env: &dyn crate::sys::env::Env) -> std::path::PathBuf {
+    crate::sys::env::home_path(env, ".oci/oidc")
+}
+
 /// The system's trusted roots, when they are used instead of the built-in Mozilla roots:
 /// never on Unix (a CA bundle is given with `cert_bundle` / `OCI_CLI_CERT_BUNDLE`).
 #[must_use]

@@ -132,6 +132,16 @@ pub fn default_cache_root(env: &dyn crate::sys::env::Env) -> Option<PathBuf> {
         .map(|h| h.join("AppData").join("Local").join("oci-token"))
 }
 
+/// Where OIDC logins keep their state (refresh tokens): `%LOCALAPPDATA%\oci-token\oidc`,
+/// local to this machine (what is in `%USERPROFILE%` may roam with the profile).
+/// `OCI_TOKEN_CACHE_DIR` does not move it: that is for caches, and this is a login.
+#[must_use]
+pub fn oidc_state_dir(env: &dyn crate::sys::env::Env) -> PathBuf {
+    default_cache_root(env)
+        .unwrap_or_else(|| crate::sys::env::home_path(env, ".oci"))
+        .join("oidc")
+}
+
 /// The trusted roots of the Windows certificate store (what rustls-native-certs reads: the
 /// user's and the machine's `ROOT` stores), so a corporate TLS-inspecting proxy's root,
 /// deployed by group policy, is trusted as it is by the oci CLI and browsers. `None` (the

@@ -209,6 +209,17 @@ impl TestEnv {
         env
     }
 
+    /// `rel` in the OIDC state directory: `~/.oci/oidc`; on Windows
+    /// `<home>\\AppData\\Local\\oci-token\\oidc`. `""` is the directory itself.
+    pub fn oidc_path(&self, rel: &str) -> PathBuf {
+        let dir = if cfg!(windows) {
+            self.cache_root().join("oidc")
+        } else {
+            self.path(".oci/oidc")
+        };
+        if rel.is_empty() { dir } else { dir.join(rel) }
+    }
+
     /// The default cache root in this home: `~/.cache/oci-token`; on Windows
     /// `<home>\AppData\Local\oci-token` (LOCALAPPDATA is not set in tests).
     pub fn cache_root(&self) -> PathBuf {
