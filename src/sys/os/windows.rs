@@ -213,22 +213,43 @@ pub fn create_private_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Resu
 
 /// Windows refuses to replace a file that another program holds open without
 /// `FILE_SHARE_DELETE` (an editor, an antivirus scan, a Python reader): such failures are
-/// retried for up to about two seconds.
+/// retried for up to about two seconds, waiting 5 ms, then twice as long each time (at most
+/// 200 ms).
+struct Backoff {
+    wait: Duration,
+    waited: Duration,
+}
+
+impl Backoff {
+    fn new() -> Self {
+        Backoff {
+            wait: Duration::from_millis(5),
+            waited: Duration::ZERO,
+        }
+    }
+
+    /// Whether to try again after `e` (having slept), or give up.
+    fn again(&mut self, e: &io::Error) -> bool {
+        let transient = matches!(
+            e.raw_os_error(),
+            Some(ERROR_ACCESS_DENIED | ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION)
+        );
+        if !transient || self.waited >= Duration::from_secs(2) {
+            return false;
+        }
+        std::thread::sleep(self.wait);
+        self.waited += self.wait;
+        self.wait = (self.wait * 2).min(Duration::from_millis(200));
+        true
+    }
+}
+
+/// Runs `op`, again while it fails for a sharing violation (see [`Backoff`]).
 fn retrying<T>(mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
-    let mut wait = Duration::from_millis(5);
-    let mut waited = Duration::ZERO;
+    let mut backoff = Backoff::new();
     loop {
         match op() {
-            Err(e)
-                if matches!(
-                    e.raw_os_error(),
-                    Some(ERROR_ACCESS_DENIED | ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION)
-                ) && waited < Duration::from_secs(2) =>
-            {
-                std::thread::sleep(wait);
-                waited += wait;
-                wait = (wait * 2).min(Duration::from_millis(200));
-            }
+            Err(e) if backoff.again(&e) => {}
             other => return other,
         }
     }
@@ -349,22 +370,11 @@ pub fn private_tempfile(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
 /// Renames the temp file over `target`, retrying while a reader holds `target` open.
 pub fn persist<F>(tmp: tempfile::NamedTempFile<F>, target: &Path) -> io::Result<()> {
     let mut tmp = tmp;
-    let mut wait = Duration::from_millis(5);
-    let mut waited = Duration::ZERO;
+    let mut backoff = Backoff::new();
     loop {
         match tmp.persist(target) {
             Ok(_) => return Ok(()),
-            Err(e)
-                if matches!(
-                    e.error.raw_os_error(),
-                    Some(ERROR_ACCESS_DENIED | ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION)
-                ) && waited < Duration::from_secs(2) =>
-            {
-                tmp = e.file;
-                std::thread::sleep(wait);
-                waited += wait;
-                wait = (wait * 2).min(Duration::from_millis(200));
-            }
+            Err(e) if backoff.again(&e.error) => tmp = e.file,
             Err(e) => return Err(e.error),
         }
     }
