@@ -421,7 +421,7 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
         crate::sys::store::create_private_dir(&dir)?;
     }
     match crate::sys::os::install_helper(&exe, &link) {
-        Ok(_) => {}
+        Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             return Err(Error::Config(format!(
                 "{} exists and is not a link to oci-token; remove it or pass --dir",

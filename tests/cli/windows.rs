@@ -112,6 +112,20 @@ fn docker_install_makes_a_helper_exe_that_answers() {
     // Again: the helper is already there.
     let o = install();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Something else in its place is never read whole nor replaced: a 1 GiB file, a directory.
+    std::fs::remove_file(&exe).unwrap();
+    std::fs::File::create(&exe)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert_fails(&install(), 3, "is not a link to oci-token");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(std::fs::metadata(&exe).unwrap().len(), 1 << 30);
+    std::fs::remove_file(&exe).unwrap();
+    std::fs::create_dir(&exe).unwrap();
+    assert_fails(&install(), 3, "is not a link to oci-token");
+    assert!(exe.is_dir());
 }
 
 #[test]

@@ -20,12 +20,3 @@ pub use unix::*;
 mod windows;
 #[cfg(windows)]
 pub use windows::*;
-
-/// What the docker helper's install found and did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum HelperLink {
-    /// It was already there, pointing at (or a copy of) this binary.
-    Present,
-    /// It was made or updated.
-    Made,
-}

@@ -13,8 +13,6 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;
 
-use super::HelperLink;
-
 const READ_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::NONBLOCK)
     .union(OFlags::NOCTTY)
@@ -375,29 +373,23 @@ pub fn exit_code(status: ExitStatus) -> u8 {
     }
 }
 
-/// The docker helper: a symlink `link` -> `exe`. An existing link elsewhere is replaced;
-/// anything else at `link` is `AlreadyExists`.
-pub fn install_helper(exe: &Path, link: &Path) -> io::Result<HelperLink> {
+/// The docker helper: a symlink `link` -> `exe` (kept when it is one already). An existing
+/// link elsewhere is replaced; anything else at `link` is `AlreadyExists`.
+pub fn install_helper(exe: &Path, link: &Path) -> io::Result<()> {
+    let points_here = || std::fs::read_link(link).ok().as_deref() == Some(exe);
     match std::fs::symlink_metadata(link) {
         Ok(m) if m.file_type().is_symlink() => {
-            if std::fs::read_link(link).ok().as_deref() == Some(exe) {
-                return Ok(HelperLink::Present);
+            if !points_here() {
+                std::fs::remove_file(link)?;
+                std::os::unix::fs::symlink(exe, link)?;
             }
-            std::fs::remove_file(link)?;
-            std::os::unix::fs::symlink(exe, link)?;
-            Ok(HelperLink::Made)
+            Ok(())
         }
         Ok(_) => Err(io::ErrorKind::AlreadyExists.into()),
         Err(_) => match std::os::unix::fs::symlink(exe, link) {
-            Ok(()) => Ok(HelperLink::Made),
             // Another `docker install` made the same link a moment ago.
-            Err(e)
-                if e.kind() == io::ErrorKind::AlreadyExists
-                    && std::fs::read_link(link).ok().as_deref() == Some(exe) =>
-            {
-                Ok(HelperLink::Present)
-            }
-            Err(e) => Err(e),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && points_here() => Ok(()),
+            other => other,
         },
     }
 }

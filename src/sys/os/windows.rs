@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use oci_token_win::Sid;
 
-use super::{HelperLink, acl};
+use super::acl;
 
 const FILE_SHARE_READ: u32 = 0x1;
 const FILE_SHARE_WRITE: u32 = 0x2;
@@ -468,30 +468,34 @@ pub fn exit_code(status: ExitStatus) -> u8 {
     }
 }
 
-/// Whether the file at `path` is a copy (or hard link) of the oci-token binary `exe`.
-fn same_binary(exe: &Path, path: &Path) -> bool {
-    match (std::fs::read(exe), std::fs::read(path)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// Whether the file at `path` is some oci-token binary (an older copy of the helper).
-fn is_oci_token(path: &Path) -> bool {
-    const MARK: &[u8] = b"docker-credential-oci-token: an oci-token binary";
-    std::fs::read(path).is_ok_and(|b| memchr::memmem::find(&b, MARK).is_some())
-}
-
 /// The docker helper: `link` is a hard link to `exe` (a copy when the two are on different
-/// volumes); symlinks need a privilege on Windows. An older oci-token copy there is
-/// replaced; anything else at `link` is `AlreadyExists`.
-pub fn install_helper(exe: &Path, link: &Path) -> io::Result<HelperLink> {
-    if link.exists() {
-        if same_binary(exe, link) {
-            return Ok(HelperLink::Present);
-        }
-        if !is_oci_token(link) {
+/// volumes); symlinks need a privilege on Windows. A copy of `exe` there is kept, an older
+/// oci-token binary replaced; anything else at `link` (a link, a directory, a file more than
+/// twice this binary's size, another program) is `AlreadyExists`.
+pub fn install_helper(exe: &Path, link: &Path) -> io::Result<()> {
+    /// In every oci-token binary (this very constant), so an older copy is recognised.
+    const MARK: &[u8] = b"docker-credential-oci-token: an oci-token binary";
+    // An oci-token binary is at most twice this one (a debug build is ~20 times a release):
+    // a bigger file at the helper's place is something else, and is not read.
+    let max = std::fs::metadata(exe)?.len().saturating_mul(2);
+    match std::fs::symlink_metadata(link) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+        Ok(m) if !m.is_file() || m.len() > max => {
             return Err(io::ErrorKind::AlreadyExists.into());
+        }
+        Ok(_) => {
+            let mut there = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(File::open(link)?, max),
+                &mut there,
+            )?;
+            if there == std::fs::read(exe)? {
+                return Ok(());
+            }
+            if memchr::memmem::find(&there, MARK).is_none() {
+                return Err(io::ErrorKind::AlreadyExists.into());
+            }
         }
     }
     let dir = link.parent().unwrap_or(Path::new("."));
@@ -502,6 +506,5 @@ pub fn install_helper(exe: &Path, link: &Path) -> io::Result<HelperLink> {
             Err(e) if e.kind() != io::ErrorKind::AlreadyExists => std::fs::copy(exe, p).map(drop),
             other => other,
         })?;
-    persist(tmp, link)?;
-    Ok(HelperLink::Made)
+    persist(tmp, link)
 }
