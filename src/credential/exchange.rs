@@ -239,10 +239,7 @@ fn subject(ctx: &Context<'_>, token_path: &Path, s: &mut State) -> Result<Secret
                 s.client_secret_file.as_deref(),
                 |client| {
                     client
-                        .token(
-                            &token_endpoint(&domain_url),
-                            vec![("grant_type", "refresh_token"), ("refresh_token", &rt)],
-                        )
+                        .refresh(&token_endpoint(&domain_url), &rt)
                         .map_err(|e| match e {
                             OidcError::Protocol { .. } => Error::NeedsLogin(format!(
                                 "the identity domain refused the stored refresh token ({e}); sign in again with `oci-token login --device-code`"

@@ -23,6 +23,7 @@ use crate::crypto::sign::Signer;
 use crate::error::{Error, Result};
 use crate::output::{self, View};
 use crate::secret::Secret;
+use crate::sys::os::Exposure;
 use crate::sys::store;
 use crate::token::{Claims, Jwk};
 
@@ -536,21 +537,23 @@ fn require_key_file(p: &Profile) -> Result<&Path> {
 /// warns; ssh would refuse).
 pub fn load_key(p: &Profile, jwk: Option<&Jwk>) -> Result<SigningKey> {
     let path = require_key_file(p)?;
-    if let Some(why) = store::unsafe_owner_at(path) {
-        return Err(Error::Config(format!(
-            "key_file {} of profile '{}' is unsafe: {why}; run {}",
-            path.display(),
-            p.name,
-            crate::sys::os::fix_hint(path, false)
-        )));
-    }
-    if crate::sys::os::other_readers_at(path).is_some() {
-        output::warn(&format!(
+    let fix = || crate::sys::os::fix_hint(path, false);
+    match crate::sys::os::exposure_at(path) {
+        Some(Exposure::Writable(why)) => {
+            return Err(Error::Config(format!(
+                "key_file {} of profile '{}' is unsafe: {why}; run {}",
+                path.display(),
+                p.name,
+                fix()
+            )));
+        }
+        Some(Exposure::Readable(_)) => output::warn(&format!(
             "key_file {} of profile '{}' can be read by other users; run {}",
             path.display(),
             p.name,
-            crate::sys::os::fix_hint(path, false)
-        ));
+            fix()
+        )),
+        None => {}
     }
     let bytes = store::read_regular(path, store::MAX_KEY)
         .map_err(|e| Error::Config(format!("cannot read key_file {}: {e}", path.display())))?;

@@ -288,10 +288,7 @@ fn refresh(ctx: &Context<'_>, s: &Stored, name: &str) -> Result<Stored> {
         s.client_secret_file.as_deref(),
         |client| {
             client
-            .token(
-                &s.token_endpoint,
-                vec![("grant_type", "refresh_token"), ("refresh_token", rt)],
-            )
+            .refresh(&s.token_endpoint, rt)
             .map_err(|e| match e {
                 OidcError::Protocol { ref error, .. } if error == "invalid_grant" => Error::NeedsLogin(format!(
                     "the refresh token of '{name}' was refused ({e}: revoked or expired); sign in again with {}",

@@ -270,6 +270,17 @@ impl OidcClient<'_> {
         })
     }
 
+    /// The `refresh_token` grant (RFC 6749 §6).
+    pub fn refresh(&self, endpoint: &str, refresh_token: &str) -> Result<Tokens, OidcError> {
+        self.token(
+            endpoint,
+            vec![
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ],
+        )
+    }
+
     /// An OCI token exchange (identity domains' `/oauth2/v1/token`): the reply's `token`
     /// (a UPST), not an `access_token`.
     pub fn exchange(

@@ -79,14 +79,6 @@ pub fn is_regular(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
-/// Why the file or directory at `path` that holds credentials is unsafe: owned by another
-/// user (root, or on Windows SYSTEM and Administrators, excepted) or writable by others.
-/// `None` when it is fine or cannot be inspected.
-#[must_use]
-pub fn unsafe_owner_at(path: &Path) -> Option<String> {
-    os::unsafe_owner_at(path)
-}
-
 /// A file named once: its directory is opened when this is made, and everything afterwards
 /// (read, lock, write) happens relative to that directory, so a symlink or directory swapped
 /// in later by someone who can write there is never followed.
@@ -531,8 +523,7 @@ mod tests {
         std::fs::write(&p, "old").unwrap();
         write_atomic(&p, b"new").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
-        assert_eq!(os::other_readers_at(&p), None);
-        assert_eq!(os::unsafe_owner_at(&p), None);
+        assert_eq!(os::exposure_at(&p), None);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;

@@ -11,6 +11,15 @@
 pub mod acl;
 pub mod winpath;
 
+/// Who besides the user may get at a file that holds a credential.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Exposure {
+    /// Unsafe: another user owns it, or others may write it (why).
+    Writable(String),
+    /// Others may read it (who).
+    Readable(String),
+}
+
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]

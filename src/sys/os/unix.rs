@@ -9,6 +9,8 @@ use std::path::Path;
 use std::process::{Child, ExitStatus};
 
 use rustix::fs::{AtFlags, Mode, OFlags};
+
+use super::Exposure;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;
@@ -216,17 +218,17 @@ pub fn unsafe_owner(file: &File) -> io::Result<Option<String>> {
     Ok(unsafe_meta(&file.metadata()?))
 }
 
-/// [`unsafe_owner`] of the file at `path` (links followed); `None` when it cannot be read.
+/// Who besides its owner may get at the file at `path` (links followed), from one `stat`:
+/// [`unsafe_owner`]'s verdict first, else group or other read bits on a regular file.
+/// `None` when it is private or cannot be inspected.
 #[must_use]
-pub fn unsafe_owner_at(path: &Path) -> Option<String> {
-    std::fs::metadata(path).ok().and_then(|m| unsafe_meta(&m))
-}
-
-/// Who besides its owner may read the regular file at `path`, if anyone.
-#[must_use]
-pub fn other_readers_at(path: &Path) -> Option<String> {
+pub fn exposure_at(path: &Path) -> Option<Exposure> {
     let m = std::fs::metadata(path).ok()?;
-    (m.is_file() && m.mode() & 0o044 != 0).then(|| "other users can read it".to_owned())
+    if let Some(why) = unsafe_meta(&m) {
+        return Some(Exposure::Writable(why));
+    }
+    (m.is_file() && m.mode() & 0o044 != 0)
+        .then(|| Exposure::Readable("other users can read it".to_owned()))
 }
 
 /// If the symlink `path` (with metadata `m`) was made by another user (root excepted), why.

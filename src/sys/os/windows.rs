@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use oci_token_win::Sid;
 
-use super::acl;
+use super::{Exposure, acl};
 
 const FILE_SHARE_READ: u32 = 0x1;
 const FILE_SHARE_WRITE: u32 = 0x2;
@@ -306,19 +306,17 @@ pub fn unsafe_owner(file: &File) -> io::Result<Option<String>> {
     Ok(acl::unsafe_owner_or_writers(&sec, me()?))
 }
 
-/// [`unsafe_owner`] of the file at `path` (links followed); `None` when it cannot be read.
+/// Who besides the user (and SYSTEM, Administrators) may get at the file at `path` (links
+/// followed), from one read of its owner and DACL: [`acl::unsafe_owner_or_writers`] first,
+/// else [`acl::other_readers`]. `None` when it is private or cannot be inspected.
 #[must_use]
-pub fn unsafe_owner_at(path: &Path) -> Option<String> {
-    let f = File::open(path).ok()?;
-    unsafe_owner(&f).ok().flatten()
-}
-
-/// Who besides the user (and SYSTEM, Administrators) may read the file at `path`.
-#[must_use]
-pub fn other_readers_at(path: &Path) -> Option<String> {
+pub fn exposure_at(path: &Path) -> Option<Exposure> {
     let f = File::open(path).ok()?;
     let sec = oci_token_win::security(f.as_handle()).ok()?;
-    acl::other_readers(&sec, me().ok()?)
+    let me = me().ok()?;
+    acl::unsafe_owner_or_writers(&sec, me)
+        .map(Exposure::Writable)
+        .or_else(|| acl::other_readers(&sec, me).map(Exposure::Readable))
 }
 
 /// If the link `path` was made by another user, why. (Making symlinks needs a privilege or

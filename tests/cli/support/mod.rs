@@ -290,14 +290,12 @@ pub fn mode(path: &Path) -> u32 {
     }
     #[cfg(windows)]
     {
-        use oci_token::sys::os;
+        use oci_token::sys::os::{Exposure, exposure_at};
         let dir = path.is_dir();
-        let bits = if os::unsafe_owner_at(path).is_some() {
-            0o666
-        } else if os::other_readers_at(path).is_some() {
-            0o644
-        } else {
-            0o600
+        let bits = match exposure_at(path) {
+            Some(Exposure::Writable(_)) => 0o666,
+            Some(Exposure::Readable(_)) => 0o644,
+            None => 0o600,
         };
         if dir {
             bits | ((bits & 0o444) >> 2)
