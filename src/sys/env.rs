@@ -80,7 +80,11 @@ impl Env for FakeEnv {
 /// `<home>/<rel>`, or `~/<rel>` when there is no home.
 #[must_use]
 pub fn home_path(env: &dyn Env, rel: &str) -> PathBuf {
-    // Component by component, so Windows paths get `\` throughout.
-    let join = |base: PathBuf| rel.split('/').fold(base, |p, c| p.join(c));
-    join(env.home().unwrap_or_else(|| PathBuf::from("~")))
+    let home = env.home().unwrap_or_else(|| PathBuf::from("~"));
+    if std::path::MAIN_SEPARATOR == '/' {
+        home.join(rel)
+    } else {
+        // Component by component, so Windows paths get `\` throughout.
+        rel.split('/').fold(home, |p, c| p.join(c))
+    }
 }
