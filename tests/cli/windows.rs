@@ -81,9 +81,8 @@ fn git_bash_home_is_not_mistaken_for_a_windows_path() {
 fn docker_install_makes_a_helper_exe_that_answers() {
     let t = TestEnv::new();
     t.session(&SessionSpec::new("p", 3600));
-    let dir = t.path("bin");
     let cfg = t.path("docker/config.json");
-    let install = || {
+    let install = |dir: &std::path::Path| {
         t.run(&[
             "docker",
             "install",
@@ -97,7 +96,8 @@ fn docker_install_makes_a_helper_exe_that_answers() {
             "p",
         ])
     };
-    let o = install();
+    let dir = t.path("bin");
+    let o = install(&dir);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let exe = dir.join("docker-credential-oci-token.exe");
     let o = t.std_cmd_of(&exe).arg("version").output().unwrap();
@@ -110,21 +110,25 @@ fn docker_install_makes_a_helper_exe_that_answers() {
     let text = std::fs::read_to_string(&cfg).unwrap();
     assert!(text.contains("\"iad.ocir.io\": \"oci-token\""), "{text}");
     // Again: the helper is already there.
-    let o = install();
+    let o = install(&dir);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     // Something else in its place is never read whole nor replaced: a 1 GiB file, a directory.
-    std::fs::remove_file(&exe).unwrap();
+    // (In another directory: the helper above is a hard link of the binary that other tests
+    // are running, and Windows does not delete a running image.)
+    let other = t.path("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let exe = other.join("docker-credential-oci-token.exe");
     std::fs::File::create(&exe)
         .unwrap()
         .set_len(1 << 30)
         .unwrap();
     let started = std::time::Instant::now();
-    assert_fails(&install(), 3, "is not a link to oci-token");
+    assert_fails(&install(&other), 3, "is not a link to oci-token");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_eq!(std::fs::metadata(&exe).unwrap().len(), 1 << 30);
     std::fs::remove_file(&exe).unwrap();
     std::fs::create_dir(&exe).unwrap();
-    assert_fails(&install(), 3, "is not a link to oci-token");
+    assert_fails(&install(&other), 3, "is not a link to oci-token");
     assert!(exe.is_dir());
 }
 
