@@ -205,7 +205,11 @@ pub enum EnvShell {
     Bash,
     Zsh,
     Fish,
+    /// PowerShell 7 and Windows PowerShell 5.1 (`| Invoke-Expression`)
+    #[value(alias = "powershell")]
     Pwsh,
+    /// cmd.exe: `set "NAME=value"` lines for a batch file (`call`)
+    Cmd,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -367,7 +371,7 @@ pub enum OidcOutput {
     Json,
     /// The access token alone, for `Authorization: Bearer`
     Bearer,
-    /// OIDC_ACCESS_TOKEN, OIDC_ID_TOKEN and OIDC_TOKEN_EXPIRES_AT export lines (syntax from $SHELL)
+    /// OIDC_ACCESS_TOKEN, OIDC_ID_TOKEN and OIDC_TOKEN_EXPIRES_AT export lines, in the syntax `env` writes by default
     Env,
     /// A client.authentication.k8s.io ExecCredential with the ID token (kubectl OIDC)
     ExecCredential,
@@ -532,6 +536,9 @@ pub fn parse_duration(s: &str) -> Result<jiff::SignedDuration, String> {
 #[must_use]
 pub fn command() -> clap::Command {
     let mut cmd = Cli::command();
+    if crate::sys::os::WINDOWS {
+        cmd = for_windows(cmd);
+    }
     for (path, ids) in NOT_HERE {
         let hidden: Vec<clap::Arg> = cmd
             .get_arguments()
@@ -541,6 +548,67 @@ pub fn command() -> clap::Command {
         cmd = hide_in(cmd, path, hidden);
     }
     cmd
+}
+
+/// The help texts with Windows' names for what they name on Unix: `%USERPROFILE%\.oci\config`
+/// for `~/.oci/config`, "readable by you only" for mode 0600, PowerShell for `$SHELL`.
+fn for_windows(cmd: clap::Command) -> clap::Command {
+    let text = |s: Option<&clap::builder::StyledStr>| s.map(|s| windows_text(&s.to_string()));
+    let about = text(cmd.get_about());
+    let long_about = text(cmd.get_long_about());
+    let mut cmd = cmd
+        .mut_args(|a| {
+            let help = text(a.get_help());
+            let long = text(a.get_long_help());
+            let a = match help {
+                Some(h) => a.help(h),
+                None => a,
+            };
+            match long {
+                Some(h) => a.long_help(h),
+                None => a,
+            }
+        })
+        .mut_subcommands(for_windows);
+    if let Some(a) = about {
+        cmd = cmd.about(a);
+    }
+    if let Some(a) = long_about {
+        cmd = cmd.long_about(a);
+    }
+    cmd
+}
+
+/// One help text in Windows' terms (see [`for_windows`]).
+#[must_use]
+pub fn windows_text(s: &str) -> String {
+    let s = s
+        .replace(
+            "[default: from $SHELL, else sh]",
+            "[default: PowerShell; in Git Bash, from SHELL]",
+        )
+        .replace(
+            "(syntax from $SHELL)",
+            "(PowerShell syntax; in Git Bash, from SHELL)",
+        )
+        .replace("mode 0600", "readable by you only")
+        .replace("(0600)", "(readable by you only)")
+        .replace(", 0600", ", readable by you only");
+    // `~/a/b` -> `%USERPROFILE%\a\b`, up to the end of the path.
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut rest = s.as_str();
+    while let Some(i) = rest.find("~/") {
+        out.push_str(&rest[..i]);
+        let path = &rest[i + 1..];
+        let end = path
+            .find(|c: char| c.is_whitespace() || matches!(c, ']' | ')' | ',' | ';' | '`' | '\''))
+            .unwrap_or(path.len());
+        out.push_str("%USERPROFILE%");
+        out.push_str(&path[..end].replace('/', "\\"));
+        rest = &path[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 const ALL_GLOBAL: &[&str] = &[
@@ -602,5 +670,34 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    fn all_help(cmd: &mut clap::Command, out: &mut String) {
+        cmd.build();
+        out.push_str(&cmd.render_long_help().to_string());
+        for sub in cmd.get_subcommands_mut() {
+            all_help(sub, out);
+        }
+    }
+
+    /// What Windows users read names Windows things: no `~/`, file modes, `$SHELL` or
+    /// `XDG_` variables in any command's help (the same test runs under Wine on the real
+    /// Windows build, in `tests/cli/windows.rs`).
+    #[test]
+    fn windows_help_names_windows_things() {
+        let mut help = String::new();
+        all_help(&mut for_windows(Cli::command()), &mut help);
+        for unix in ["~/", "0600", "$SHELL", "XDG_", "cargo install", "chmod"] {
+            assert!(!help.contains(unix), "Windows help says {unix}");
+        }
+        assert!(help.contains(r"%USERPROFILE%\.oci\config"), "{help}");
+        assert_eq!(
+            windows_text("[default: ~/.oci/sessions]; key (0600) at ~/.oci"),
+            r"[default: %USERPROFILE%\.oci\sessions]; key (readable by you only) at %USERPROFILE%\.oci"
+        );
+        // Unix help is unchanged.
+        let mut unix = String::new();
+        all_help(&mut Cli::command(), &mut unix);
+        assert!(unix.contains("~/.oci/config"));
     }
 }

@@ -123,6 +123,7 @@ pub fn to_command(cli: &Cli) -> Result<app::Command> {
                 args::EnvShell::Zsh => Shell::Zsh,
                 args::EnvShell::Fish => Shell::Fish,
                 args::EnvShell::Pwsh => Shell::Pwsh,
+                args::EnvShell::Cmd => Shell::Cmd,
             }),
             fresh: fresh(&a.refresh),
         },

@@ -290,8 +290,9 @@ fn create(
             o.insert("token".into(), serde_json::Value::Null);
         }
         output::note(&format!(
-            "The token was written to {} (mode 0600); it is shown nowhere else.",
-            f.display()
+            "The token was written to {} ({}); it is shown nowhere else.",
+            f.display(),
+            crate::sys::os::text("mode 0600", "readable by you only")
         ));
     }
     if let Some(u) = docker_user {

@@ -487,11 +487,20 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
         Ok(out)
     })?;
     output::note(&format!(
-        "{} -> {}; {} now sends {} to oci-token. For podman, skopeo and buildah, add the same to ${{XDG_RUNTIME_DIR}}/containers/auth.json (printed below).",
+        "{} -> {}; {} now sends {} to oci-token. For podman, skopeo and buildah, add the same to {} (printed below).",
         link.display(),
         exe.display(),
         path.display(),
-        hosts.join(", ")
+        hosts.join(", "),
+        // containers-auth.json(5): the default auth file of podman, skopeo and buildah.
+        crate::sys::os::text(
+            if crate::sys::os::MACOS {
+                "~/.config/containers/auth.json"
+            } else {
+                "${XDG_RUNTIME_DIR}/containers/auth.json"
+            },
+            "%USERPROFILE%\\.config\\containers\\auth.json",
+        )
     ));
     let helpers: serde_json::Map<String, serde_json::Value> = hosts
         .iter()

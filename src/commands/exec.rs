@@ -58,7 +58,7 @@ pub fn run(
 
     let interrupts = crate::sys::os::Interrupts::catch()
         .map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))?;
-    let mut child = crate::sys::spawn::child(program, rest, &env).map_err(|e| {
+    let mut child = crate::sys::spawn::child(ctx.env, program, rest, &env).map_err(|e| {
         let name = program.to_string_lossy();
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Spawn(127, format!("{name}: command not found"))

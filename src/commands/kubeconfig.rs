@@ -35,7 +35,10 @@ pub struct Converted {
     pub skipped: Vec<(usize, String)>,
 }
 
-pub const INSTALL_HINT: &str = "oci-token is not installed or not on PATH. Install it (cargo install --locked --path <oci-token checkout>), or put this user back on `oci ce cluster generate-token`.";
+pub const INSTALL_HINT: &str = crate::sys::os::text(
+    "oci-token is not installed or not on PATH. Install it (cargo install --locked --path <oci-token checkout>), or put this user back on `oci ce cluster generate-token`.",
+    "oci-token is not installed or not on Path. Unzip the oci-token Windows archive into a folder on your user Path (or `scoop install oci-token`), or put this user back on `oci ce cluster generate-token`.",
+);
 
 fn indent_of(line: &str) -> usize {
     line.len() - line.trim_start_matches(' ').len()

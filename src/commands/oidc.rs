@@ -207,14 +207,20 @@ fn print_token(ctx: &Context<'_>, s: &Stored, out: TokenOutput, needs: Needs) ->
         .filter(|_| s.id_expires_at().is_some_and(|e| e > now));
     match out {
         TokenOutput::Bearer => output::print(&format!("{}\n", s.access_token)),
-        TokenOutput::Env => output::print(&output::env::render_pairs(
-            Shell::from_shell_var(ctx.env.var("SHELL").as_deref()),
-            &[
-                ("OIDC_ACCESS_TOKEN", Some(&s.access_token)),
-                ("OIDC_ID_TOKEN", id_token),
-                ("OIDC_TOKEN_EXPIRES_AT", Some(&exp.to_string())),
-            ],
-        )),
+        TokenOutput::Env => output::print(
+            &output::env::render_pairs(
+                Shell::from_shell_var(
+                    ctx.env.var("SHELL").as_deref(),
+                    crate::sys::os::POWERSHELL_BY_DEFAULT,
+                ),
+                &[
+                    ("OIDC_ACCESS_TOKEN", Some(&s.access_token)),
+                    ("OIDC_ID_TOKEN", id_token),
+                    ("OIDC_TOKEN_EXPIRES_AT", Some(&exp.to_string())),
+                ],
+            )
+            .map_err(|e| Error::Config(e.to_string()))?,
+        ),
         TokenOutput::ExecCredential => {
             let api = crate::output::exec_credential::requested_version(
                 ctx.env.var("KUBERNETES_EXEC_INFO").as_deref(),

@@ -24,7 +24,12 @@ pub fn segment(ctx: &Context<'_>, format: &str) -> String {
 pub fn env(ctx: &Context<'_>, shell: Option<Shell>, fresh: &Freshness) -> Result<()> {
     let mut cred = Credential::active(ctx, None)?;
     cred.ensure_fresh(ctx, fresh)?;
-    let shell = shell.unwrap_or_else(|| Shell::from_shell_var(ctx.env.var("SHELL").as_deref()));
+    let shell = shell.unwrap_or_else(|| {
+        Shell::from_shell_var(
+            ctx.env.var("SHELL").as_deref(),
+            crate::sys::os::POWERSHELL_BY_DEFAULT,
+        )
+    });
     let p = cred.profile();
     let view = EnvView {
         profile: p.map(|p| p.name.as_str()),
@@ -34,5 +39,7 @@ pub fn env(ctx: &Context<'_>, shell: Option<Shell>, fresh: &Freshness) -> Result
             .map(|c| c.display().to_string()),
         expires_at: cred.expires_at(),
     };
-    crate::output::print(&env::render(shell, &view))
+    crate::output::print(
+        &env::render(shell, &view).map_err(|e| crate::error::Error::Config(e.to_string()))?,
+    )
 }

@@ -208,8 +208,10 @@ pub fn read_config_for(path: &Path, profile: Option<&str>) -> Result<ini::Ini> {
             Error::Config(format!("cannot read config file {}: {e}", path.display()))
         }
     })?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::Config(format!("config file {} is not UTF-8 text", path.display())))?;
+    if looks_utf16(&bytes) {
+        return Err(not_utf8(path, &bytes));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| not_utf8(path, e.as_bytes()))?;
     ini::parse_only(&text, profile).map_err(|e| {
         if text.starts_with('\u{feff}') {
             Error::Config(format!(
@@ -220,6 +222,31 @@ pub fn read_config_for(path: &Path, profile: Option<&str>) -> Result<ini::Ini> {
             Error::Config(format!("cannot parse config file {}: {e}", path.display()))
         }
     })
+}
+
+/// A UTF-16 BOM, or a NUL among the first bytes (no INI text has one; ASCII in UTF-16 is
+/// every other byte NUL, and valid UTF-8 all the same).
+fn looks_utf16(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || bytes.iter().take(64).any(|b| *b == 0)
+}
+
+/// Why a config file that is not UTF-8 cannot be read, and what to do. UTF-16 (a BOM, or
+/// NUL bytes between ASCII letters) is what Windows PowerShell 5.1's `>` and `Out-File`
+/// write; the oci CLI cannot read it either.
+fn not_utf8(path: &Path, bytes: &[u8]) -> Error {
+    if looks_utf16(bytes) {
+        Error::Config(format!(
+            "config file {} is UTF-16 text (what Windows PowerShell 5.1's `>` and Out-File write), which the oci CLI cannot read either; save it as UTF-8 without a BOM: Notepad's Save As with Encoding UTF-8, or `(Get-Content <file>) | Set-Content -Encoding utf8NoBOM <file>` in PowerShell 7",
+            path.display()
+        ))
+    } else {
+        Error::Config(format!(
+            "config file {} is not UTF-8 text; save it as UTF-8 (without a BOM)",
+            path.display()
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ fn session<'a>(v: &'a View<'a>, valid: Option<bool>) -> Payload<'a> {
 /// `get` and `refresh`: one line of JSON and a newline.
 #[must_use]
 pub fn render(v: &View<'_>) -> String {
-    let mut s = serde_json::to_string(&session(v, None)).unwrap_or_default();
+    let mut s = ascii(serde_json::to_string(&session(v, None)).unwrap_or_default());
     s.push('\n');
     s
 }
@@ -61,9 +61,35 @@ pub fn render(v: &View<'_>) -> String {
 /// `validate --output json`: the same fields plus `valid`.
 #[must_use]
 pub fn render_validate(v: &View<'_>, valid: bool) -> String {
-    let mut s = serde_json::to_string(&session(v, Some(valid))).unwrap_or_default();
+    let mut s = ascii(serde_json::to_string(&session(v, Some(valid))).unwrap_or_default());
     s.push('\n');
     s
+}
+
+/// `json` with every character outside ASCII written as a `\uXXXX` escape (a surrogate
+/// pair above U+FFFF): the same JSON to every parser, and bytes that survive any code page.
+/// Windows PowerShell 5.1 decodes a program's output in the console's code page, so
+/// `oci-token get | ConvertFrom-Json` would turn `C:\Users\Zoë` into `C:\Users\ZoÃ«`.
+/// Serializer output holds non-ASCII characters only inside strings, where escapes mean
+/// the same characters.
+#[must_use]
+pub fn ascii(json: String) -> String {
+    use std::fmt::Write as _;
+    if json.is_ascii() {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{u:04x}");
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -113,5 +139,17 @@ mod tests {
         let s = render_validate(&view(None), false);
         assert!(s.contains(r#""token":null"#));
         assert!(s.ends_with(",\"refreshed\":true,\"valid\":false}\n"), "{s}");
+    }
+
+    #[test]
+    fn output_is_ascii_and_means_the_same() {
+        let home = "C:\\Users\\Zo\u{eb}\u{1F600}\\k.pem";
+        let mut v = view(None);
+        v.key_file = Some(home.into());
+        let s = render(&v);
+        assert!(s.is_ascii(), "{s}");
+        assert!(s.contains(r"Zo\u00eb\ud83d\ude00"), "{s}");
+        let back: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back["key_file"], home);
     }
 }

@@ -3,14 +3,17 @@
 use std::ffi::OsString;
 use std::process::{Child, Command};
 
-/// Starts `program` with `args`, the inherited environment plus `env`, and inherited stdio.
+/// Starts `program` (looked up as the platform's shell would, see
+/// [`super::os::resolve_program`]) with `args`, the inherited environment plus `env`, and
+/// inherited stdio.
 pub fn child(
+    ambient: &dyn super::env::Env,
     program: &OsString,
     args: &[OsString],
     env: &[(&str, String)],
 ) -> std::io::Result<Child> {
     #[allow(clippy::disallowed_methods)] // the one place that starts processes
-    let mut cmd = Command::new(program);
+    let mut cmd = Command::new(super::os::resolve_program(ambient, program));
     cmd.args(args);
     for (k, v) in env {
         cmd.env(k, v);

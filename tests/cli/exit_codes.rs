@@ -86,3 +86,24 @@ fn version_and_help() {
     let o = t.run(&["--help"]);
     assert!(stdout(&o).contains("Exit codes:"));
 }
+
+/// A config saved by Windows PowerShell 5.1's `>` (UTF-16 with a BOM) gets what to do, not
+/// only "not UTF-8"; the file is left as it is.
+#[test]
+fn a_utf16_config_says_how_to_save_it() {
+    let t = TestEnv::new();
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in "[p]\r\nregion=us-ashburn-1\r\n".encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    std::fs::write(t.config_path(), &bytes).unwrap();
+    let o = t.run(&["get", "--profile", "p"]);
+    assert_fails(&o, 3, "UTF-16");
+    assert!(stderr(&o).contains("UTF-8 without a BOM"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(t.config_path()).unwrap(), bytes);
+    // Without the BOM (Out-File -Encoding unicode keeps it; some editors do not).
+    std::fs::write(t.config_path(), &bytes[2..]).unwrap();
+    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "UTF-16");
+    std::fs::write(t.config_path(), b"[p]\nregion=\xff\n").unwrap();
+    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "is not UTF-8 text");
+}

@@ -316,3 +316,19 @@ fn never_reads_stdin() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// Paths and names outside ASCII (`C:\Users\Zoë`) are printed as JSON escapes: the same
+/// JSON, in bytes that Windows PowerShell 5.1's console code page cannot garble.
+#[test]
+fn non_ascii_names_and_paths_print_as_ascii_json() {
+    let t = TestEnv::new();
+    let name = "zo\u{eb}-\u{1F600}";
+    let token = t.session(&SessionSpec::new(name, 3600));
+    let o = t.run(&["get", "--profile", name]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(o.stdout.is_ascii(), "{}", stdout(&o));
+    let j = json(&o);
+    assert_eq!(j["profile"], name);
+    assert_eq!(j["token"], token.as_str());
+    assert!(j["token_file"].as_str().unwrap().contains(name));
+}

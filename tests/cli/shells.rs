@@ -289,3 +289,70 @@ fn env_lines_evaluate_in_every_shell() {
         stdout(&o)
     );
 }
+
+/// Profile names that try to end the quoting or run something, read back by each real
+/// shell exactly (PowerShell's reading is modelled in `output::env`'s unit tests; cmd's
+/// runs under Wine in `windows.rs`).
+#[test]
+#[cfg_attr(
+    windows,
+    ignore = "Linux-only: needs bash, zsh and fish (the Windows build runs under Wine)"
+)]
+#[cfg_attr(
+    all(unix, not(all(have_bash, have_zsh, have_fish))),
+    ignore = "bash, zsh or fish is not installed"
+)]
+fn hostile_profile_names_stay_values_in_every_shell() {
+    let names = [
+        "q'$(touch pwned)'",
+        "a;touch pwned",
+        "`touch pwned`",
+        "back\\'slash\\",
+        "O\u{2019}Brien \u{2018};touch pwned;\u{2019}",
+        "$HOME ${HOME} %PATH% !x",
+        "Zo\u{eb} \u{1F600}",
+    ];
+    let t = TestEnv::new();
+    for n in names {
+        t.session(&SessionSpec::new(n, EXP_IN));
+    }
+    let work = tempfile::TempDir::new().unwrap();
+    for n in names {
+        for (sh, args, script) in [
+            (
+                "bash",
+                vec!["--norc", "--noprofile", "-c"],
+                "eval \"$(oci-token env --shell bash)\"; printf '%s' \"$OCI_CLI_PROFILE\"",
+            ),
+            (
+                "zsh",
+                vec!["-f", "-c"],
+                "eval \"$(oci-token env --shell zsh)\"; printf '%s' \"$OCI_CLI_PROFILE\"",
+            ),
+            (
+                "sh",
+                vec!["-c"],
+                "eval \"$(oci-token env --shell sh)\"; printf '%s' \"$OCI_CLI_PROFILE\"",
+            ),
+            (
+                "fish",
+                vec!["--no-config", "-c"],
+                "oci-token env --shell fish | source; printf '%s' \"$OCI_CLI_PROFILE\"",
+            ),
+        ] {
+            let Some(mut c) = shell(&t, sh) else { continue };
+            // fish decodes its input by the locale: a UTF-8 one, as users have.
+            c.env("OCI_CLI_PROFILE", n)
+                .env("LC_ALL", "C.UTF-8")
+                .current_dir(work.path());
+            assert_eq!(out(c.args(&args).arg(script)), n, "{sh}");
+        }
+        let o = t.run(&["env", "--profile", n, "--shell", "pwsh"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert!(o.stdout.is_ascii(), "{}", stdout(&o));
+    }
+    assert!(
+        !work.path().join("pwned").exists(),
+        "a profile name ran a command"
+    );
+}

@@ -199,3 +199,154 @@ fn principal_tokens_are_cached_under_localappdata_and_private() {
     assert_eq!(auth.count_of("/v1/x509"), 1);
     auth.assert_all_verified();
 }
+
+/// Names cmd finds through `PATHEXT` (`az.cmd`, `gcloud.cmd`, npm's shims) are found, and
+/// an argument with `&` reaches the script as an argument, not as a second command.
+#[test]
+fn exec_finds_cmd_and_bat_through_pathext_and_keeps_metacharacters_in_arguments() {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 3600));
+    let bin = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        bin.path().join("mytool.cmd"),
+        "@echo off\r\necho PROFILE=%OCI_CLI_PROFILE%\r\necho ARG=%1\r\nexit /b 5\r\n",
+    )
+    .unwrap();
+    std::fs::write(bin.path().join("other.bat"), "@exit /b 3\r\n").unwrap();
+    let path = format!(
+        "{};{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |args: &[&str], pathext: Option<&str>| {
+        let mut c = t.cmd();
+        c.env("PATH", &path);
+        if let Some(e) = pathext {
+            c.env("PATHEXT", e);
+        }
+        c.args(["exec", "--profile", "p", "--"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["mytool", "a&echo INJECTED"], None);
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().map(str::trim).collect();
+    assert!(lines.contains(&"PROFILE=p"), "{out}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("ARG=") && l.contains("a&echo INJECTED")),
+        "{out}"
+    );
+    assert!(!lines.contains(&"INJECTED"), "the & ran a command: {out}");
+    assert_eq!(code(&run(&["other"], Some(".COM;.EXE;.BAT;.CMD"))), 3);
+    assert_eq!(code(&run(&["other.bat"], None)), 3);
+    // Not in PATHEXT: not found, as in cmd.
+    assert_fails(&run(&["other"], Some(".EXE")), 127, "command not found");
+}
+
+/// `env` speaks PowerShell on Windows unless Git Bash's `SHELL` says otherwise; `--shell
+/// powershell` and `--shell cmd` are accepted, and what cmd reads back is the value, even
+/// with cmd's own metacharacters in it.
+#[test]
+fn env_defaults_to_powershell_and_cmd_reads_its_lines_back() {
+    let t = TestEnv::new();
+    let profile = "q&echo INJECTED|x^y";
+    t.session(&SessionSpec::new(profile, 3600));
+    let o = t.run(&["env", "--profile", profile]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("$Env:OCI_CLI_AUTH = 'security_token'"),
+        "{}",
+        stdout(&o)
+    );
+    let o = t
+        .cmd()
+        .env("SHELL", "/usr/bin/bash")
+        .args(["env", "--profile", profile])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("export OCI_CLI_AUTH='security_token'"),
+        "{}",
+        stdout(&o)
+    );
+    let o = t.run(&["env", "--profile", profile, "--shell", "powershell"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = t.run(&["env", "--profile", profile, "--shell", "cmd"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let lines = stdout(&o);
+    assert!(
+        lines.contains("set \"OCI_CLI_PROFILE=q&echo INJECTED|x^y\""),
+        "{lines}"
+    );
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::write(dir.path().join("env.cmd"), lines.replace('\n', "\r\n")).unwrap();
+    std::fs::write(
+        dir.path().join("check.cmd"),
+        "@echo off\r\ncall \"%~dp0env.cmd\"\r\nset OCI_CLI_\r\n",
+    )
+    .unwrap();
+    let o = std::process::Command::new("cmd")
+        .arg("/c")
+        .arg(dir.path().join("check.cmd"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = out.lines().map(str::trim).collect();
+    assert!(
+        lines.contains(&"OCI_CLI_PROFILE=q&echo INJECTED|x^y"),
+        "{out}"
+    );
+    assert!(lines.contains(&"OCI_CLI_AUTH=security_token"), "{out}");
+    assert!(!lines.contains(&"INJECTED"), "{out}");
+    // A value cmd cannot carry is refused, with the way out.
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("100%", 3600));
+    assert_fails(
+        &t.run(&["env", "--profile", "100%", "--shell", "cmd"]),
+        3,
+        "--shell pwsh",
+    );
+}
+
+/// Every command's help names Windows things: no `~/`, file modes, `$SHELL`, `XDG_` or
+/// `cargo install` (the same rewrite is unit-tested on every platform).
+#[test]
+fn help_names_windows_paths() {
+    fn commands(help: &str) -> Vec<String> {
+        help.lines()
+            .skip_while(|l| !l.starts_with("Commands:"))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+            .filter(|c| c != "help")
+            .collect()
+    }
+    let t = TestEnv::new();
+    let mut pending = vec![Vec::<String>::new()];
+    let mut seen = 0;
+    while let Some(path) = pending.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let o = t.run(&args);
+        assert_eq!(code(&o), 0, "{args:?}");
+        let help = stdout(&o);
+        for unix in ["~/", "0600", "$SHELL", "XDG_", "cargo install", "chmod"] {
+            assert!(
+                !help.contains(unix),
+                "`{}` says {unix}:\n{help}",
+                args.join(" ")
+            );
+        }
+        for c in commands(&help) {
+            let mut p = path.clone();
+            p.push(c);
+            pending.push(p);
+        }
+        seen += 1;
+    }
+    assert!(seen > 15, "only {seen} help pages");
+}

@@ -29,3 +29,20 @@ pub use unix::*;
 mod windows;
 #[cfg(windows)]
 pub use windows::*;
+
+/// Whether this is a Windows build: for texts that name platform things (paths, modes,
+/// shells), and for defaults such as PowerShell syntax.
+pub const WINDOWS: bool = cfg!(windows);
+
+/// Whether this is a macOS build (see `docs/macos.md` for what differs there).
+pub const MACOS: bool = cfg!(target_os = "macos");
+
+/// `env` and `oidc token --output env` write PowerShell syntax when no `SHELL` names a shell.
+pub const POWERSHELL_BY_DEFAULT: bool = WINDOWS;
+
+/// `unix` in a Unix build, `windows` in a Windows build: a message that names platform
+/// things.
+#[must_use]
+pub const fn text(unix: &'static str, windows: &'static str) -> &'static str {
+    if WINDOWS { windows } else { unix }
+}

@@ -23,6 +23,12 @@ const READ_FLAGS: OFlags = OFlags::RDONLY
 /// What separates entries of a list in an environment variable (`PATH`, `BROWSER`).
 pub const LIST_SEPARATOR: char = ':';
 
+/// The program `exec` starts for `name`: on Unix, `name` itself (`execvp` searches `PATH`).
+#[must_use]
+pub fn resolve_program(_env: &dyn crate::sys::env::Env, name: &OsStr) -> std::ffi::OsString {
+    name.to_owned()
+}
+
 /// The command that opens `url` in the user's browser.
 #[must_use]
 pub fn url_opener(url: &str) -> Vec<String> {

@@ -47,6 +47,26 @@ fn me() -> io::Result<&'static Sid> {
 /// What separates entries of a list in an environment variable (`PATH`, `BROWSER`).
 pub const LIST_SEPARATOR: char = ';';
 
+/// The program `exec` starts for `name`: found on `PATH` with `PATHEXT` as cmd finds it
+/// ([`super::winpath::find_program`]), so `.cmd` and `.bat` shims run; else `name` itself.
+/// Rust's `Command` starts a `.cmd`/`.bat` through `cmd.exe /c` with each argument quoted
+/// and escaped for it, and refuses an argument it cannot escape, so a `&`, `|` or `^` in
+/// an argument stays an argument.
+#[must_use]
+pub fn resolve_program(env: &dyn crate::sys::env::Env, name: &OsStr) -> std::ffi::OsString {
+    let Some(n) = name.to_str() else {
+        return name.to_owned();
+    };
+    let is_file = |p: &str| std::fs::metadata(p).is_ok_and(|m| m.is_file());
+    super::winpath::find_program(
+        n,
+        env.var("PATH").as_deref(),
+        env.var("PATHEXT").as_deref(),
+        &is_file,
+    )
+    .map_or_else(|| name.to_owned(), Into::into)
+}
+
 /// The command that opens `url` in the user's default browser: the URL protocol handler
 /// (no shell, so `&` in the URL is not a command separator, as it would be for `cmd /c
 /// start`).

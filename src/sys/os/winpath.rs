@@ -75,6 +75,60 @@ pub fn reserved(name: &str) -> bool {
             && stem.as_bytes()[3].is_ascii_digit())
 }
 
+/// The extensions cmd tries when `PATHEXT` is not set.
+pub const DEFAULT_PATHEXT: &str = ".COM;.EXE;.BAT;.CMD";
+
+/// The program cmd would start for `name`, as `exec` looks it up on Windows (Rust's
+/// `Command` alone tries only `.exe`, so `az.cmd`, `gcloud.cmd` and npm's `.cmd` shims would
+/// be "not found"). For each directory of `path` (`;`-separated, quotes removed, empty
+/// entries skipped; a `name` with a directory part is looked up there alone): `name` itself
+/// when its extension is one of `pathext`, then `name` with each of them in turn. The
+/// current directory is not searched, unlike cmd and as PowerShell: a file dropped in the
+/// working directory cannot stand in for a program. `None`: nothing matched (std's own
+/// lookup then reports it as not found).
+#[must_use]
+pub fn find_program(
+    name: &str,
+    path: Option<&str>,
+    pathext: Option<&str>,
+    is_file: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    if name.is_empty() {
+        return None;
+    }
+    let exts: Vec<&str> = pathext
+        .filter(|e| !e.trim().is_empty())
+        .unwrap_or(DEFAULT_PATHEXT)
+        .split(';')
+        .map(str::trim)
+        .filter(|e| e.starts_with('.') && e.len() > 1)
+        .collect();
+    let file_name = name.rsplit(['\\', '/']).next().unwrap_or(name);
+    // Its own extension counts only when cmd would run such a file (`tool.v2` is
+    // `tool.v2.exe`; a `.ps1` or `.txt` would be opened by its file association).
+    let runnable = file_name
+        .rfind('.')
+        .filter(|&i| i > 0)
+        .is_some_and(|i| exts.iter().any(|e| e.eq_ignore_ascii_case(&file_name[i..])));
+    let candidates = |base: String| {
+        let exact = runnable.then(|| base.clone());
+        exact
+            .into_iter()
+            .chain(exts.iter().map(move |e| format!("{base}{e}")))
+    };
+    if name.contains(['\\', '/', ':']) {
+        return candidates(name.to_owned()).find(|c| is_file(c));
+    }
+    path.unwrap_or_default()
+        .split(';')
+        .map(|d| d.trim().trim_matches('"'))
+        .filter(|d| !d.is_empty())
+        .find_map(|d| {
+            let sep = if d.ends_with(['\\', '/']) { "" } else { "\\" };
+            candidates(format!("{d}{sep}{name}")).find(|c| is_file(c))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +199,60 @@ mod tests {
             other_user_home(std::path::Path::new("/Users/me"), "bob"),
             Some(PathBuf::from("/Users/bob"))
         );
+    }
+
+    #[test]
+    fn programs_are_found_as_cmd_finds_them() {
+        let files = [
+            r"C:\npm\mytool.cmd",
+            r"C:\npm\mytool.ps1",
+            r"C:\bin\mytool.exe",
+            r"C:\bin\az.bat",
+            r"C:\Program Files\x\gcloud.cmd",
+            r"C:\bin\tool.v2.exe",
+            r"C:\tools\deploy.cmd",
+        ];
+        let is_file = |p: &str| files.iter().any(|f| f.eq_ignore_ascii_case(p));
+        let path = Some(r#"C:\npm;;"C:\Program Files\x";C:\bin\"#);
+        // Windows file names ignore case: compared in lower case.
+        let find = |n: &str, ext: Option<&str>| {
+            find_program(n, path, ext, &is_file).map(|p| p.to_lowercase())
+        };
+        // PATH order first, then PATHEXT order within a directory.
+        assert_eq!(find("mytool", None).as_deref(), Some(r"c:\npm\mytool.cmd"));
+        assert_eq!(
+            find("mytool", Some(".EXE;.CMD")).as_deref(),
+            Some(r"c:\npm\mytool.cmd")
+        );
+        assert_eq!(
+            find("gcloud", None).as_deref(),
+            Some(r"c:\program files\x\gcloud.cmd")
+        );
+        assert_eq!(find("az", None).as_deref(), Some(r"c:\bin\az.bat"));
+        // A name with an extension is tried as given.
+        assert_eq!(
+            find("mytool.exe", None).as_deref(),
+            Some(r"c:\bin\mytool.exe")
+        );
+        assert_eq!(
+            find("MYTOOL.EXE", None).as_deref(),
+            Some(r"c:\bin\mytool.exe")
+        );
+        assert_eq!(
+            find("tool.v2", None).as_deref(),
+            Some(r"c:\bin\tool.v2.exe")
+        );
+        // A .ps1 is not in PATHEXT: cmd would hand it to its file association; not run.
+        assert_eq!(find("mytool.ps1", None), None);
+        assert_eq!(find("nothing", None), None);
+        // A directory part: looked up there alone.
+        assert_eq!(
+            find(r"C:\tools\deploy", None).as_deref(),
+            Some(r"c:\tools\deploy.cmd")
+        );
+        assert_eq!(find(r".\deploy", None), None);
+        // An empty or odd PATHEXT falls back to the default set.
+        assert_eq!(find("az", Some("")).as_deref(), Some(r"c:\bin\az.bat"));
+        assert_eq!(find("", None), None);
     }
 }
