@@ -356,3 +356,111 @@ fn hostile_profile_names_stay_values_in_every_shell() {
         "a profile name ran a command"
     );
 }
+
+/// The nearest check of `oci-token.ps1` possible here (PowerShell does not install on this
+/// Debian): its rules read out of the script. .NET's `d2` format specifier is defined for
+/// integral types only (a `[double]` throws a FormatException), so every argument given to
+/// a `{N:dM}` item must be an `[int64]`; the wrapper's first statement takes `$?` and it
+/// hands `$?` back before the wrapped prompt runs; the oh-my-posh segment starts no shell.
+#[test]
+fn powershell_script_keeps_dotnet_format_rules_and_the_last_status() {
+    let ps1 = std::fs::read_to_string(snippet("oci-token.ps1")).unwrap();
+    let code_lines: Vec<&str> = ps1
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect();
+    // Variables assigned an [int64].
+    let ints: Vec<&str> = code_lines
+        .iter()
+        .filter_map(|l| l.split_once(" = [int64]").map(|(v, _)| v.trim()))
+        .collect();
+    let mut checked = 0;
+    for l in &code_lines {
+        let mut rest = *l;
+        while let Some(i) = rest.find("(\"") {
+            let s = &rest[i + 2..];
+            let Some(end) = s.find('"') else { break };
+            let (fmt, after) = (&s[..end], &s[end + 1..]);
+            rest = after;
+            let Some(args) = after.trim_start().strip_prefix("-f ") else {
+                continue;
+            };
+            // The arguments, up to the `)` that closes the format expression.
+            let mut depth = 0;
+            let mut args_end = args.len();
+            for (j, c) in args.char_indices() {
+                match c {
+                    '(' | '[' => depth += 1,
+                    ']' => depth -= 1,
+                    ')' if depth == 0 => {
+                        args_end = j;
+                        break;
+                    }
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+            }
+            let mut parts = Vec::new();
+            let (mut depth, mut start) = (0, 0);
+            let a = &args[..args_end];
+            for (j, c) in a.char_indices() {
+                match c {
+                    '(' | '[' => depth += 1,
+                    ')' | ']' => depth -= 1,
+                    ',' if depth == 0 => {
+                        parts.push(a[start..j].trim());
+                        start = j + 1;
+                    }
+                    _ => {}
+                }
+            }
+            parts.push(a[start..].trim());
+            for item in fmt.split('{').skip(1) {
+                let item = item.split('}').next().unwrap();
+                if let Some((n, spec)) = item.split_once(':') {
+                    if spec.starts_with(['d', 'D']) {
+                        let arg = parts[n.parse::<usize>().unwrap()];
+                        assert!(
+                            arg.starts_with("[int64]") || ints.contains(&arg),
+                            "{{{item}}} formats {arg}, not an [int64]: {l}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 1, "no d-format item found");
+
+    let body: Vec<&str> = code_lines
+        .iter()
+        .skip_while(|l| !l.starts_with("function global:prompt"))
+        .skip(1)
+        .copied()
+        .collect();
+    assert_eq!(body[0], "$lastOk = $?", "the prompt's first statement must take $?");
+    let restore = body
+        .iter()
+        .position(|l| l.contains("if (-not $lastOk) { Write-Error '' -ErrorAction Ignore }"))
+        .expect("$? is handed back");
+    let wrapped = body
+        .iter()
+        .position(|l| l.contains("__OciTokenOriginalPrompt"))
+        .unwrap();
+    assert_eq!(wrapped, restore + 1, "the wrapped prompt must run right after $? is set");
+    assert!(body.iter().any(|l| l.contains("$global:LASTEXITCODE = $saved")));
+
+    let omp: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(snippet("oh-my-posh-oci-token.json")).unwrap())
+            .unwrap();
+    assert_eq!(omp["type"], "text", "a command segment would start a shell");
+    assert!(omp.get("properties").is_none_or(|p| p.get("shell").is_none()));
+    assert!(omp["template"].as_str().unwrap().contains(".Env.OCI_TOKEN_SEGMENT"));
+    assert!(ps1.contains("$env:OCI_TOKEN_SEGMENT = & oci-token prompt --format '{profile} {remaining}'"));
+    assert!(ps1.contains("New-Alias -Name 'Set-PoshContext'"));
+    // What that format prints.
+    let t = session_env();
+    let o = t.run(&["prompt", "--profile", "p", "--format", "{profile} {remaining}"]);
+    assert_eq!(stdout(&o).trim(), "p 45m");
+}
