@@ -392,12 +392,11 @@ fn powershell_script_keeps_dotnet_format_rules_and_the_last_status() {
             for (j, c) in args.char_indices() {
                 match c {
                     '(' | '[' => depth += 1,
-                    ']' => depth -= 1,
                     ')' if depth == 0 => {
                         args_end = j;
                         break;
                     }
-                    ')' => depth -= 1,
+                    ')' | ']' => depth -= 1,
                     _ => {}
                 }
             }
@@ -418,15 +417,15 @@ fn powershell_script_keeps_dotnet_format_rules_and_the_last_status() {
             parts.push(a[start..].trim());
             for item in fmt.split('{').skip(1) {
                 let item = item.split('}').next().unwrap();
-                if let Some((n, spec)) = item.split_once(':') {
-                    if spec.starts_with(['d', 'D']) {
-                        let arg = parts[n.parse::<usize>().unwrap()];
-                        assert!(
-                            arg.starts_with("[int64]") || ints.contains(&arg),
-                            "{{{item}}} formats {arg}, not an [int64]: {l}"
-                        );
-                        checked += 1;
-                    }
+                if let Some((n, spec)) = item.split_once(':')
+                    && spec.starts_with(['d', 'D'])
+                {
+                    let arg = parts[n.parse::<usize>().unwrap()];
+                    assert!(
+                        arg.starts_with("[int64]") || ints.contains(&arg),
+                        "{{{item}}} formats {arg}, not an [int64]: {l}"
+                    );
+                    checked += 1;
                 }
             }
         }
@@ -439,7 +438,10 @@ fn powershell_script_keeps_dotnet_format_rules_and_the_last_status() {
         .skip(1)
         .copied()
         .collect();
-    assert_eq!(body[0], "$lastOk = $?", "the prompt's first statement must take $?");
+    assert_eq!(
+        body[0], "$lastOk = $?",
+        "the prompt's first statement must take $?"
+    );
     let restore = body
         .iter()
         .position(|l| l.contains("if (-not $lastOk) { Write-Error '' -ErrorAction Ignore }"))
@@ -448,19 +450,45 @@ fn powershell_script_keeps_dotnet_format_rules_and_the_last_status() {
         .iter()
         .position(|l| l.contains("__OciTokenOriginalPrompt"))
         .unwrap();
-    assert_eq!(wrapped, restore + 1, "the wrapped prompt must run right after $? is set");
-    assert!(body.iter().any(|l| l.contains("$global:LASTEXITCODE = $saved")));
+    assert_eq!(
+        wrapped,
+        restore + 1,
+        "the wrapped prompt must run right after $? is set"
+    );
+    assert!(
+        body.iter()
+            .any(|l| l.contains("$global:LASTEXITCODE = $saved"))
+    );
 
-    let omp: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(snippet("oh-my-posh-oci-token.json")).unwrap())
-            .unwrap();
+    let omp: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(snippet("oh-my-posh-oci-token.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(omp["type"], "text", "a command segment would start a shell");
-    assert!(omp.get("properties").is_none_or(|p| p.get("shell").is_none()));
-    assert!(omp["template"].as_str().unwrap().contains(".Env.OCI_TOKEN_SEGMENT"));
-    assert!(ps1.contains("$env:OCI_TOKEN_SEGMENT = & oci-token prompt --format '{profile} {remaining}'"));
+    assert!(
+        omp.get("properties")
+            .is_none_or(|p| p.get("shell").is_none())
+    );
+    assert!(
+        omp["template"]
+            .as_str()
+            .unwrap()
+            .contains(".Env.OCI_TOKEN_SEGMENT")
+    );
+    assert!(
+        ps1.contains(
+            "$env:OCI_TOKEN_SEGMENT = & oci-token prompt --format '{profile} {remaining}'"
+        )
+    );
     assert!(ps1.contains("New-Alias -Name 'Set-PoshContext'"));
     // What that format prints.
     let t = session_env();
-    let o = t.run(&["prompt", "--profile", "p", "--format", "{profile} {remaining}"]);
+    let o = t.run(&[
+        "prompt",
+        "--profile",
+        "p",
+        "--format",
+        "{profile} {remaining}",
+    ]);
     assert_eq!(stdout(&o).trim(), "p 45m");
 }

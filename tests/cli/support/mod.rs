@@ -21,6 +21,17 @@ use assert_fs::TempDir;
 pub const BIN: &str = env!("CARGO_BIN_EXE_oci-token");
 
 /// The session key fixture (PKCS#8) and another, unrelated key.
+/// How much slower than native this run is: `OCI_TOKEN_TEST_TIME_SCALE` (`.ci/run` sets 5
+/// for the arm64 suite under qemu-user), else 1. Wall-time bounds that tell a linear from a
+/// quadratic algorithm are multiplied by it; bounds that only catch a hang are not.
+pub fn time_scale() -> u32 {
+    std::env::var("OCI_TOKEN_TEST_TIME_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|s| (1..=100).contains(s))
+        .unwrap_or(1)
+}
+
 pub fn key_pem() -> String {
     std::fs::read_to_string(data("keys/pkcs8.pem")).unwrap()
 }
