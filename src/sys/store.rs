@@ -367,6 +367,17 @@ fn lock_file(file: File, path: &Path, timeout: Duration) -> Result<Lock> {
     match file.try_lock() {
         Ok(()) => return Ok(Lock { _file: file }),
         Err(std::fs::TryLockError::WouldBlock) => {}
+        Err(std::fs::TryLockError::Error(e)) if os::lock_unsupported(&e) => {
+            // stderr directly: `sys` is below `output` (tests/cli/layout.rs).
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "oci-token: warning: the file system of {} has no locks ({e}); going on without one (writes are still atomic)",
+                    path.display()
+                );
+            }
+            return Ok(Lock { _file: file });
+        }
         Err(std::fs::TryLockError::Error(e)) => {
             return Err(Error::Other(format!("cannot lock {}: {e}", path.display())));
         }

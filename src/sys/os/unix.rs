@@ -92,13 +92,26 @@ pub fn other_user_home(_env: &dyn crate::sys::env::Env, user: &str) -> Option<st
 }
 
 /// The per-user cache root when `OCI_TOKEN_CACHE_DIR` is not set: `$XDG_CACHE_HOME/oci-token`
-/// (an absolute `XDG_CACHE_HOME` only, as the XDG spec says), else `~/.cache/oci-token`.
+/// (an absolute `XDG_CACHE_HOME` only, as the XDG spec says), else the platform's cache
+/// directory: `~/.cache/oci-token`, on macOS `~/Library/Caches/oci-token` (see
+/// `docs/macos.md`).
 #[must_use]
 pub fn default_cache_root(env: &dyn crate::sys::env::Env) -> Option<std::path::PathBuf> {
+    cache_root_for(env, cfg!(target_os = "macos"))
+}
+
+/// [`default_cache_root`] for Linux (`macos` false) or macOS, so both are tested everywhere.
+#[must_use]
+pub fn cache_root_for(env: &dyn crate::sys::env::Env, macos: bool) -> Option<std::path::PathBuf> {
     if let Some(d) = env.var("XDG_CACHE_HOME").filter(|d| d.starts_with('/')) {
         return Some(Path::new(&d).join("oci-token"));
     }
-    env.home().map(|h| h.join(".cache/oci-token"))
+    let rel = if macos {
+        "Library/Caches/oci-token"
+    } else {
+        ".cache/oci-token"
+    };
+    env.home().map(|h| h.join(rel))
 }
 
 /// Where OIDC logins keep their state: `~/.oci/oidc`.
@@ -172,9 +185,30 @@ pub fn rename_at(dir: &File, _dir_path: &Path, from: &OsStr, to: &OsStr) -> io::
     Ok(rustix::fs::renameat(dir, from, dir, to)?)
 }
 
-/// Makes a rename in `dir` durable.
+/// Makes a rename in `dir` durable. On macOS `fsync` only hands the data to the drive,
+/// which may keep it in its cache across a power loss; `F_FULLFSYNC` asks the drive to
+/// flush (std's `File::sync_all`, used for the file itself, already does). File systems
+/// that refuse it (some network mounts) get the plain `fsync`.
 pub fn sync_dir(dir: &File) -> io::Result<()> {
+    #[cfg(target_os = "macos")]
+    if rustix::fs::fcntl_fullfsync(dir).is_ok() {
+        return Ok(());
+    }
     Ok(rustix::fs::fsync(dir)?)
+}
+
+/// Whether a lock failed because the file system has no locks (`ENOTSUP`, `EOPNOTSUPP`,
+/// `ENOLCK`: some NFS and SMB mounts). The caller then goes on without the lock, with a
+/// warning: every write is an atomic rename, so two refreshes at once each leave a whole,
+/// valid token; failing instead would make a home on such a mount unusable.
+#[must_use]
+pub fn lock_unsupported(e: &io::Error) -> bool {
+    use rustix::io::Errno;
+    e.raw_os_error().is_some_and(|c| {
+        [Errno::NOTSUP, Errno::OPNOTSUPP, Errno::NOLCK]
+            .iter()
+            .any(|n| n.raw_os_error() == c)
+    })
 }
 
 /// Removes `name` in `dir` (a link itself, never its target).
@@ -399,5 +433,50 @@ pub fn install_helper(exe: &Path, link: &Path) -> io::Result<()> {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && points_here() => Ok(()),
             other => other,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::env::FakeEnv;
+
+    #[test]
+    fn cache_roots_per_platform() {
+        let env = FakeEnv::new("/Users/zoe", jiff::Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            cache_root_for(&env, true).unwrap(),
+            Path::new("/Users/zoe/Library/Caches/oci-token")
+        );
+        assert_eq!(
+            cache_root_for(&env, false).unwrap(),
+            Path::new("/Users/zoe/.cache/oci-token")
+        );
+        let env = env.with("XDG_CACHE_HOME", "/x/cache");
+        assert_eq!(
+            cache_root_for(&env, true).unwrap(),
+            Path::new("/x/cache/oci-token")
+        );
+        let env = FakeEnv::new("/h", jiff::Timestamp::UNIX_EPOCH).with("XDG_CACHE_HOME", "rel");
+        assert_eq!(
+            cache_root_for(&env, true).unwrap(),
+            Path::new("/h/Library/Caches/oci-token")
+        );
+    }
+
+    #[test]
+    fn lock_support_is_told_by_errno() {
+        use rustix::io::Errno;
+        for e in [Errno::NOTSUP, Errno::OPNOTSUPP, Errno::NOLCK] {
+            assert!(lock_unsupported(&io::Error::from_raw_os_error(
+                e.raw_os_error()
+            )));
+        }
+        for e in [Errno::AGAIN, Errno::ACCESS, Errno::BADF, Errno::INTR] {
+            assert!(!lock_unsupported(&io::Error::from_raw_os_error(
+                e.raw_os_error()
+            )));
+        }
+        assert!(!lock_unsupported(&io::Error::other("x")));
     }
 }

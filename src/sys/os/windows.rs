@@ -281,6 +281,13 @@ pub fn rename_at(_dir: &File, dir_path: &Path, from: &OsStr, to: &OsStr) -> io::
     retrying(|| std::fs::rename(&from, &to))
 }
 
+/// Whether a lock failed because the file system has no locks (`ERROR_NOT_SUPPORTED`); see
+/// the Unix version.
+#[must_use]
+pub fn lock_unsupported(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(50)
+}
+
 /// Windows has no directory fsync; NTFS journals the rename itself.
 pub fn sync_dir(_dir: &File) -> io::Result<()> {
     Ok(())

@@ -236,6 +236,8 @@ impl TestEnv {
     pub fn cache_root(&self) -> PathBuf {
         if cfg!(windows) {
             self.path("AppData/Local/oci-token")
+        } else if cfg!(target_os = "macos") {
+            self.path("Library/Caches/oci-token")
         } else {
             self.path(".cache/oci-token")
         }
