@@ -93,10 +93,7 @@ pub const EXIT_CODES: [ExitCodeDoc; 6] = [
         code: 3,
         short: "configuration or key error (config file, profile, token file, key, passphrase, CA bundle)",
         meaning: "configuration or key: config file or profile missing or unparsable, no region, token file missing or not a JWT, a file that is not a regular file or too large, key unreadable, unsupported or unsafe, passphrase missing or wrong, token issued for another key, unreadable CA bundle, an unsafe session directory",
-        next: crate::sys::os::text(
-            "fix `~/.oci/config`, the key, `pass_phrase`/`OCI_CLI_PASSPHRASE` or the named file",
-            "fix `%USERPROFILE%\\.oci\\config`, the key, `pass_phrase`/`OCI_CLI_PASSPHRASE` or the named file",
-        ),
+        next: "fix the config file, the key, `pass_phrase`/`OCI_CLI_PASSPHRASE` or the file the message names",
     },
     ExitCodeDoc {
         code: 4,

@@ -532,11 +532,19 @@ pub fn parse_duration(s: &str) -> Result<jiff::SignedDuration, String> {
     crate::duration::parse(s)
 }
 
-/// The clap command, for the man page and completions.
+/// The clap command, for parsing, `--help` and completions: on Windows with Windows' names
+/// for paths, modes and shells ([`for_windows`]).
 #[must_use]
 pub fn command() -> clap::Command {
+    command_for(crate::sys::os::WINDOWS)
+}
+
+/// The clap command with Unix or Windows help texts; the man page (a Unix document, the same
+/// from every build) uses the Unix ones.
+#[must_use]
+pub fn command_for(windows: bool) -> clap::Command {
     let mut cmd = Cli::command();
-    if crate::sys::os::WINDOWS {
+    if windows {
         cmd = for_windows(cmd);
     }
     for (path, ids) in NOT_HERE {

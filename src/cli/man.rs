@@ -21,7 +21,7 @@ pub fn generate(what: &Generate) -> Result<()> {
 /// The man page, rendered from the clap definition.
 pub fn man_page(buf: &mut Vec<u8>) -> Result<()> {
     // The committed page names the release, not the commit it was generated at.
-    let cmd = super::command().version(env!("CARGO_PKG_VERSION"));
+    let cmd = super::args::command_for(false).version(env!("CARGO_PKG_VERSION"));
     let man = clap_mangen::Man::new(cmd.clone());
     let io = |e: std::io::Error| Error::Other(e.to_string());
     man.render_title(buf).map_err(io)?;

@@ -253,7 +253,8 @@ fn exec_finds_cmd_and_bat_through_pathext_and_keeps_metacharacters_in_arguments(
 #[test]
 fn env_defaults_to_powershell_and_cmd_reads_its_lines_back() {
     let t = TestEnv::new();
-    let profile = "q&echo INJECTED|x^y";
+    // `|`, `<`, `>` and `"` cannot stand in a Windows file name (the session directory).
+    let profile = "q&echo INJECTED^x(y)";
     t.session(&SessionSpec::new(profile, 3600));
     let o = t.run(&["env", "--profile", profile]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -279,7 +280,7 @@ fn env_defaults_to_powershell_and_cmd_reads_its_lines_back() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let lines = stdout(&o);
     assert!(
-        lines.contains("set \"OCI_CLI_PROFILE=q&echo INJECTED|x^y\""),
+        lines.contains("set \"OCI_CLI_PROFILE=q&echo INJECTED^x(y)\""),
         "{lines}"
     );
     let dir = tempfile::TempDir::new().unwrap();
@@ -297,7 +298,7 @@ fn env_defaults_to_powershell_and_cmd_reads_its_lines_back() {
     let out = String::from_utf8_lossy(&o.stdout);
     let lines: Vec<&str> = out.lines().map(str::trim).collect();
     assert!(
-        lines.contains(&"OCI_CLI_PROFILE=q&echo INJECTED|x^y"),
+        lines.contains(&"OCI_CLI_PROFILE=q&echo INJECTED^x(y)"),
         "{out}"
     );
     assert!(lines.contains(&"OCI_CLI_AUTH=security_token"), "{out}");
