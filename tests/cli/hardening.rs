@@ -14,14 +14,7 @@ use crate::support::*;
 
 #[cfg(unix)]
 fn mkfifo(path: &Path) {
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        path,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
+    crate::support::mkfifo(path);
 }
 
 fn assert_no_panic(o: &std::process::Output) {

@@ -325,14 +325,7 @@ fn a_cache_that_is_corrupt_a_fifo_or_not_private_is_never_served() {
         assert_eq!(auth.count_of("/v1/x509"), 2);
         // A FIFO: refused, without hanging.
         std::fs::remove_file(&token_file).unwrap();
-        rustix::fs::mknodat(
-            rustix::fs::CWD,
-            &token_file,
-            rustix::fs::FileType::Fifo,
-            rustix::fs::Mode::from_raw_mode(0o600),
-            0,
-        )
-        .unwrap();
+        mkfifo(&token_file);
         assert_fails(&t.run(&["get", "--auth", "instance_principal"]), 3, "FIFO");
         std::fs::remove_file(&token_file).unwrap();
         // A cache directory others can write, or owned by another user: refused.

@@ -21,6 +21,16 @@ use assert_fs::TempDir;
 pub const BIN: &str = env!("CARGO_BIN_EXE_oci-token");
 
 /// The session key fixture (PKCS#8) and another, unrelated key.
+/// Makes a FIFO at `path` with mkfifo(1) (rustix has no `mknodat` on macOS).
+#[cfg(unix)]
+pub fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
 /// How much slower than native this run is: `OCI_TOKEN_TEST_TIME_SCALE` (`.ci/run` sets 5
 /// for the arm64 suite under qemu-user), else 1. Wall-time bounds that tell a linear from a
 /// quadratic algorithm are multiplied by it; bounds that only catch a hang are not.
