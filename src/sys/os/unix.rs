@@ -29,14 +29,17 @@ pub fn resolve_program(_env: &dyn crate::sys::env::Env, name: &OsStr) -> std::ff
     name.to_owned()
 }
 
-/// The command that opens `url` in the user's browser.
+/// The command that opens `url` in the user's browser: `xdg-open`, on macOS `open`
+/// (Launch Services). Started without a shell, so `&` in the URL stays in it.
 #[must_use]
 pub fn url_opener(url: &str) -> Vec<String> {
-    let program = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
+    url_opener_for(url, cfg!(target_os = "macos"))
+}
+
+/// [`url_opener`] for Linux (`macos` false) or macOS, so both are tested everywhere.
+#[must_use]
+pub fn url_opener_for(url: &str, macos: bool) -> Vec<String> {
+    let program = if macos { "/usr/bin/open" } else { "xdg-open" };
     vec![program.into(), url.into()]
 }
 
@@ -462,6 +465,13 @@ mod tests {
             cache_root_for(&env, true).unwrap(),
             Path::new("/h/Library/Caches/oci-token")
         );
+    }
+
+    #[test]
+    fn browser_openers_per_platform() {
+        let url = "https://login.example/?a=1&b=2";
+        assert_eq!(url_opener_for(url, true), ["/usr/bin/open", url]);
+        assert_eq!(url_opener_for(url, false), ["xdg-open", url]);
     }
 
     #[test]
