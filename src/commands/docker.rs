@@ -388,6 +388,28 @@ pub fn duplicate_keys(text: &str) -> Vec<String> {
     found.into_inner()
 }
 
+/// The registries record as a JSON object: empty text is an empty one; anything else that is
+/// not a JSON object (a trailing comma, an array) is refused, and the file left as it is.
+fn registries_object(
+    text: &str,
+    path: &Path,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    if text.trim().is_empty() {
+        return Ok(serde_json::Map::new());
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(m)) => Ok(m),
+        Ok(_) => Err(Error::Config(format!(
+            "{} is not a JSON object; fix it (or remove it to start afresh); nothing was changed",
+            path.display()
+        ))),
+        Err(e) => Err(Error::Config(format!(
+            "{} is not valid JSON ({e}); fix it (or remove it to start afresh); nothing was changed",
+            path.display()
+        ))),
+    }
+}
+
 /// `oci-token docker install --registry HOST…`: the helper link, the `credHelpers` entries,
 /// the per-registry credential; prints the podman/containers `auth.json` equivalent.
 #[allow(clippy::too_many_lines)] // one recipe: check, link, edit, record, report
@@ -407,6 +429,21 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
     // A profile named for the registries must exist (a typo would fail every pull later).
     if ctx.config.profile.is_some() {
         ctx.profile()?;
+    }
+    // The record of which credential each registry uses: refused before anything is changed
+    // when it is not a JSON object, so a stray comma never costs the other registries.
+    let reg_path = ocir::registries_file(ctx.env);
+    match crate::sys::store::read_text(&reg_path, 1 << 20) {
+        Ok(text) => {
+            registries_object(&text, &reg_path)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(Error::Config(format!(
+                "cannot read {}: {e}",
+                reg_path.display()
+            )));
+        }
     }
     // The link: <dir>/docker-credential-oci-token -> this binary.
     let exe = std::env::current_exe()
@@ -461,15 +498,11 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
         Ok(text)
     })?;
     // Which credential each registry uses: the active profile and --auth, when given.
-    let reg_path = ocir::registries_file(ctx.env);
     if let Some(parent) = reg_path.parent() {
         crate::sys::store::create_private_dir(parent)?;
     }
     edit_locked(&reg_path, 1 << 20, |text| {
-        let mut reg: serde_json::Value = serde_json::from_str(text)
-            .ok()
-            .filter(serde_json::Value::is_object)
-            .unwrap_or_else(|| serde_json::json!({}));
+        let mut reg = serde_json::Value::Object(registries_object(text, &reg_path)?);
         for host in &hosts {
             let mut entry = serde_json::Map::new();
             if let Some(p) = &ctx.config.profile {

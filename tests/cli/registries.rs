@@ -382,3 +382,55 @@ fn parallel_installs_keep_every_registry() {
     ]);
     assert_fails(&o, 3, "nope");
 }
+
+/// A registries record that is not a JSON object (a trailing comma, an array) is refused
+/// before anything changes: the record, the docker config and the helper place stay as they
+/// were (it used to be replaced by a one-entry file, exit 0).
+#[test]
+fn a_broken_registries_record_is_refused_and_left_as_it_is() {
+    let ocir = FakeOcir::start();
+    let t = registry_env(&ocir);
+    let dir = t.path("helpers");
+    let cfg = t.path(".docker/config.json");
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    std::fs::write(&cfg, "{}\n").unwrap();
+    let reg = t.path(".oci/oci-token-registries.json");
+    for broken in [
+        "{\n  \"iad.ocir.io\": {\"profile\": \"a\"},\n}\n",
+        "[{\"iad.ocir.io\": {}}]\n",
+        "{\"iad.ocir.io\": ",
+    ] {
+        std::fs::write(&reg, broken).unwrap();
+        let o = t.run(&[
+            "docker",
+            "install",
+            "--registry",
+            "fra.ocir.io",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--profile",
+            "p",
+        ]);
+        assert_fails(&o, 3, "oci-token-registries.json");
+        assert!(stderr(&o).contains("nothing was changed"), "{}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&reg).unwrap(), broken);
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "{}\n");
+        assert!(!dir.exists(), "the helper was linked anyway");
+    }
+    // An empty record is an empty object.
+    std::fs::write(&reg, "").unwrap();
+    let o = t.run(&[
+        "docker",
+        "install",
+        "--registry",
+        "fra.ocir.io",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--profile",
+        "p",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&reg).unwrap()).unwrap();
+    assert_eq!(v["fra.ocir.io"]["profile"], "p");
+}
