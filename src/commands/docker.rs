@@ -143,11 +143,37 @@ fn usage() -> String {
     format!("Usage: {HELPER_NAME} <store|get|erase|list|version>")
 }
 
+/// What `--help` prints (stdout, exit 0, as every helper's `--help`).
+fn help() -> String {
+    format!(
+        "{HELPER_NAME}: the docker credential helper of oci-token, for docker, podman, skopeo,
+buildah and helm pulling from and pushing to OCIR. They run it; you rarely do.
+
+Usage: {HELPER_NAME} <store|get|erase|list|version>
+
+  get      read a registry URL on stdin; print {{ServerURL, Username, Secret}} with a fresh
+           OCIR token for the credential that `oci-token docker install` recorded for it
+  list     print the registries set up for this helper, as JSON
+  store    accepted and ignored: nothing is stored, tokens are fetched when asked
+  erase    forget the cached token of a registry read on stdin
+  version  print the version
+
+Set it up with: oci-token docker install --registry <region-key>.ocir.io
+"
+    )
+}
+
 /// `docker-credential-oci-token <action>`: the protocol. Every error is one line on
 /// stdout with exit 1, as docker expects; nothing on stderr, no secret anywhere but in a
 /// `get` answer.
 #[must_use]
 pub fn helper(args: &[OsString], env: &dyn Env) -> ExitCode {
+    if let [arg] = args
+        && matches!(arg.to_str(), Some("--help" | "-h" | "help"))
+    {
+        let _ = output::emit(&help());
+        return ExitCode::SUCCESS;
+    }
     let [arg] = args else {
         let _ = output::emit(&format!("{}\n", usage()));
         return ExitCode::from(1);

@@ -110,6 +110,17 @@ fn the_protocol_says_not_found_and_fails_on_stdout() {
     assert!(
         stdout(&helper(&t, "version", "")).starts_with("docker-credential-oci-token (oci-token) ")
     );
+    // --help is help: exit 0, what each action does and how to set it up (it was the usage
+    // line with exit 1).
+    for h in ["--help", "-h", "help"] {
+        let o = helper(&t, h, "");
+        assert_eq!(code(&o), 0, "{h}: {}", stdout(&o));
+        assert!(
+            stdout(&o).contains("oci-token docker install --registry"),
+            "{h}"
+        );
+        assert!(stdout(&o).contains("  get "), "{h}");
+    }
     // The token endpoint failing: one line on stdout, exit 1, no token anywhere, nothing cached.
     for (m, needle) in [
         (TokenMode::Status(500), "500"),
