@@ -553,6 +553,11 @@ pub fn load_key(p: &Profile, jwk: Option<&Jwk>) -> Result<SigningKey> {
             p.name,
             fix()
         )),
+        Some(Exposure::Unknown(why)) => output::warn(&format!(
+            "key_file {} of profile '{}': cannot tell who else may read or change it ({why}); make sure only you can",
+            path.display(),
+            p.name
+        )),
         None => {}
     }
     let bytes = store::read_regular(path, store::MAX_KEY)

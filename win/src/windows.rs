@@ -179,21 +179,34 @@ unsafe fn aces(dacl: *const ACL) -> io::Result<Vec<Ace>> {
             out.push(Ace::Other(header.AceType));
             continue;
         }
-        // SAFETY: allowed and denied entries share the ACCESS_ALLOWED_ACE layout.
-        let entry = unsafe { &*ace.cast::<ACCESS_ALLOWED_ACE>() };
-        // SAFETY: the SID starts at `SidStart` and lies within the entry.
-        let sid = unsafe { copy_sid((&raw const entry.SidStart).cast_mut().cast()) };
+        // Allowed and denied entries share the ACCESS_ALLOWED_ACE layout: header, mask, then
+        // the SID, which runs past the struct's declared 12 bytes to the entry's `AceSize`.
+        // So the SID is reached through a raw pointer derived from `ace` (whose provenance
+        // covers the whole entry), never through a `&ACCESS_ALLOWED_ACE`, which would cover
+        // 12 bytes only (undefined behaviour under Stacked Borrows to read past them).
+        let sid_at = std::mem::offset_of!(ACCESS_ALLOWED_ACE, SidStart);
+        if usize::from(header.AceSize) < sid_at + 8 {
+            // Too short to hold a SID: judged like an entry type we do not know (refused).
+            out.push(Ace::Other(header.AceType));
+            continue;
+        }
+        let mask_at = std::mem::offset_of!(ACCESS_ALLOWED_ACE, Mask);
+        // SAFETY: the mask lies within the entry (before the SID, checked above).
+        let mask_ptr = unsafe { ace.cast::<u8>().add(mask_at) };
+        // SAFETY: four readable bytes; an unaligned read needs no alignment.
+        let mask = unsafe { mask_ptr.cast::<u32>().read_unaligned() };
+        // SAFETY: `sid_at` is within the entry (checked above).
+        let sid_ptr = unsafe { ace.cast::<u8>().add(sid_at) };
+        // SAFETY: a valid entry holds a valid SID at `SidStart`, within `AceSize`.
+        let sid = unsafe { copy_sid(sid_ptr.cast()) };
         out.push(if kind == ACCESS_ALLOWED_ACE_TYPE {
             Ace::Allow {
                 sid,
-                mask: entry.Mask,
+                mask,
                 inherit_only: u32::from(header.AceFlags) & INHERIT_ONLY_ACE != 0,
             }
         } else {
-            Ace::Deny {
-                sid,
-                mask: entry.Mask,
-            }
+            Ace::Deny { sid, mask }
         });
     }
     Ok(out)

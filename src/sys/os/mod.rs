@@ -18,6 +18,9 @@ pub enum Exposure {
     Writable(String),
     /// Others may read it (who).
     Readable(String),
+    /// Who may get at it could not be read (why): the file opens, but its owner or access
+    /// list does not (a network share without `READ_CONTROL`, say). Reported, not ignored.
+    Unknown(String),
 }
 
 #[cfg(unix)]

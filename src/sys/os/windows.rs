@@ -335,12 +335,28 @@ pub fn unsafe_owner(file: &File) -> io::Result<Option<String>> {
 
 /// Who besides the user (and SYSTEM, Administrators) may get at the file at `path` (links
 /// followed), from one read of its owner and DACL: [`acl::unsafe_owner_or_writers`] first,
-/// else [`acl::other_readers`]. `None` when it is private or cannot be inspected.
+/// else [`acl::other_readers`]. `None` when it is private, or cannot be opened (reading it
+/// then fails with its own error); [`Exposure::Unknown`] when it opens but its owner and DACL
+/// cannot be read: that fails closed into a warning, never into "private".
 #[must_use]
 pub fn exposure_at(path: &Path) -> Option<Exposure> {
     let f = File::open(path).ok()?;
-    let sec = oci_token_win::security(f.as_handle()).ok()?;
-    let me = me().ok()?;
+    let sec = match oci_token_win::security(f.as_handle()) {
+        Ok(s) => s,
+        Err(e) => {
+            return Some(Exposure::Unknown(format!(
+                "its owner and DACL cannot be read: {e}"
+            )));
+        }
+    };
+    let me = match me() {
+        Ok(m) => m,
+        Err(e) => {
+            return Some(Exposure::Unknown(format!(
+                "this user's SID cannot be read: {e}"
+            )));
+        }
+    };
     acl::unsafe_owner_or_writers(&sec, me)
         .map(Exposure::Writable)
         .or_else(|| acl::other_readers(&sec, me).map(Exposure::Readable))

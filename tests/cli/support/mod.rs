@@ -318,6 +318,7 @@ pub fn mode(path: &Path) -> u32 {
         let bits = match exposure_at(path) {
             Some(Exposure::Writable(_)) => 0o666,
             Some(Exposure::Readable(_)) => 0o644,
+            Some(Exposure::Unknown(why)) => panic!("{}: {why}", path.display()),
             None => 0o600,
         };
         if dir {
