@@ -29,6 +29,7 @@ pub mod output;
 pub mod region;
 pub mod secret;
 pub mod services;
+pub mod suggest;
 pub mod sys;
 pub mod token;
 

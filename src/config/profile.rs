@@ -126,11 +126,7 @@ pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
         let no_default =
             name == crate::config::ini::DEFAULT_SECTION && parsed.defaults.entries.is_empty();
         if no_default || !parsed.has_section(&name) {
-            return Err(Error::Config(format!(
-                "profile '{name}' not found in config file {} (it has: {}); pick one with --profile, or log in with `oci-token login --profile-name {name}`",
-                path.display(),
-                read_config(&path).map_or_else(|_| "?".to_owned(), |all| profile_list(&all))
-            )));
+            return Err(profile_not_found(&name, &path));
         }
         let n = name.clone();
         (
@@ -167,6 +163,37 @@ pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
 }
 
 /// The profiles of a config, for "not found" messages: at most 10 names, then a count.
+/// The error for a profile the config file lacks, with the next step: log in or set up a
+/// key when the file has no profiles; the near name when it looks like a typo of one.
+fn profile_not_found(name: &str, path: &Path) -> Error {
+    let all = read_config(path).ok();
+    let names: Vec<&str> = all.as_ref().map_or_else(Vec::new, |all| {
+        let mut names = Vec::new();
+        if !all.defaults.entries.is_empty() {
+            names.push(ini::DEFAULT_SECTION);
+        }
+        names.extend(all.sections.iter().map(|s| s.name.as_str()));
+        names
+    });
+    let login = format!(
+        "log in with `oci-token login --profile-name {name}` (or `oci session authenticate`), or set up an API key with `oci-token setup-key`"
+    );
+    if all.is_some() && names.is_empty() {
+        return Error::Config(format!(
+            "profile '{name}' not found: config file {} has no profiles yet; {login}",
+            path.display()
+        ));
+    }
+    let near = crate::suggest::nearest(name, names.iter().copied())
+        .map(|n| format!("did you mean '{}'? ", n.escape_debug()))
+        .unwrap_or_default();
+    Error::Config(format!(
+        "profile '{name}' not found in config file {}; {near}(it has: {}); pick one with --profile, or {login}",
+        path.display(),
+        all.as_ref().map_or_else(|| "?".to_owned(), profile_list)
+    ))
+}
+
 fn profile_list(parsed: &ini::Ini) -> String {
     let mut names: Vec<&str> = Vec::new();
     if !parsed.defaults.entries.is_empty() {

@@ -243,7 +243,7 @@ fn references(src: &Path, file: &Path) -> BTreeSet<Vec<String>> {
 /// The layers, inside out: a module may use its own layer and those before it.
 const LAYERS: &[&[&str]] = &[
     &[
-        "error", "secret", "duration", "encoding", "sys", "token", "data",
+        "error", "secret", "duration", "encoding", "suggest", "sys", "token", "data",
     ],
     &["crypto", "region", "output"],
     &["config"],

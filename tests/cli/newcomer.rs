@@ -11,6 +11,29 @@ fn a_config_without_default_names_the_profiles_it_has() {
     assert!(stderr(&o).contains("(it has: work)"), "{}", stderr(&o));
 }
 
+/// An empty config says how to make a profile (it said "(it has: no profiles)"); a typo of
+/// a profile name gets the near name.
+#[test]
+fn a_missing_profile_gets_the_next_step_or_the_near_name() {
+    let t = TestEnv::new();
+    std::fs::write(t.config_path(), "# nothing yet\n").unwrap();
+    let o = t.run(&["get", "--profile", "work"]);
+    assert_fails(&o, 3, "has no profiles yet");
+    assert!(
+        stderr(&o).contains("oci-token login --profile-name work"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("oci-token setup-key"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("(it has:"), "{}", stderr(&o));
+    t.session(&SessionSpec::new("my-session", 3600));
+    let o = t.run(&["get", "--profile", "my-sesion"]);
+    assert_fails(&o, 3, "did you mean 'my-session'?");
+    let o = t.run(&["get", "--profile", "staging"]);
+    assert_fails(&o, 3, "(it has: my-session)");
+    assert!(!stderr(&o).contains("did you mean"), "{}", stderr(&o));
+}
+
 #[test]
 fn login_no_browser_without_a_config_says_how_to_make_one() {
     let t = TestEnv::new();
