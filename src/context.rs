@@ -69,15 +69,15 @@ impl<'a> Context<'a> {
     /// The auth service's base URL: the override, else `https://auth.<region>.<domain>`
     /// for the profile's region (an error only when it is needed and missing).
     pub fn auth_base(&self, p: &Profile) -> Result<String> {
-        match &self.auth_endpoint {
-            Some(b) => Ok(b.clone()),
-            None => Ok(region::endpoint(
-                "auth",
-                "",
-                p.require_region()?,
-                &region::sources(self.env),
-            )),
+        if let Some(b) = &self.auth_endpoint {
+            return Ok(b.clone());
         }
+        let r = p.require_region()?;
+        let sources = region::sources(self.env);
+        if !region::plausible(&region::region_id(r, &sources), &sources) {
+            return Err(region::unknown(r, &sources));
+        }
+        Ok(region::endpoint("auth", "", r, &sources))
     }
 
     /// Where the config goes: `--config-location`, else `--config-file` /

@@ -178,6 +178,44 @@ pub fn is_known(region_id: &str, sources: &Sources) -> bool {
             .any(|m| m.region_identifier.to_lowercase() == region_id)
 }
 
+/// Whether `region_id` can name a region: known (the table, the extra sources), a dotted
+/// domain, or shaped like a region identifier (`<letters>-<letters>…-<digits>`, so a region
+/// newer than the table still works). `nowhere` or `us-ashburn` cannot, and would only show
+/// up later as a network failure at `auth.nowhere.oraclecloud.com`.
+#[must_use]
+pub fn plausible(region_id: &str, sources: &Sources) -> bool {
+    let shaped = || {
+        let parts: Vec<&str> = region_id.split('-').collect();
+        parts.len() >= 3
+            && parts[..parts.len() - 1]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+            && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+            && !parts[parts.len() - 1].is_empty()
+    };
+    region_id.contains('.') || is_known(region_id, sources) || shaped()
+}
+
+/// The error for a region that cannot be one (see [`plausible`]), with the nearest known id
+/// or key when it looks like a typo of one.
+#[must_use]
+pub fn unknown(given: &str, sources: &Sources) -> crate::error::Error {
+    let t = table();
+    let extra = extra(sources);
+    let names = t
+        .regions
+        .iter()
+        .flat_map(|r| [r.region.as_str(), r.key.as_str()])
+        .chain(extra.iter().map(|m| m.region_identifier.as_str()));
+    let near = crate::suggest::nearest(&given.trim().to_lowercase(), names)
+        .map(|n| format!("did you mean '{n}'? "))
+        .unwrap_or_default();
+    crate::error::Error::Config(format!(
+        "'{}' is not an OCI region; {near}(a region id such as us-ashburn-1 or a key such as iad; a region newer than oci-token goes in ~/.oci/regions-config.json)",
+        given.escape_debug()
+    ))
+}
+
 /// A region id that the table, `regions-config.json`, `OCI_REGION_METADATA` or a dotted
 /// domain vouches for.
 pub fn known(r: &str, env: &dyn crate::sys::env::Env) -> crate::error::Result<String> {
@@ -186,9 +224,7 @@ pub fn known(r: &str, env: &dyn crate::sys::env::Env) -> crate::error::Result<St
     if id.contains('.') || is_known(&id, &sources) {
         Ok(id)
     } else {
-        Err(crate::error::Error::Config(format!(
-            "'{r}' is not a known OCI region (e.g. us-ashburn-1 or iad)"
-        )))
+        Err(unknown(r, &sources))
     }
 }
 

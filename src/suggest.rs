@@ -1,18 +1,25 @@
 //! "Did you mean …?": the nearest of some known names to a typo (profiles, regions).
 
-/// Edit distance (insertions, deletions, substitutions) between `a` and `b`, by characters,
-/// ignoring ASCII case. At most 64 characters of each are compared: names are short.
+/// Edit distance (insertions, deletions, substitutions, and swaps of two neighbours: the
+/// optimal string alignment distance) between `a` and `b`, by characters, ignoring ASCII
+/// case. At most 64 characters of each are compared: names are short.
 fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().take(64).map(|c| c.to_ascii_lowercase()).collect();
     let b: Vec<char> = b.chars().take(64).map(|c| c.to_ascii_lowercase()).collect();
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
+    for i in 0..a.len() {
         cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let subst = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = subst.min(prev[j + 1] + 1).min(cur[j] + 1);
+        for j in 0..b.len() {
+            let subst = prev[j] + usize::from(a[i] != b[j]);
+            let mut d = subst.min(prev[j + 1] + 1).min(cur[j] + 1);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                d = d.min(before[j - 1] + 1);
+            }
+            cur[j + 1] = d;
         }
+        std::mem::swap(&mut before, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
@@ -48,6 +55,8 @@ mod tests {
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("Session", "session"), 0);
         assert_eq!(distance("zoë", "zoe"), 1);
+        assert_eq!(distance("frankfrut", "frankfurt"), 1);
+        assert_eq!(distance("ab", "ba"), 1);
     }
 
     #[test]

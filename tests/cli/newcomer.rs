@@ -34,6 +34,35 @@ fn a_missing_profile_gets_the_next_step_or_the_near_name() {
     assert!(!stderr(&o).contains("did you mean"), "{}", stderr(&o));
 }
 
+/// A region typo is named as one, with the near region, before any network is tried (it
+/// was reported as a network failure at `auth.nowhere.oraclecloud.com`, exit 5).
+#[test]
+fn a_region_typo_is_a_region_error_not_a_network_one() {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 300)); // inside the refresh window
+    let before = t.read_token("p");
+    let o = t.run(&["refresh", "--profile", "p", "--region", "nowhere"]);
+    assert_fails(&o, 3, "'nowhere' is not an OCI region");
+    let o = t.run(&["refresh", "--profile", "p", "--region", "us-ashburn"]);
+    assert_fails(&o, 3, "did you mean 'us-ashburn-1'?");
+    let o = t.run(&["refresh", "--profile", "p", "--region", "fraa"]);
+    assert_fails(&o, 3, "did you mean 'fra'?");
+    assert_eq!(t.read_token("p"), before);
+    // Setting up a key checks the region the same way.
+    let o = t.run(&[
+        "setup-key",
+        "--user",
+        "ocid1.user.oc1..u",
+        "--tenancy",
+        "ocid1.tenancy.oc1..t",
+        "--profile-name",
+        "k",
+        "--region",
+        "eu-frankfrut",
+    ]);
+    assert_fails(&o, 3, "did you mean 'eu-frankfurt-1'?");
+}
+
 #[test]
 fn login_no_browser_without_a_config_says_how_to_make_one() {
     let t = TestEnv::new();
