@@ -651,6 +651,26 @@ const NOT_HERE: &[(&[&str], &[&str])] = &[
     (&["oidc", "token"], &ALL_GLOBAL_BUT_TLS),
     (&["oidc", "logout"], &ALL_GLOBAL_BUT_TLS),
     (&["generate"], ALL_GLOBAL),
+    // Local file work: no network, no credential kind.
+    (
+        &["terminate"],
+        &["region", "cert_bundle", "auth_endpoint", "auth"],
+    ),
+    (
+        &["export"],
+        &["region", "cert_bundle", "auth_endpoint", "auth"],
+    ),
+    (
+        &["import"],
+        &[
+            "profile",
+            "region",
+            "cli_rc_file",
+            "cert_bundle",
+            "auth_endpoint",
+            "auth",
+        ],
+    ),
 ];
 
 const ALL_GLOBAL_BUT_TLS: [&str; 6] = [
@@ -661,6 +681,40 @@ const ALL_GLOBAL_BUT_TLS: [&str; 6] = [
     "auth_endpoint",
     "auth",
 ];
+
+/// Refuses a global option given on the command line to a command where it does nothing
+/// ([`NOT_HERE`]): `terminate --region fra` or `export --auth instance_principal` would
+/// otherwise be accepted and silently ignored. Values from the environment are not
+/// refused: they are meant for every command.
+pub fn refuse_inert(matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+    let mut path: Vec<&str> = Vec::new();
+    let mut leaf = matches;
+    while let Some((name, sub)) = leaf.subcommand() {
+        path.push(name);
+        leaf = sub;
+    }
+    for (at, ids) in NOT_HERE {
+        if !path.starts_with(at) {
+            continue;
+        }
+        for id in leaf.ids() {
+            let id = id.as_str();
+            if ids.contains(&id)
+                && leaf.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+            {
+                return Err(clap::Error::raw(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "--{} does nothing in `oci-token {}`; leave it out\n",
+                        id.replace('_', "-"),
+                        path.join(" ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Gives the subcommand at `path` hidden copies of some global options: clap's propagation
 /// then leaves those out, so they are accepted but not shown.

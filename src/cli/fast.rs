@@ -138,6 +138,19 @@ impl Line {
     }
 
     fn into_cli(self) -> Option<Cli> {
+        // `oidc token` takes no config, profile, region or auth: clap refuses those
+        // (`args::refuse_inert`), so a line with one goes there.
+        let g = &self.global;
+        if self.which == Some(Which::OidcToken)
+            && (g.profile.is_some()
+                || g.config_file.is_some()
+                || g.cli_rc_file.is_some()
+                || g.region.is_some()
+                || g.auth_endpoint.is_some()
+                || g.auth.is_some())
+        {
+            return None;
+        }
         let command = match self.which {
             None => None,
             Some(Which::Get) => Some(Command::Get(GetCmd {

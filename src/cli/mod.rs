@@ -27,6 +27,7 @@ pub fn parse(args: Vec<OsString>) -> Cli {
     use clap::FromArgMatches as _;
     fast::hot_cli(&args).unwrap_or_else(|| {
         let matches = command().get_matches_from(args);
+        args::refuse_inert(&matches).unwrap_or_else(|e| e.exit());
         Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
     })
 }

@@ -247,7 +247,7 @@ fn port_in_use_and_timeout() {
             "mars-1",
         ]),
         3,
-        "not a known OCI region",
+        "is not an OCI region",
     );
 }
 

@@ -63,6 +63,89 @@ fn a_region_typo_is_a_region_error_not_a_network_one() {
     assert_fails(&o, 3, "did you mean 'eu-frankfurt-1'?");
 }
 
+/// A global option given to a command where it does nothing is a usage error (they were
+/// accepted and ignored: `terminate --region fra --cert-bundle /nonexistent` exited 0).
+/// From the environment they stay fine: they are meant for every command.
+#[test]
+fn options_that_do_nothing_are_refused() {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("p", 3600));
+    for (args, flag) in [
+        (
+            &["terminate", "--profile", "p", "--region", "fra"][..],
+            "--region",
+        ),
+        (
+            &[
+                "terminate",
+                "--profile",
+                "p",
+                "--cert-bundle",
+                "/nonexistent",
+            ][..],
+            "--cert-bundle",
+        ),
+        (
+            &[
+                "export",
+                "--profile",
+                "p",
+                "--output-file",
+                "x.zip",
+                "--auth",
+                "instance_principal",
+            ][..],
+            "--auth",
+        ),
+        (
+            &["import", "--region", "fra", "--session-archive", "x.zip"][..],
+            "--region",
+        ),
+        (
+            &["oidc", "token", "--name", "x", "--region", "fra"][..],
+            "--region",
+        ),
+        (
+            &["--profile", "p", "oidc", "token", "--name", "x"][..],
+            "--profile",
+        ),
+        (
+            &[
+                "setup-key",
+                "--profile",
+                "p",
+                "--user",
+                "u",
+                "--tenancy",
+                "t",
+                "--region",
+                "iad",
+            ][..],
+            "--profile",
+        ),
+    ] {
+        let o = t.run(args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("{flag} does nothing in")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert!(
+        t.path(".oci/sessions/p/token").exists(),
+        "terminate did not run"
+    );
+    let o = t
+        .cmd()
+        .env("OCI_CLI_REGION", "eu-frankfurt-1")
+        .args(["export", "--profile", "p", "--output-file"])
+        .arg(t.path("p.zip"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
 #[test]
 fn login_no_browser_without_a_config_says_how_to_make_one() {
     let t = TestEnv::new();
@@ -88,8 +171,10 @@ fn help_shows_only_the_options_that_act() {
         help.contains("--region") && !help.contains("--auth-endpoint"),
         "{help}"
     );
-    // Hidden, but still accepted (they are global): a script that passes them keeps working.
+    // Hidden, and refused when given: they would do nothing (`options_that_do_nothing_are_refused`).
     let o = t.run(&["oidc", "logout", "--name", "none", "--profile", "x"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let o = t.run(&["oidc", "logout", "--name", "none"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let help = stdout(&t.run(&["get", "--help"]));
     assert!(
