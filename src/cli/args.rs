@@ -44,7 +44,7 @@ pub struct Global {
     /// Base URL of the auth service, replacing https://auth.<region>.<domain> [env OCI_TOKEN_AUTH_ENDPOINT]
     #[arg(long, global = true, value_name = "URL")]
     pub auth_endpoint: Option<String>,
-    /// The credential [default: env OCI_CLI_AUTH, else the profile's auth in oci_cli_rc, else what the profile holds]; principals need no config file; with login --no-browser: what signs (api_key or security_token)
+    /// The credential [default: env OCI_CLI_AUTH, else the profile's auth in oci_cli_rc, else what the profile holds]; principals need no config file
     #[arg(long, global = true, value_name = "AUTH", value_parser = ["api_key", "security_token", "instance_principal", "resource_principal", "oke_workload_identity"])]
     pub auth: Option<String>,
 }
@@ -445,6 +445,7 @@ pub enum AuthTokenCmd {
     },
     /// Delete an auth token
     Delete {
+        /// The auth token's OCID (the `id` that `auth-token list` prints)
         #[arg(long, value_name = "OCID")]
         auth_token_id: String,
         /// The user [default: the profile's user, else the session token's subject]
@@ -547,6 +548,15 @@ pub fn command_for(windows: bool) -> clap::Command {
     if windows {
         cmd = for_windows(cmd);
     }
+    // Where a global option means something else, the command shows its own text.
+    for (path, id, help) in OWN_HELP {
+        let own: Vec<clap::Arg> = cmd
+            .get_arguments()
+            .filter(|a| a.get_id() == *id)
+            .map(|a| a.clone().help(*help))
+            .collect();
+        cmd = hide_in(cmd, path, own);
+    }
     for (path, ids) in NOT_HERE {
         let hidden: Vec<clap::Arg> = cmd
             .get_arguments()
@@ -618,6 +628,20 @@ pub fn windows_text(s: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Global options whose meaning in one command needs its own help text.
+const OWN_HELP: &[(&[&str], &str, &str)] = &[
+    (
+        &["setup-key"],
+        "region",
+        "Region of the profile to write (required): an id such as us-ashburn-1 or a key such as iad [env OCI_CLI_REGION]",
+    ),
+    (
+        &["login"],
+        "auth",
+        "With --no-browser: what signs the new session's key (api_key or security_token) [default: what the signing profile holds]",
+    ),
+];
 
 const ALL_GLOBAL: &[&str] = &[
     "config_file",

@@ -181,6 +181,26 @@ fn help_shows_only_the_options_that_act() {
         help.contains("--profile") && help.contains("--auth-endpoint"),
         "{help}"
     );
+    // --auth's login-only meaning is said on login only; setup-key's --region is required,
+    // not an override; every option of auth-token delete says what it is.
+    assert!(!help.contains("no-browser"), "{help}");
+    let login = stdout(&t.run(&["login", "--help"]));
+    assert!(login.contains("With --no-browser: what signs"), "{login}");
+    let setup = stdout(&t.run(&["setup-key", "--help"]));
+    assert!(
+        setup.contains("Region of the profile to write (required)"),
+        "{setup}"
+    );
+    assert!(!setup.contains("overriding the profile"), "{setup}");
+    let delete = stdout(&t.run(&["auth-token", "delete", "--help"]));
+    let line = delete
+        .lines()
+        .find(|l| l.contains("--auth-token-id"))
+        .unwrap();
+    assert!(
+        line.contains("OCID") && line.trim().len() > "--auth-token-id <OCID>".len(),
+        "{delete}"
+    );
 }
 
 #[test]
