@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     }) {
         return oci_token::commands::docker::helper(&args[1..], &RealEnv);
     }
-    let cli = oci_token::cli::parse(args);
+    let cli = oci_token::cli::parse(&args);
     match oci_token::cli::run(&cli, &RealEnv) {
         Ok(code) => code,
         Err(err) => {

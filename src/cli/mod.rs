@@ -23,13 +23,62 @@ use crate::sys::env::Env;
 /// Parses `args` (`prompt` without building the whole clap definition; usage errors: clap
 /// prints them and exits 2).
 #[must_use]
-pub fn parse(args: Vec<OsString>) -> Cli {
+pub fn parse(args: &[OsString]) -> Cli {
     use clap::FromArgMatches as _;
-    fast::hot_cli(&args).unwrap_or_else(|| {
-        let matches = command().get_matches_from(args);
+    fast::hot_cli(args).unwrap_or_else(|| {
+        let matches = match command().try_get_matches_from(args.iter()) {
+            Ok(m) => m,
+            Err(e) if e.kind() == clap::error::ErrorKind::InvalidSubcommand => {
+                unknown_command(&e, &crate::sys::env::RealEnv).exit()
+            }
+            Err(e) => e.exit(),
+        };
         args::refuse_inert(&matches).unwrap_or_else(|e| e.exit());
         Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
     })
+}
+
+/// Commands that destroy something: never suggested for a typo (`temrinate` would have
+/// been answered "did you mean 'terminate'", which deletes the session).
+const DESTRUCTIVE: &[&str] = &["terminate"];
+
+/// clap's "unrecognized subcommand", with our suggestions: the nearest command that is not
+/// destructive, or, when the word is near a profile of the config file (`oci-token
+/// my-sesion`), `--profile <that profile>`.
+fn unknown_command(e: &clap::Error, env: &dyn Env) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidSubcommand) else {
+        return clap::Error::raw(e.kind(), e.to_string());
+    };
+    let cmd = command();
+    let commands: Vec<String> = cmd
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_owned())
+        .filter(|n| !DESTRUCTIVE.contains(&n.as_str()) && n != "help")
+        .collect();
+    let tip = if let Some(c) = crate::suggest::nearest(word, commands.iter().map(String::as_str)) {
+        format!("\n\n  tip: a similar command exists: '{c}'")
+    } else {
+        let path = crate::config::profile::config_path(None, env);
+        let profiles = crate::config::profile::read_config(&path).ok();
+        let names = profiles.as_ref().map_or_else(Vec::new, |p| {
+            p.sections
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+        });
+        crate::suggest::nearest(word, names.iter().copied())
+            .map(|p| format!("\n\n  tip: a profile? --profile {p}"))
+            .unwrap_or_default()
+    };
+    clap::Error::raw(
+        clap::error::ErrorKind::InvalidSubcommand,
+        format!(
+            "unrecognized subcommand '{}'{tip}\n\nUsage: oci-token [OPTIONS] [COMMAND]\n\nFor more information, try '--help'.\n",
+            word.escape_debug()
+        ),
+    )
 }
 
 /// Runs a parsed command line.

@@ -228,3 +228,32 @@ fn the_man_page_lists_every_option_of_the_command_groups() {
         );
     }
 }
+
+/// A mistyped command is never answered with the one destructive command (`temrinate` got
+/// "did you mean 'terminate'"); a near command is suggested, and a word near a profile name
+/// gets `--profile`.
+#[test]
+fn a_typo_is_never_steered_to_terminate() {
+    let t = TestEnv::new();
+    t.session(&SessionSpec::new("my-session", 3600));
+    for typo in ["temrinate", "termnate", "terminat"] {
+        let o = t.run(&[typo]);
+        assert_eq!(code(&o), 2);
+        assert!(!stderr(&o).contains("terminate"), "{typo}: {}", stderr(&o));
+    }
+    let o = t.run(&["gte"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("a similar command exists: 'get'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = t.run(&["my-sesion"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--profile my-session"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(t.token_path("my-session").exists());
+}
