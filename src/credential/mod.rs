@@ -522,10 +522,18 @@ fn require_key_file(p: &Profile) -> Result<&Path> {
         ))
     })?;
     if !path.exists() {
+        let n = &p.name;
+        let next = if p.security_token_file.is_some() {
+            format!("log in again to make a new session key: `oci-token login --profile-name {n}`")
+        } else {
+            format!(
+                "point key_file in {} at the private key, or make a new key pair with `oci-token setup-key --profile-name {n} --force` (then upload its public key)",
+                p.config_display()
+            )
+        };
         return Err(Error::Config(format!(
-            "key_file {} of profile '{}' does not exist",
-            path.display(),
-            p.name
+            "key_file {} of profile '{n}' does not exist; {next}",
+            path.display()
         )));
     }
     Ok(path)

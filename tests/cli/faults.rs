@@ -225,7 +225,12 @@ fn key_problems_are_configuration_errors() {
     std::fs::write(&key_path, "not a key").unwrap();
     assert_fails(&t.run(&["get", "--profile", "p"]), 3, "not a PEM");
     std::fs::remove_file(&key_path).unwrap();
-    assert_fails(&t.run(&["get", "--profile", "p"]), 3, "does not exist");
+    // With the next step: a session's key comes from logging in again.
+    assert_fails(
+        &t.run(&["get", "--profile", "p"]),
+        3,
+        "does not exist; log in again to make a new session key: `oci-token login --profile-name p`",
+    );
     assert_eq!(auth.count(), 0);
     unchanged(&t, &before);
 }

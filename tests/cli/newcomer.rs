@@ -257,3 +257,19 @@ fn a_typo_is_never_steered_to_terminate() {
     );
     assert!(t.token_path("my-session").exists());
 }
+
+/// A missing API key file says what to do next (it said only "does not exist").
+#[test]
+fn a_missing_api_key_says_what_to_do() {
+    let t = TestEnv::new();
+    t.append_config(
+        "[k]\nuser=ocid1.user.oc1..u\nfingerprint=aa:bb\nkey_file=~/.oci/gone.pem\ntenancy=ocid1.tenancy.oc1..t\nregion=us-ashburn-1\n",
+    );
+    let o = t.run(&["get", "--profile", "k"]);
+    assert_fails(&o, 3, "does not exist; point key_file in");
+    assert!(
+        stderr(&o).contains("oci-token setup-key --profile-name k --force"),
+        "{}",
+        stderr(&o)
+    );
+}
