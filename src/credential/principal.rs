@@ -344,12 +344,22 @@ impl Principal {
         let entry = cache::entry_in(&root, &name, true)?
             .ok_or_else(|| Error::Other("internal: the cache entry was not made".into()))?;
         let slot = entry.file("token")?;
+        let had_token = slot.path().exists();
         let mut fetcher = Fetcher {
             principal: self,
             ctx,
             entry: &entry,
         };
-        let out = cache::ensure(&slot, &mut fetcher, policy, &|| ctx.env.now(), lock_timeout)?;
+        let out = match cache::ensure(&slot, &mut fetcher, policy, &|| ctx.env.now(), lock_timeout)
+        {
+            Ok(out) => out,
+            Err(e) => {
+                if !had_token {
+                    discard_unused_key(&entry, &slot);
+                }
+                return Err(e);
+            }
+        };
         if out.refreshed
             && let Some(r) = &self.region
         {
@@ -674,6 +684,21 @@ impl Provider for Fetcher<'_, '_> {
 
     fn fetch(&mut self, _current: Option<&cache::Token>, _ended: bool) -> Result<cache::Token> {
         self.principal.fetch(self.ctx, self.entry)
+    }
+}
+
+/// After a first fetch failed (`--auth instance_principal` off OCI, say), the session key it
+/// made has no token and is removed, with the region: no private key is left behind for
+/// nothing. Under the entry's lock and only while no token is cached, so a concurrent fetch
+/// that succeeded keeps its key. The directory and its lock file stay (removing a lock file
+/// others may wait on would let two holders in).
+fn discard_unused_key(entry: &Dir, slot: &store::Pinned) {
+    let Ok(_lock) = slot.lock(std::time::Duration::from_secs(2)) else {
+        return;
+    };
+    if slot.read(store::MAX_TOKEN).is_err() {
+        let _ = entry.remove("key.pem");
+        let _ = entry.remove("region");
     }
 }
 

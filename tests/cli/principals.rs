@@ -250,6 +250,12 @@ fn metadata_and_federation_faults_are_one_line_and_leave_nothing_half_written() 
             .output()
             .unwrap();
     assert_fails(&o, 5, "only on OCI compute instances");
+    // Off OCI, no session key is left behind (key.pem was, for nothing).
+    assert!(
+        cache_files(&u.t).iter().all(|f| !f.ends_with("key.pem")),
+        "{:?}",
+        cache_files(&u.t)
+    );
     for (m, needle) in [(Mode::NotFound, "404"), (Mode::Garbage, "region")] {
         let u = instance();
         u.imds.set_mode(m);
@@ -259,6 +265,7 @@ fn metadata_and_federation_faults_are_one_line_and_leave_nothing_half_written() 
             needle,
         );
         assert!(cache_files(&u.t).iter().all(|f| !f.ends_with("token")));
+        assert!(cache_files(&u.t).iter().all(|f| !f.ends_with("key.pem")));
     }
     // Slow: bounded by the metadata deadline (10 s, or OCI_TOKEN_HTTP_TIMEOUT when shorter).
     let u = instance();
