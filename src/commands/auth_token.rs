@@ -114,20 +114,45 @@ fn call(
     url: &str,
     body: Option<&str>,
 ) -> Result<serde_json::Value> {
+    call_with(ctx, cred, method, url, body, None, "")
+}
+
+/// What to add to an error after which a created auth token may exist unseen.
+const MAY_EXIST: &str = "; an auth token may have been created all the same: see `oci-token auth-token list` and delete what you do not know with `oci-token auth-token delete --auth-token-id <id>` (a user may have only two)";
+
+/// [`call`] with a `retry_token` (see [`api::signed`]) and what to add to an error whose
+/// outcome is unknown (`ambiguous`): a dropped connection, a 5xx, a reply that is not JSON.
+fn call_with(
+    ctx: &Context<'_>,
+    cred: &Credential,
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    retry_token: Option<&str>,
+    ambiguous: &str,
+) -> Result<serde_json::Value> {
     let signer = cred.signer()?;
-    let reply =
-        api::signed(&ctx.http(), method, url, &signer, body, ctx.env).map_err(|e| match e {
-            api::CallError::Unavailable(_) => Error::Service(format!(
-                "{method} {url} failed: {e}; check the network, proxy and CA bundle"
-            )),
-            _ => Error::Config(format!("{method} {url} failed: {e}")),
-        })?;
+    let reply = api::signed(
+        &ctx.http(),
+        method,
+        url,
+        &signer,
+        body,
+        retry_token,
+        ctx.env,
+    )
+    .map_err(|e| match e {
+        api::CallError::Unavailable(_) => Error::Service(format!(
+            "{method} {url} failed: {e}; check the network, proxy and CA bundle{ambiguous}"
+        )),
+        _ => Error::Config(format!("{method} {url} failed: {e}")),
+    })?;
     let v: serde_json::Value = if reply.body.trim().is_empty() {
         serde_json::Value::Null
     } else {
         serde_json::from_str(&reply.body).map_err(|_| {
             Error::Service(format!(
-                "{method} {url} answered {} with a body that is not JSON",
+                "{method} {url} answered {} with a body that is not JSON{ambiguous}",
                 reply.status
             ))
         })?
@@ -150,7 +175,8 @@ fn call(
             reply.status
         ))),
         s => Err(Error::Service(format!(
-            "{method} {url} answered {s}{detail}"
+            "{method} {url} answered {s}{detail}{}",
+            if s >= 500 { ambiguous } else { "" }
         ))),
     }
 }
@@ -247,18 +273,27 @@ fn create(
     } else {
         None
     };
-    let mut v = call(
+    // One retry token for every attempt: a repeat after a lost reply is answered with the
+    // token the first attempt made, never a second one.
+    let retry_token = crate::services::http::request_id();
+    let mut v = call_with(
         ctx,
         cred,
         "POST",
         &format!("{base}/20160918/users/{user}/authTokens"),
         Some(&create_body(description)),
+        Some(&retry_token),
+        MAY_EXIST,
     )?;
     let token = v
         .get("token")
         .and_then(|t| t.as_str())
         .filter(|t| !t.is_empty() && t.len() < 4096 && !t.chars().any(char::is_control))
-        .ok_or_else(|| Error::Service("the created auth token came back without a token".into()))?
+        .ok_or_else(|| {
+            Error::Service(format!(
+                "the created auth token came back without a token{MAY_EXIST}"
+            ))
+        })?
         .to_owned();
     // From here on the token exists: nothing may be lost. Its id goes to stderr with any
     // failure, so it can be found and deleted.

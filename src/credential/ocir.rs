@@ -173,7 +173,7 @@ fn fetch(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Result<Registr
     cred.ensure_fresh(ctx, &Freshness::default())?;
     let signer = cred.signer()?;
     let url = format!("https://{host}/20180419/docker/token");
-    let reply = api::signed(&ctx.http(), "GET", &url, &signer, None, ctx.env).map_err(|e| match e {
+    let reply = api::signed(&ctx.http(), "GET", &url, &signer, None, None, ctx.env).map_err(|e| match e {
         api::CallError::Unavailable(_) => Error::Service(format!(
             "the registry token request to {url} failed: {e}; check the network, proxy and CA bundle"
         )),

@@ -242,3 +242,41 @@ fn nothing_is_created_when_the_token_could_not_be_kept() {
     assert_fails(&o, 3, "as many auth tokens as allowed");
     assert!(!file.exists(), "the reserved file is removed again");
 }
+
+/// `create` is not idempotent: a repeat after a lost reply carries the same
+/// `opc-retry-token`, so the service answers it with the token it made the first time
+/// instead of making a second (the user may have only two). Without a retry token it was
+/// sent up to three times, making three tokens and showing none.
+#[test]
+fn a_lost_create_reply_is_retried_with_one_retry_token_and_makes_one_token() {
+    let auth = FakeAuth::start();
+    let t = identity_env(&auth);
+    auth.create_then_fail(1);
+    let o = t.run(&["auth-token", "create", "--description", "ci"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let token = json(&o)["data"]["token"].as_str().unwrap().to_owned();
+    let posts: Vec<_> = auth
+        .records()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.target.ends_with("/authTokens"))
+        .collect();
+    assert_eq!(posts.len(), 2, "one repeat");
+    let tokens: Vec<_> = posts.iter().map(|r| r.header("opc-retry-token")).collect();
+    assert!(tokens[0].is_some_and(|t| t.len() >= 16), "{tokens:?}");
+    assert_eq!(tokens[0], tokens[1], "the same retry token on the repeat");
+    let o = t.run(&["auth-token", "list"]);
+    let list = json(&o)["data"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 1, "one token made: {list:?}");
+    assert!(token.starts_with("S3cr3t"));
+    // Every attempt lost: the error says a token may exist and how to find it.
+    auth.create_then_fail(10);
+    let o = t.run(&["auth-token", "create", "--description", "ci2"]);
+    assert_fails(&o, 5, "may have been created all the same");
+    assert!(
+        stderr(&o).contains("oci-token auth-token list"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("S3cr3t"), "no token in the error");
+    auth.assert_all_verified();
+}

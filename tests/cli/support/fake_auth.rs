@@ -73,6 +73,12 @@ struct State {
     sa_tokens: Vec<String>,
     /// Identity: auth tokens per user.
     auth_tokens: std::collections::HashMap<String, Vec<serde_json::Value>>,
+    /// Identity: what each `opc-retry-token` was answered with (a repeat gets it again,
+    /// creating nothing, as the service does).
+    retry_answers: std::collections::HashMap<String, (u16, String)>,
+    /// Identity: the next this many auth-token creations create the token, then answer
+    /// 500 (a reply lost after the work was done).
+    create_then_fail: usize,
 }
 
 pub struct FakeAuth {
@@ -104,6 +110,8 @@ impl FakeAuth {
             leaf: None,
             sa_tokens: Vec::new(),
             auth_tokens: std::collections::HashMap::new(),
+            retry_answers: std::collections::HashMap::new(),
+            create_then_fail: 0,
         }));
         let st = state.clone();
         std::thread::spawn(move || {
@@ -133,6 +141,11 @@ impl FakeAuth {
         self.state.lock().unwrap().script.push_back(r);
     }
     /// Accepts `GenerateUpst` requests signed by this PEM key under `key_id`.
+    /// The next `n` auth-token creations create the token, then answer 500.
+    pub fn create_then_fail(&self, n: usize) {
+        self.state.lock().unwrap().create_then_fail = n;
+    }
+
     pub fn register_api_key(&self, key_id: &str, pem: &str) {
         let k = oci_token::crypto::key::load(pem, None).unwrap();
         self.state
@@ -662,6 +675,23 @@ fn identity_reply(
             serde_json::json!({"id": user, "name": "jdoe@example.com"}).to_string(),
         ),
         ("POST", ["users", user, "authTokens"]) => {
+            let retry = get("opc-retry-token").map(str::to_owned);
+            let fail = s.create_then_fail > 0;
+            if fail {
+                s.create_then_fail -= 1;
+            }
+            if let Some(answer) = retry.as_ref().and_then(|r| s.retry_answers.get(r)) {
+                // A repeat: the first attempt's token, nothing new (its reply lost again
+                // while `create_then_fail` lasts).
+                if fail {
+                    return (
+                        500,
+                        serde_json::json!({"code": "InternalServerError", "message": "lost"})
+                            .to_string(),
+                    );
+                }
+                return (200, answer.1.clone());
+            }
             let list = s.auth_tokens.entry((*user).to_owned()).or_default();
             if list.len() >= 2 {
                 return (
@@ -684,6 +714,16 @@ fn identity_reply(
             let mut listed = t.clone();
             listed["token"] = serde_json::Value::Null;
             list.push(listed);
+            if let Some(r) = retry {
+                s.retry_answers.insert(r, (200, t.to_string()));
+            }
+            if fail {
+                return (
+                    500,
+                    serde_json::json!({"code": "InternalServerError", "message": "lost"})
+                        .to_string(),
+                );
+            }
             (200, t.to_string())
         }
         ("GET", ["users", user, "authTokens"]) => (
