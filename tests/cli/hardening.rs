@@ -221,11 +221,12 @@ fn short_tokens_are_refreshed_once_per_half_life_not_on_every_call() {
 fn fifty_concurrent_refresh_commands_make_one_request_and_all_succeed() {
     let auth = FakeAuth::start();
     // Long enough that all callers have read the old token before the first refresh lands.
-    // Wine starts a process in about a third of a second: there, fifteen callers and 8 s.
+    // Wine starts a process in about a third of a second: there, fifteen callers and 8 s;
+    // under qemu-user (the arm64 run) process start-up is slower by `time_scale`.
     let (callers, delay) = if cfg!(windows) {
         (15, 8000)
     } else {
-        (50, 1500)
+        (50, 1500 * u64::from(time_scale()))
     };
     auth.delay(Duration::from_millis(delay));
     let t = TestEnv::new().use_auth(&auth);

@@ -33,7 +33,8 @@ pub fn mkfifo(path: &Path) {
 
 /// How much slower than native this run is: `OCI_TOKEN_TEST_TIME_SCALE` (`.ci/run` sets 5
 /// for the arm64 suite under qemu-user), else 1. Wall-time bounds that tell a linear from a
-/// quadratic algorithm are multiplied by it; bounds that only catch a hang are not.
+/// quadratic algorithm, and windows that assume how fast processes start, are multiplied by
+/// it; bounds that only catch a hang are not.
 pub fn time_scale() -> u32 {
     std::env::var("OCI_TOKEN_TEST_TIME_SCALE")
         .ok()
