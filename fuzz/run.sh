@@ -9,6 +9,9 @@ seconds=${1:-10}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(ini jwt pem zip kubeconfig exec_info query x509 registry oidc_state)
+# cargo fuzz has no --locked: check first that the committed Cargo.lock needs no change, so
+# a run never rewrites it (a clean clone stays clean).
+cargo +nightly metadata --locked --format-version 1 >/dev/null
 cargo +nightly fuzz build --release 2>&1 | tail -n 1
 for t in "${targets[@]}"; do
   corpus=target/corpus/$t
