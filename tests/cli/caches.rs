@@ -88,7 +88,11 @@ fn a_cache_root_others_can_write_or_own_is_refused() {
     {
         chmod(&root, 0o755);
         std::os::unix::fs::chown(&root, Some(65534), None).unwrap();
-        assert_fails(&workload(&t, &auth, &sa), 3, "another user");
+        let o = workload(&t, &auth, &sa);
+        assert_fails(&o, 3, "another user");
+        // The way out is chown or a root of one's own: chmod is not this user's to run.
+        assert!(stderr(&o).contains("sudo chown"), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("chmod"), "{}", stderr(&o));
         // XDG_CACHE_HOME in a shared directory: the same checks.
         let t = TestEnv::new().env("XDG_CACHE_HOME", shared.path("shared"));
         assert_fails(&workload(&t, &auth, &sa), 3, "another user");

@@ -67,14 +67,36 @@ pub fn kind_of(ft: std::fs::FileType) -> &'static str {
     }
 }
 
-/// How to make a file (or directory) private, for messages.
+/// How to make a file (or directory) private, for messages: `chmod` when it is ours; when
+/// another user owns it, a mode change is not ours to make, so `chown` (as root), or a
+/// file or directory of our own.
 #[must_use]
 pub fn fix_hint(path: &Path, dir: bool) -> String {
-    format!(
-        "`chmod {} {}`",
-        if dir { "700" } else { "600" },
-        path.display()
-    )
+    let me = rustix::process::geteuid().as_raw();
+    let foreign = std::fs::symlink_metadata(path).is_ok_and(|m| m.uid() != me && m.uid() != 0);
+    fix_hint_for(path, dir, foreign)
+}
+
+/// [`fix_hint`] for a path whose owner is (`foreign`) or is not another user.
+#[must_use]
+pub fn fix_hint_for(path: &Path, dir: bool, foreign: bool) -> String {
+    if foreign {
+        format!(
+            "`sudo chown \"$(id -un)\" {}` (it belongs to another user), or use one of your own{}",
+            path.display(),
+            if dir {
+                " (OCI_TOKEN_CACHE_DIR for a cache root)"
+            } else {
+                ""
+            }
+        )
+    } else {
+        format!(
+            "`chmod {} {}`",
+            if dir { "700" } else { "600" },
+            path.display()
+        )
+    }
 }
 
 /// The home directory: `HOME`, else the passwd entry (`std::env::home_dir`).
@@ -465,6 +487,19 @@ mod tests {
             cache_root_for(&env, true).unwrap(),
             Path::new("/h/Library/Caches/oci-token")
         );
+    }
+
+    #[test]
+    fn the_fix_for_another_users_file_is_chown() {
+        let p = Path::new("/tmp/x");
+        assert_eq!(fix_hint_for(p, true, false), "`chmod 700 /tmp/x`");
+        assert_eq!(fix_hint_for(p, false, false), "`chmod 600 /tmp/x`");
+        let h = fix_hint_for(p, true, true);
+        assert!(
+            h.starts_with("`sudo chown") && h.contains("OCI_TOKEN_CACHE_DIR"),
+            "{h}"
+        );
+        assert!(!h.contains("chmod"), "{h}");
     }
 
     #[test]

@@ -101,8 +101,8 @@ pub fn kind_of(ft: std::fs::FileType) -> &'static str {
 #[must_use]
 pub fn fix_hint(path: &Path, _dir: bool) -> String {
     format!(
-        "`icacls \"{}\" /inheritance:r /grant:r \"%USERNAME%:F\"`",
-        path.display()
+        "`icacls \"{p}\" /inheritance:r /grant:r \"%USERNAME%:F\"` (if another account owns it, first `takeown /F \"{p}\"` as an administrator, or use one of your own)",
+        p = path.display()
     )
 }
 
