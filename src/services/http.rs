@@ -310,22 +310,35 @@ fn read_reply(mut resp: ureq::http::Response<ureq::Body>) -> Result<Reply, Trans
     }
 }
 
+/// An I/O failure in words: a connection the other side (or a proxy, or the network)
+/// dropped is said to be that, even when it happened inside TLS ("peer closed connection
+/// without sending TLS `close_notify`"); the CA bundle is named only for certificate trouble.
+fn io_text(kind: std::io::ErrorKind, text: &str) -> String {
+    use std::io::ErrorKind as K;
+    if matches!(
+        kind,
+        K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe
+    ) || text.contains("close_notify")
+        || text.contains("closed connection")
+    {
+        format!(
+            "the connection was dropped before a reply came (by the server, a proxy or the network): {text}"
+        )
+    } else if text.contains("certificate") || text.contains("UnknownIssuer") {
+        format!("TLS error: {text} (is the CA bundle right?)")
+    } else if ["handshake", "TLS", "tls"].iter().any(|w| text.contains(w)) {
+        format!("TLS error: {text}")
+    } else {
+        format!("I/O error: {text}")
+    }
+}
+
 fn describe(e: &ureq::Error) -> TransportError {
     let text = match e {
         ureq::Error::Timeout(_) => return TransportError::Timeout,
         ureq::Error::HostNotFound => return TransportError::Dns,
         ureq::Error::ConnectionFailed => "connection failed".to_owned(),
-        ureq::Error::Io(io) => {
-            let t = io.to_string();
-            if ["certificate", "handshake", "TLS", "tls"]
-                .iter()
-                .any(|w| t.contains(w))
-            {
-                format!("TLS error: {t} (is the CA bundle right?)")
-            } else {
-                format!("I/O error: {t}")
-            }
-        }
+        ureq::Error::Io(io) => io_text(io.kind(), &io.to_string()),
         ureq::Error::Rustls(t) => format!("TLS error: {t}"),
         ureq::Error::ConnectProxyFailed(_) => {
             "the proxy refused the connection (CONNECT failed)".to_owned()
@@ -438,5 +451,31 @@ mod tests {
             id.chars()
                 .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
         );
+    }
+
+    #[test]
+    fn a_dropped_connection_is_not_a_ca_bundle_problem() {
+        use std::io::ErrorKind as K;
+        for (kind, text) in [
+            (
+                K::UnexpectedEof,
+                "peer closed connection without sending TLS close_notify",
+            ),
+            (
+                K::ConnectionReset,
+                "Connection reset by peer (os error 104)",
+            ),
+            (
+                K::Other,
+                "tls: peer closed connection without sending TLS close_notify",
+            ),
+        ] {
+            let t = io_text(kind, text);
+            assert!(t.starts_with("the connection was dropped"), "{t}");
+            assert!(!t.contains("CA bundle"), "{t}");
+        }
+        let t = io_text(K::InvalidData, "invalid peer certificate: UnknownIssuer");
+        assert!(t.contains("CA bundle"), "{t}");
+        assert!(!io_text(K::Other, "TLS handshake failed").contains("CA bundle"));
     }
 }

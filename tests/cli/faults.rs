@@ -112,6 +112,23 @@ fn a_stalled_service_times_out_in_bounded_time() {
     unchanged(&t, &before);
 }
 
+/// A service that closes the connection without answering is reported as a dropped
+/// connection, not as a TLS or CA-bundle problem (the TLS layer is where it shows).
+#[test]
+fn a_dropped_connection_is_named_as_one() {
+    let auth = FakeAuth::start();
+    auth.always(Reply::Stall(Duration::from_millis(200)));
+    let (t, before) = required(&auth);
+    let o = t.run(&["get", "--profile", "p"]);
+    assert_fails(&o, 5, "the connection was dropped");
+    assert!(
+        !stderr(&o).contains("is the CA bundle right"),
+        "{}",
+        stderr(&o)
+    );
+    unchanged(&t, &before);
+}
+
 #[test]
 fn a_session_that_cannot_be_extended_is_reported_not_looped() {
     let auth = FakeAuth::start();
