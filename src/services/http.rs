@@ -286,8 +286,13 @@ impl Client {
     }
 }
 
-/// The status, `opc-request-id` and at most 1 MiB of body (as text; invalid UTF-8 is an
-/// error rather than a panic).
+/// The most of a reply body that is read: OCI's answers here are a few KiB.
+const MAX_REPLY: u64 = 1 << 20;
+
+/// The status, `opc-request-id` and the body (as text; invalid UTF-8 is an error rather
+/// than a panic). A body larger than [`MAX_REPLY`] is an error that says so (it was cut
+/// and then reported as a reply without a token); no more than one byte past the limit is
+/// read.
 fn read_reply(mut resp: ureq::http::Response<ureq::Body>) -> Result<Reply, TransportError> {
     {
         let status = resp.status().as_u16();
@@ -296,12 +301,20 @@ fn read_reply(mut resp: ureq::http::Response<ureq::Body>) -> Result<Reply, Trans
             .get("opc-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         resp.body_mut()
             .as_reader()
-            .take(1 << 20)
-            .read_to_string(&mut text)
+            .take(MAX_REPLY + 1)
+            .read_to_end(&mut bytes)
             .map_err(|e| TransportError::Network(format!("reading the reply failed: {e}")))?;
+        if bytes.len() as u64 > MAX_REPLY {
+            return Err(TransportError::Network(format!(
+                "the reply (status {status}) is larger than 1 MiB, more than any OCI answer here; refused unread"
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            TransportError::Network(format!("the reply (status {status}) is not UTF-8 text"))
+        })?;
         Ok(Reply {
             status,
             body: text,

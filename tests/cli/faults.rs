@@ -129,6 +129,18 @@ fn a_dropped_connection_is_named_as_one() {
     unchanged(&t, &before);
 }
 
+/// A reply larger than any OCI answer is refused as too large (it was cut at 1 MiB and then
+/// reported as a reply that holds no token).
+#[test]
+fn a_huge_reply_is_named_too_large() {
+    let auth = FakeAuth::start();
+    auth.always(Reply::Raw("x".repeat(3 << 20)));
+    let (t, before) = required(&auth);
+    let o = t.run(&["get", "--profile", "p"]);
+    assert_fails(&o, 5, "larger than 1 MiB");
+    unchanged(&t, &before);
+}
+
 #[test]
 fn a_session_that_cannot_be_extended_is_reported_not_looped() {
     let auth = FakeAuth::start();
