@@ -219,30 +219,26 @@ impl Dir {
     /// `create` and missing; `Ok(None)` when missing and not `create`. A symlink at `path`
     /// is followed only when this user (or root) made it; the directory itself must be this
     /// user's (or root's) and not writable by group or others.
+    ///
+    /// The path is opened as it is checked ([`os::open_dir_walk`]): one component at a time
+    /// without following links, a link followed only when this user or root made it, and
+    /// the checks made on the opened descriptor. A check by path followed by an open by path
+    /// let another user swap a directory for a symlink in between (in a shared, 1777
+    /// `XDG_CACHE_HOME`), and a link higher up the path was followed unchecked.
     pub fn open_private(path: &Path, create: bool) -> Result<Option<Dir>> {
-        match std::fs::symlink_metadata(path) {
-            Ok(m) if m.file_type().is_symlink() => {
-                if let Some(why) = os::foreign_link(path, &m) {
-                    return Err(Error::Config(format!("refusing {}: {why}", path.display())));
-                }
-            }
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if !create {
-                    return Ok(None);
-                }
-                create_private_dir(path)?;
+        let fd = match os::open_dir_walk(path, create) {
+            Ok(fd) => fd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(Error::Config(format!("refusing {}: {e}", path.display())));
             }
             Err(e) => {
                 return Err(Error::Config(format!(
-                    "cannot open {}: {e}",
+                    "cannot open the directory {}: {e}",
                     path.display()
                 )));
             }
-        }
-        let fd = os::open_dir(path).map_err(|e| {
-            Error::Config(format!("cannot open the directory {}: {e}", path.display()))
-        })?;
+        };
         Dir::checked(fd, path.to_owned()).map(Some)
     }
 

@@ -112,6 +112,84 @@ fn a_cache_root_others_can_write_or_own_is_refused() {
         .unwrap();
         let t = TestEnv::new().env("OCI_TOKEN_CACHE_DIR", &planted);
         assert_fails(&workload(&t, &auth, &sa), 3, "symlink made by another user");
+        // The same link higher up the path: not followed either (it was: only the last
+        // component was looked at).
+        let t = TestEnv::new().env("XDG_CACHE_HOME", planted.join("sub"));
+        assert_fails(&workload(&t, &auth, &sa), 3, "symlink made by another user");
+        assert!(
+            !victim.path(".oci/sessions/sub").exists(),
+            "nothing was made through the link"
+        );
+        assert_eq!(auth.count_of("/resourcePrincipalSessionTokens"), 0);
+    }
+}
+
+/// Another user swaps their `oci-token` entry in a shared (1777) `XDG_CACHE_HOME` between a
+/// directory and a symlink to this user's `~/.oci/sessions` as fast as they can
+/// (`renameat2(RENAME_EXCHANGE)`), while this user runs workload `get`s there. A check by
+/// path followed by an open by path let one of them write an entry into
+/// `~/.oci/sessions`; opening without following links and checking the opened directory
+/// leaves nothing there, whatever the timing.
+#[test]
+#[cfg_attr(windows, ignore = "Unix: chown, symlinks and renameat2")]
+fn a_root_swapped_for_a_symlink_mid_open_never_writes_through_it() {
+    #[cfg(unix)]
+    {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let auth = FakeAuth::start();
+        auth.ttl(1200);
+        let sa = sa_token("frontend");
+        auth.accept_service_account(&sa);
+        let victim = TestEnv::new();
+        victim.session(&SessionSpec::new("p", 3600));
+        let sessions = victim.path(".oci/sessions");
+        let before: Vec<_> = std::fs::read_dir(&sessions)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        let shared = tempfile::TempDir::new().unwrap();
+        chmod(shared.path(), 0o1777);
+        let other = rustix::fs::Uid::from_raw(65534);
+        // The attacker's two entries: a directory owned by the victim would be refused as
+        // foreign, so the directory is the victim's own earlier cache root.
+        let real = shared.path().join("oci-token");
+        std::fs::create_dir(&real).unwrap();
+        chmod(&real, 0o700);
+        let link = shared.path().join("swap");
+        std::os::unix::fs::symlink(&sessions, &link).unwrap();
+        rustix::fs::chownat(
+            rustix::fs::CWD,
+            &link,
+            Some(other),
+            None,
+            rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+        )
+        .unwrap();
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = rustix::fs::renameat_with(
+                        rustix::fs::CWD,
+                        &real,
+                        rustix::fs::CWD,
+                        &link,
+                        rustix::fs::RenameFlags::EXCHANGE,
+                    );
+                }
+            });
+            let t = TestEnv::new().env("XDG_CACHE_HOME", shared.path());
+            for _ in 0..40 {
+                let o = workload(&t, &auth, &sa);
+                assert!(matches!(code(&o), 0 | 3), "{}", stderr(&o));
+            }
+            stop.store(true, Ordering::Relaxed);
+        });
+        let after: Vec<_> = std::fs::read_dir(&sessions)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(after, before, "an entry was written into ~/.oci/sessions");
     }
 }
 

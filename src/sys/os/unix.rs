@@ -4,8 +4,9 @@
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io;
+use std::os::unix::ffi::OsStringExt as _;
 use std::os::unix::fs::MetadataExt as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus};
 
 use rustix::fs::{AtFlags, Mode, OFlags};
@@ -168,6 +169,92 @@ pub fn open_dir(path: &Path) -> io::Result<File> {
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )?))
+}
+
+/// Opens the directory `path` walking it one component at a time from `/` (or the current
+/// directory), each with `O_NOFOLLOW`, so that what is checked is what is opened: a
+/// symlink anywhere on the way is followed only when this user or root made it (another
+/// user's could be swapped in between a check and an open, or point into this user's
+/// files), at most 40 of them. A missing component is created (0700) with `mkdirat` when
+/// `create`. Errors: `NotFound` (missing, not `create`), `PermissionDenied` naming the
+/// foreign link, `NotADirectory`.
+pub fn open_dir_walk(path: &Path, create: bool) -> io::Result<File> {
+    use std::collections::VecDeque;
+    use std::path::Component;
+    let me = rustix::process::geteuid().as_raw();
+    let open_root =
+        |abs: bool| -> io::Result<File> { open_dir(Path::new(if abs { "/" } else { "." })) };
+    let mut dir = open_root(path.is_absolute())?;
+    let mut shown = PathBuf::from(if path.is_absolute() { "/" } else { "." });
+    let mut todo: VecDeque<std::ffi::OsString> = VecDeque::new();
+    let push = |todo: &mut VecDeque<_>, p: &Path, front: bool| {
+        let parts: Vec<std::ffi::OsString> = p
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(n) => Some(n.to_owned()),
+                Component::ParentDir => Some("..".into()),
+                _ => None,
+            })
+            .collect();
+        if front {
+            for part in parts.into_iter().rev() {
+                todo.push_front(part);
+            }
+        } else {
+            todo.extend(parts);
+        }
+    };
+    push(&mut todo, path, false);
+    let mut links = 0;
+    while let Some(name) = todo.pop_front() {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        match rustix::fs::openat(&dir, &name, flags, Mode::empty()) {
+            Ok(fd) => {
+                dir = File::from(fd);
+                shown.push(&name);
+            }
+            Err(rustix::io::Errno::NOENT) if create && name != ".." => {
+                match rustix::fs::mkdirat(&dir, &name, Mode::from_raw_mode(0o700)) {
+                    Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                todo.push_front(name);
+            }
+            Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
+                let st = rustix::fs::statat(&dir, &name, AtFlags::SYMLINK_NOFOLLOW)?;
+                if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Symlink
+                {
+                    return Err(io::ErrorKind::NotADirectory.into());
+                }
+                shown.push(&name);
+                if st.st_uid != me && st.st_uid != 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        format!(
+                            "{} is a symlink made by another user (uid {}); not followed",
+                            shown.display(),
+                            st.st_uid
+                        ),
+                    ));
+                }
+                links += 1;
+                if links > 40 {
+                    return Err(io::Error::from_raw_os_error(
+                        rustix::io::Errno::LOOP.raw_os_error(),
+                    ));
+                }
+                let target = PathBuf::from(std::ffi::OsString::from_vec(
+                    rustix::fs::readlinkat(&dir, &name, Vec::new())?.into_bytes(),
+                ));
+                if target.is_absolute() {
+                    dir = open_root(true)?;
+                }
+                push(&mut todo, &target, true);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(dir)
 }
 
 /// Opens `name` in `dir` for reading, never through a link at `name`.

@@ -288,6 +288,24 @@ pub fn lock_unsupported(e: &io::Error) -> bool {
     e.raw_os_error() == Some(50)
 }
 
+/// Opens the directory `path`, creating it (and its parents, private) when `create`: a link
+/// at `path` is followed only when this user made it (see the Unix version, which also
+/// walks every component; here the opened directory cannot be renamed or removed while
+/// open, and names inside it are opened without following reparse points).
+pub fn open_dir_walk(path: &Path, create: bool) -> io::Result<File> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            if let Some(why) = foreign_link(path, &m) {
+                return Err(io::Error::new(io::ErrorKind::PermissionDenied, why));
+            }
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound && create => create_private_dir_all(path)?,
+        Err(e) => return Err(e),
+    }
+    open_dir(path)
+}
+
 /// Windows has no directory fsync; NTFS journals the rename itself.
 pub fn sync_dir(_dir: &File) -> io::Result<()> {
     Ok(())
