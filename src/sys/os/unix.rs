@@ -383,13 +383,6 @@ pub fn exposure_at(path: &Path) -> Option<Exposure> {
         .then(|| Exposure::Readable("other users can read it".to_owned()))
 }
 
-/// If the symlink `path` (with metadata `m`) was made by another user (root excepted), why.
-#[must_use]
-pub fn foreign_link(_path: &Path, m: &std::fs::Metadata) -> Option<String> {
-    let me = rustix::process::geteuid().as_raw();
-    (m.uid() != me && m.uid() != 0)
-        .then(|| format!("it is a symlink made by another user (uid {})", m.uid()))
-}
 
 /// Creates `dir` and its missing parents, each mode 0700.
 pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {

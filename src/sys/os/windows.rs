@@ -383,7 +383,7 @@ pub fn exposure_at(path: &Path) -> Option<Exposure> {
 /// If the link `path` was made by another user, why. (Making symlinks needs a privilege or
 /// developer mode on Windows; junctions do not.)
 #[must_use]
-pub fn foreign_link(path: &Path, _m: &std::fs::Metadata) -> Option<String> {
+fn foreign_link(path: &Path, _m: &std::fs::Metadata) -> Option<String> {
     let mut o = OpenOptions::new();
     o.access_mode(READ_CONTROL)
         .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
