@@ -304,6 +304,29 @@ fn docker_config_path(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
 /// sidecar lock: read, edit, atomic write, so concurrent editors each see the last one's
 /// result. Other bytes are kept as `edit` keeps them.
 fn edit_locked(path: &Path, max: u64, edit: impl FnOnce(&str) -> Result<String>) -> Result<()> {
+    // What stands at `path` (links followed) must be a regular file, or nothing: a dangling
+    // link or a device would otherwise be reported as a lock or symlink problem (and a lock
+    // file made beside a device).
+    match (std::fs::symlink_metadata(path), std::fs::metadata(path)) {
+        (Ok(l), Err(e))
+            if l.file_type().is_symlink() && e.kind() == std::io::ErrorKind::NotFound =>
+        {
+            let to = std::fs::read_link(path).unwrap_or_default();
+            return Err(Error::Config(format!(
+                "{} is a symlink to {}, which does not exist; fix or remove the link",
+                path.display(),
+                to.display()
+            )));
+        }
+        (_, Ok(m)) if !m.is_file() => {
+            return Err(Error::Config(format!(
+                "{} is {}, not a regular file; nothing was changed",
+                path.display(),
+                crate::sys::os::kind_of(m.file_type())
+            )));
+        }
+        _ => {}
+    }
     let slot = crate::sys::store::Pinned::new(path).map_err(|e| {
         Error::Config(format!(
             "cannot open the directory of {}: {e}",

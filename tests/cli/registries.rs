@@ -445,3 +445,43 @@ fn a_broken_registries_record_is_refused_and_left_as_it_is() {
         serde_json::from_str(&std::fs::read_to_string(&reg).unwrap()).unwrap();
     assert_eq!(v["fra.ocir.io"]["profile"], "p");
 }
+
+/// A docker config that is a dangling link, or a link to a device, is named as what it is
+/// (they were reported as "replaced by a symlink" and as a lock-file permission error), and
+/// nothing is made beside the device.
+#[test]
+#[cfg_attr(windows, ignore = "Unix: symlinks and /dev/zero")]
+fn a_docker_config_that_is_a_dangling_link_or_a_device_is_named() {
+    #[cfg(unix)]
+    {
+        let ocir = FakeOcir::start();
+        let t = registry_env(&ocir);
+        let dir = t.path("helpers");
+        let cfg = t.path(".docker/config.json");
+        std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+        let install = |t: &TestEnv| {
+            t.run(&[
+                "docker",
+                "install",
+                "--registry",
+                "fra.ocir.io",
+                "--dir",
+                dir.to_str().unwrap(),
+            ])
+        };
+        std::os::unix::fs::symlink(t.path("nowhere.json"), &cfg).unwrap();
+        let o = install(&t);
+        assert_fails(&o, 3, "which does not exist");
+        assert!(
+            std::fs::symlink_metadata(&cfg)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        std::fs::remove_file(&cfg).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &cfg).unwrap();
+        let o = install(&t);
+        assert_fails(&o, 3, "is a device, not a regular file");
+        assert!(!Path::new("/dev/zero.lock").exists());
+    }
+}

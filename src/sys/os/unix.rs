@@ -383,7 +383,6 @@ pub fn exposure_at(path: &Path) -> Option<Exposure> {
         .then(|| Exposure::Readable("other users can read it".to_owned()))
 }
 
-
 /// Creates `dir` and its missing parents, each mode 0700.
 pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
     let mut b = std::fs::DirBuilder::new();
