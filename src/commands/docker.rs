@@ -215,6 +215,43 @@ pub struct InstallRequest {
     pub docker_config: Option<PathBuf>,
 }
 
+/// A docker config as docker reads it. Its top-level keys are fields of a Go struct, and Go's
+/// decoder decodes a repeated field into the value it already holds: two `credHelpers`
+/// objects are merged (a key in both: the later wins), where serde would keep only the
+/// second. Any other repeated key keeps its last value, as in Go's maps. `None`: not JSON.
+#[must_use]
+pub fn parse_docker_config(text: &str) -> Option<serde_json::Value> {
+    use serde::de::{Deserializer as _, MapAccess, Visitor};
+    struct Top;
+    impl<'de> Visitor<'de> for Top {
+        type Value = serde_json::Value;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = serde_json::Map::new();
+            while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                match (out.get_mut(&k), v) {
+                    (Some(serde_json::Value::Object(old)), serde_json::Value::Object(new)) => {
+                        old.extend(new);
+                    }
+                    (_, v) => {
+                        out.insert(k, v);
+                    }
+                }
+            }
+            Ok(serde_json::Value::Object(out))
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let v = (&mut de).deserialize_map(Top).ok()?;
+    de.end().ok()?;
+    Some(v)
+}
+
 /// Adds (or replaces) `"host": "oci-token"` under `credHelpers` in a docker config text,
 /// keeping every other byte where it can; `None` when the text is not a JSON object.
 #[must_use]
@@ -222,7 +259,7 @@ pub fn add_cred_helper(text: &str, host: &str) -> Option<String> {
     let v: serde_json::Value = if text.trim().is_empty() {
         serde_json::json!({})
     } else {
-        serde_json::from_str(text).ok()?
+        parse_docker_config(text)?
     };
     let obj = v.as_object()?;
     let key = serde_json::Value::from(host).to_string();
@@ -260,14 +297,12 @@ pub fn add_cred_helper(text: &str, host: &str) -> Option<String> {
     };
     // The text edit must say exactly what was meant; otherwise write the object anew.
     let check = |t: &str| {
-        serde_json::from_str::<serde_json::Value>(t)
-            .ok()
-            .is_some_and(|n| {
-                n.get("credHelpers")
-                    .and_then(|c| c.get(host))
-                    .and_then(|h| h.as_str())
-                    == Some("oci-token")
-            })
+        parse_docker_config(t).is_some_and(|n| {
+            n.get("credHelpers")
+                .and_then(|c| c.get(host))
+                .and_then(|h| h.as_str())
+                == Some("oci-token")
+        })
     };
     match edited {
         Some(t) if check(&t) => Some(t),
@@ -530,7 +565,7 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
         let dups = duplicate_keys(text);
         if !dups.is_empty() {
             output::warn(&format!(
-                "{} repeats the key(s) {}; docker uses the last value of each, and so does oci-token (the rewritten file keeps only those)",
+                "{} repeats the key(s) {}; docker merges a repeated top-level object (credHelpers, auths: a key in both takes the later value) and keeps the last value of any other repeated key, and so does oci-token",
                 path.display(),
                 dups.join(", ")
             ));
@@ -672,6 +707,19 @@ mod tests {
         assert_eq!(helpers_of(&out)["fra.ocir.io"], "oci-token");
         assert_eq!(add_cred_helper("[1]", "fra.ocir.io"), None);
         assert_eq!(add_cred_helper("{oops", "fra.ocir.io"), None);
+    }
+
+    #[test]
+    fn docker_configs_are_read_as_docker_reads_them() {
+        let v = parse_docker_config(
+            r#"{"credHelpers":{"a":"1","b":"2"},"x":1,"credHelpers":{"b":"3"},"x":2}"#,
+        )
+        .unwrap();
+        assert_eq!(v["credHelpers"], serde_json::json!({"a": "1", "b": "3"}));
+        assert_eq!(v["x"], 2);
+        assert!(parse_docker_config("[1]").is_none());
+        assert!(parse_docker_config("{} trailing").is_none());
+        assert!(parse_docker_config("{oops").is_none());
     }
 
     #[test]

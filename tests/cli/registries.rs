@@ -485,3 +485,48 @@ fn a_docker_config_that_is_a_dangling_link_or_a_device_is_named() {
         assert!(!Path::new("/dev/zero.lock").exists());
     }
 }
+
+/// Two `credHelpers` objects in one docker config: docker's decoder merges them, and so
+/// does `docker install` (it kept only the second, dropping the first one's helpers), and
+/// its warning says so.
+#[test]
+fn repeated_cred_helpers_objects_are_merged_as_docker_does() {
+    let ocir = FakeOcir::start();
+    let t = registry_env(&ocir);
+    let dir = t.path("helpers");
+    let cfg = t.path(".docker/config.json");
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    std::fs::write(
+        &cfg,
+        r#"{"credHelpers":{"gcr.io":"gcloud","x.io":"old"},"auths":{},"credHelpers":{"x.io":"new","ecr.io":"ecr-login"}}"#,
+    )
+    .unwrap();
+    let o = t.run(&[
+        "docker",
+        "install",
+        "--registry",
+        "fra.ocir.io",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("docker merges a repeated top-level object"),
+        "{}",
+        stderr(&o)
+    );
+    let merged =
+        oci_token::commands::docker::parse_docker_config(&std::fs::read_to_string(&cfg).unwrap())
+            .unwrap();
+    let helpers = &merged["credHelpers"];
+    assert_eq!(
+        helpers["gcr.io"], "gcloud",
+        "the first object's helper is kept"
+    );
+    assert_eq!(helpers["ecr.io"], "ecr-login");
+    assert_eq!(
+        helpers["x.io"], "new",
+        "a key in both takes the later value"
+    );
+    assert_eq!(helpers["fra.ocir.io"], "oci-token");
+}
