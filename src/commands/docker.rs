@@ -338,7 +338,7 @@ fn docker_config_path(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
 /// Rewrites the JSON file `path` with `edit` (given its text, empty when missing) under its
 /// sidecar lock: read, edit, atomic write, so concurrent editors each see the last one's
 /// result. Other bytes are kept as `edit` keeps them.
-fn edit_locked(path: &Path, max: u64, edit: impl FnOnce(&str) -> Result<String>) -> Result<()> {
+fn edit_locked(path: &Path, max: u64, mut edit: impl FnMut(&str) -> Result<String>) -> Result<()> {
     // What stands at `path` (links followed) must be a regular file, or nothing: a dangling
     // link or a device would otherwise be reported as a lock or symlink problem (and a lock
     // file made beside a device).
@@ -369,23 +369,35 @@ fn edit_locked(path: &Path, max: u64, edit: impl FnOnce(&str) -> Result<String>)
         ))
     })?;
     let _lock = slot.lock(Duration::from_secs(10))?;
-    let text = match slot.read(max) {
+    let read = || match slot.read(max) {
         Ok(b) => String::from_utf8(b)
-            .map_err(|_| Error::Config(format!("{} is not UTF-8 text", path.display())))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(Error::Config(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
+            .map_err(|_| Error::Config(format!("{} is not UTF-8 text", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(Error::Config(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
     };
-    let new = edit(&text)?;
-    if new != text {
-        slot.write_atomic(new.as_bytes())
-            .map_err(|e| Error::Other(format!("cannot write {}: {e}", path.display())))?;
+    let mut text = read()?;
+    let mut again = 0;
+    loop {
+        let new = edit(&text)?;
+        if new == text {
+            return Ok(());
+        }
+        // docker writes config.json without a lock: look once more just before the
+        // rename, and edit what it wrote meanwhile rather than overwrite it (the window
+        // left is the rename itself).
+        let now = read()?;
+        if now != text && again < 3 {
+            text = now;
+            again += 1;
+            continue;
+        }
+        return slot
+            .write_atomic(new.as_bytes())
+            .map_err(|e| Error::Other(format!("cannot write {}: {e}", path.display())));
     }
-    Ok(())
 }
 
 /// The keys that appear more than once in one JSON object of `text` (at any depth), as
