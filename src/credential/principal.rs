@@ -363,7 +363,15 @@ impl Principal {
         if out.refreshed
             && let Some(r) = &self.region
         {
-            let _ = entry.file("region")?.write_atomic(r.as_bytes());
+            // The token is cached; only the region beside it (for `prompt` and the JSON of
+            // a later warm run) could not be kept: said, not fatal.
+            let region = entry.file("region")?;
+            if let Err(e) = region.write_atomic(r.as_bytes()) {
+                crate::output::warn(&format!(
+                    "cannot write {} ({e}); the token is cached without its region",
+                    region.path().display()
+                ));
+            }
         }
         if self.region.is_none() {
             self.region = entry

@@ -428,8 +428,16 @@ pub fn read_hidden_line() -> io::Result<String> {
     }
     let mut line = String::new();
     let read = std::io::BufRead::read_line(&mut stdin.lock(), &mut line);
-    if let Some(t) = &termios {
-        let _ = rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Now, t);
+    if let Some(t) = &termios
+        && let Err(e) = rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Now, t)
+    {
+        // The password was read; the terminal may still hide what is typed next.
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "oci-token: warning: could not turn terminal echo back on ({e}); run `stty echo`"
+            );
+        }
     }
     read.map(|_| line)
 }

@@ -467,7 +467,15 @@ pub fn read_hidden_line() -> io::Result<String> {
     })?;
     let mut line = String::new();
     let read = std::io::BufRead::read_line(&mut stdin.lock(), &mut line);
-    let _ = oci_token_win::set_console_mode(stdin.as_handle(), before);
+    if let Err(e) = oci_token_win::set_console_mode(stdin.as_handle(), before) {
+        // The password was read; the console may still hide what is typed next.
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "oci-token: warning: could not show typed text again ({e}); close this console window if it stays hidden"
+            );
+        }
+    }
     read.map(|_| line)
 }
 
