@@ -47,7 +47,9 @@ build() {
         cargo build --release --locked --target "$t" --bins >&2 ;;
     universal2-apple-darwin)
       need cargo-zigbuild "the macOS build needs cargo-zigbuild (cargo install cargo-zigbuild) and zig (pip install ziglang)"
-      cargo zigbuild --release --locked --target "$t" --bins >&2 ;;
+      # zig from OCI_TOKEN_ZIG_BIN (a directory with zig or PyPI ziglang's python3), else PATH.
+      PATH="${OCI_TOKEN_ZIG_BIN:+$OCI_TOKEN_ZIG_BIN:}$PATH" \
+        cargo zigbuild --release --locked --target "$t" --bins >&2 ;;
     x86_64-pc-windows-gnu)
       need x86_64-w64-mingw32-gcc "the Windows build needs gcc-mingw-w64-x86-64"
       cargo build --release --locked --target "$t" --bins >&2 ;;
