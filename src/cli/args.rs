@@ -653,8 +653,8 @@ const ALL_GLOBAL: &[&str] = &[
     "auth",
 ];
 
-/// The global options that do nothing in a command: accepted there (they are global), but
-/// left out of its `--help` and man page section.
+/// The global options that do nothing in a command: left out of its `--help` and man page
+/// section, and refused when given there on the command line ([`refuse_inert`]).
 const NOT_HERE: &[(&[&str], &[&str])] = &[
     (
         &["setup-key"],
