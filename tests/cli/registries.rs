@@ -397,6 +397,16 @@ fn parallel_installs_keep_every_registry() {
 /// A registries record that is not a JSON object (a trailing comma, an array) is refused
 /// before anything changes: the record, the docker config and the helper place stay as they
 /// were (it used to be replaced by a one-entry file, exit 0).
+/// `docker install --registry fra.ocir.io --dir <dir>` and `extra`.
+fn docker_install(t: &TestEnv, dir: &Path, extra: &[&str]) -> Output {
+    t.cmd()
+        .args(["docker", "install", "--registry", "fra.ocir.io", "--dir"])
+        .arg(dir)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_broken_registries_record_is_refused_and_left_as_it_is() {
     let ocir = FakeOcir::start();
@@ -412,16 +422,7 @@ fn a_broken_registries_record_is_refused_and_left_as_it_is() {
         "{\"iad.ocir.io\": ",
     ] {
         std::fs::write(&reg, broken).unwrap();
-        let o = t.run(&[
-            "docker",
-            "install",
-            "--registry",
-            "fra.ocir.io",
-            "--dir",
-            dir.to_str().unwrap(),
-            "--profile",
-            "p",
-        ]);
+        let o = docker_install(&t, &dir, &["--profile", "p"]);
         assert_fails(&o, 3, "oci-token-registries.json");
         assert!(stderr(&o).contains("nothing was changed"), "{}", stderr(&o));
         assert_eq!(std::fs::read_to_string(&reg).unwrap(), broken);
@@ -430,16 +431,7 @@ fn a_broken_registries_record_is_refused_and_left_as_it_is() {
     }
     // An empty record is an empty object.
     std::fs::write(&reg, "").unwrap();
-    let o = t.run(&[
-        "docker",
-        "install",
-        "--registry",
-        "fra.ocir.io",
-        "--dir",
-        dir.to_str().unwrap(),
-        "--profile",
-        "p",
-    ]);
+    let o = docker_install(&t, &dir, &["--profile", "p"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&reg).unwrap()).unwrap();
@@ -459,16 +451,7 @@ fn a_docker_config_that_is_a_dangling_link_or_a_device_is_named() {
         let dir = t.path("helpers");
         let cfg = t.path(".docker/config.json");
         std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
-        let install = |t: &TestEnv| {
-            t.run(&[
-                "docker",
-                "install",
-                "--registry",
-                "fra.ocir.io",
-                "--dir",
-                dir.to_str().unwrap(),
-            ])
-        };
+        let install = |t: &TestEnv| docker_install(t, &dir, &[]);
         std::os::unix::fs::symlink(t.path("nowhere.json"), &cfg).unwrap();
         let o = install(&t);
         assert_fails(&o, 3, "which does not exist");
@@ -501,14 +484,7 @@ fn repeated_cred_helpers_objects_are_merged_as_docker_does() {
         r#"{"credHelpers":{"gcr.io":"gcloud","x.io":"old"},"auths":{},"credHelpers":{"x.io":"new","ecr.io":"ecr-login"}}"#,
     )
     .unwrap();
-    let o = t.run(&[
-        "docker",
-        "install",
-        "--registry",
-        "fra.ocir.io",
-        "--dir",
-        dir.to_str().unwrap(),
-    ]);
+    let o = docker_install(&t, &dir, &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
         stderr(&o).contains("docker merges a repeated top-level object"),
