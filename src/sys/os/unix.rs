@@ -39,7 +39,7 @@ pub fn url_opener(url: &str) -> Vec<String> {
 
 /// [`url_opener`] for Linux (`macos` false) or macOS, so both are tested everywhere.
 #[must_use]
-pub fn url_opener_for(url: &str, macos: bool) -> Vec<String> {
+fn url_opener_for(url: &str, macos: bool) -> Vec<String> {
     let program = if macos { "/usr/bin/open" } else { "xdg-open" };
     vec![program.into(), url.into()]
 }
@@ -80,7 +80,7 @@ pub fn fix_hint(path: &Path, dir: bool) -> String {
 
 /// [`fix_hint`] for a path whose owner is (`foreign`) or is not another user.
 #[must_use]
-pub fn fix_hint_for(path: &Path, dir: bool, foreign: bool) -> String {
+fn fix_hint_for(path: &Path, dir: bool, foreign: bool) -> String {
     if foreign {
         format!(
             "`sudo chown \"$(id -un)\" {}` (it belongs to another user), or use one of your own{}",
@@ -128,7 +128,7 @@ pub fn default_cache_root(env: &dyn crate::sys::env::Env) -> Option<std::path::P
 
 /// [`default_cache_root`] for Linux (`macos` false) or macOS, so both are tested everywhere.
 #[must_use]
-pub fn cache_root_for(env: &dyn crate::sys::env::Env, macos: bool) -> Option<std::path::PathBuf> {
+fn cache_root_for(env: &dyn crate::sys::env::Env, macos: bool) -> Option<std::path::PathBuf> {
     if let Some(d) = env.var("XDG_CACHE_HOME").filter(|d| d.starts_with('/')) {
         return Some(Path::new(&d).join("oci-token"));
     }
