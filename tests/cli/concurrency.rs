@@ -40,8 +40,7 @@ fn fifty_processes_make_one_refresh() {
                 .args(["get", "--profile", "p"])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
+                .spawn_retrying()
         })
         .collect();
     let outputs: Vec<_> = children

@@ -45,8 +45,7 @@ fn device_login(t: &TestEnv, domain: &FakeDomain, profile: &str) {
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_retrying();
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     loop {

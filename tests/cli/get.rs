@@ -278,8 +278,7 @@ fn closed_stdout_is_not_an_error() {
         .args(["get", "--profile", "p"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_retrying();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert_eq!(
@@ -300,8 +299,7 @@ fn never_reads_stdin() {
         .args(["get", "--profile", "p"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_retrying();
     let _stdin = child.stdin.take(); // kept open, never written
     let start = std::time::Instant::now();
     loop {

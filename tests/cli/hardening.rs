@@ -108,8 +108,7 @@ fn a_symlink_swapped_in_during_a_refresh_is_not_followed() {
             .args(["refresh", "--profile", "p"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+            .spawn_retrying();
         // Once the request has reached the service (the refresh holds the lock and waits for
         // the reply), swap the token for a symlink.
         let start = std::time::Instant::now();
@@ -237,8 +236,7 @@ fn fifty_concurrent_refresh_commands_make_one_request_and_all_succeed() {
                 .args(["refresh", "--profile", "p"])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
+                .spawn_retrying()
         })
         .collect();
     for c in children {

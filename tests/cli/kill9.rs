@@ -40,8 +40,7 @@ fn kill_9_never_leaves_a_torn_token_a_held_lock_or_stray_temp_files() {
             .args(["refresh", "--profile", "p"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+            .spawn_retrying();
         std::thread::sleep(wait);
         if child.try_wait().unwrap().is_none() {
             killed_mid_run += 1;

@@ -342,8 +342,7 @@ fn an_ended_session_fails_fast_even_on_a_terminal() {
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_retrying();
     let _stdin = child.stdin.take();
     loop {
         if child.try_wait().unwrap().is_some() {

@@ -309,8 +309,7 @@ fn spawn_login(t: &TestEnv, port: u16) -> std::process::Child {
             "20s",
         ])
         .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_retrying();
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

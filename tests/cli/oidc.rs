@@ -30,8 +30,7 @@ fn device_login(op: &Op, t: &TestEnv, name: &str, deny: bool) -> std::process::O
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_retrying();
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     let uri = loop {
@@ -117,8 +116,7 @@ fn device_flow_token_refresh_rotation_and_logout() {
                 ])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+                .spawn_retrying()
         })
         .collect();
     for c in children {
@@ -387,8 +385,7 @@ fn ctrl_c_while_waiting_for_the_device_approval_leaves_nothing() {
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .spawn_retrying();
         let start = std::time::Instant::now();
         while op.polls().is_empty() {
             assert!(start.elapsed().as_secs() < 30, "no poll came");

@@ -136,8 +136,7 @@ fn fifty_cold_instance_principal_gets_make_one_federation() {
                 .args(["get", "--auth", "instance_principal"])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
+                .spawn_retrying()
         })
         .collect();
     let mut tokens = std::collections::HashSet::new();
@@ -643,8 +642,7 @@ fn a_refusal_is_reported_even_when_the_metadata_reread_fails() {
         .args(["get", "--auth", "instance_principal"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_retrying();
     let start = Instant::now();
     while auth.count_of("/v1/x509") == 0 {
         assert!(

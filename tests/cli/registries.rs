@@ -157,8 +157,7 @@ fn fifty_concurrent_gets_make_one_token_request() {
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
+                .spawn_retrying();
             child
                 .stdin
                 .take()
@@ -306,8 +305,7 @@ fn the_kubelet_credential_provider_answers_for_ocir_images() {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_retrying();
     child
         .stdin
         .take()
@@ -354,8 +352,7 @@ fn parallel_installs_keep_every_registry() {
                 .arg(&dir)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+                .spawn_retrying()
         })
         .collect();
     let mut warned = 0;

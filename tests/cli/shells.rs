@@ -226,8 +226,7 @@ fn starship_custom_module_command() {
     let mut child = c
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_retrying();
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), command.as_bytes()).unwrap();
     drop(child.stdin.take());
     let o = child.wait_with_output().unwrap();

@@ -14,8 +14,7 @@ fn external(t: &TestEnv, query: &str) -> Output {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_retrying();
     child
         .stdin
         .take()
@@ -165,8 +164,7 @@ fn spawn_exec(t: &TestEnv, script: &str) -> std::process::Child {
         .args(["exec", "--profile", "p", "--", "sh", "-c", script])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+        .spawn_retrying()
 }
 
 fn send(pid: u32, sig: &str) {

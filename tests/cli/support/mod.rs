@@ -406,12 +406,42 @@ pub fn helper(t: &TestEnv, action: &str, input: &str) -> Output {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_retrying();
     // The helper may answer (and exit) before reading all of an oversized or unwanted
     // input: a broken pipe here is its choice, not a test failure.
     if let Err(e) = child.stdin.take().unwrap().write_all(input.as_bytes()) {
         assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
     }
     child.wait_with_output().unwrap()
+}
+
+/// `spawn` for the tests that start many processes at once.
+pub trait Spawn {
+    /// Starts the command. Wine's `CreateProcess` sometimes fails with
+    /// `ERROR_INTERNAL_ERROR` (1359) when many processes start together (CI saw it once in
+    /// twenty parallel `docker install`s); that error, and only that one, is the emulator's,
+    /// so it is retried up to five times. Any other error fails the test at once.
+    fn spawn_retrying(&mut self) -> std::process::Child;
+}
+
+impl Spawn for std::process::Command {
+    fn spawn_retrying(&mut self) -> std::process::Child {
+        const WINE_INTERNAL_ERROR: i32 = 1359;
+        let mut tries = 0;
+        loop {
+            match self.spawn() {
+                Ok(child) => return child,
+                Err(e)
+                    if cfg!(windows)
+                        && e.raw_os_error() == Some(WINE_INTERNAL_ERROR)
+                        && tries < 5 =>
+                {
+                    tries += 1;
+                    eprintln!("spawn failed with {e} under Wine; try {tries} of 5 again");
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                Err(e) => panic!("cannot start {}: {e}", self.get_program().to_string_lossy()),
+            }
+        }
+    }
 }
