@@ -19,15 +19,20 @@ fn check_cluster_id(id: &str) -> Result<()> {
     }
 }
 
-/// Prints the `ExecCredential` for `cluster_id`.
+/// Prints the `ExecCredential` for `cluster_id`, with a cached token while it has a minute
+/// left (see [`crate::credential::oke`]).
 pub fn kube(ctx: &Context<'_>, cluster_id: &str, fresh: &Freshness) -> Result<()> {
     check_cluster_id(cluster_id)?;
     let api_version =
         exec_credential::requested_version(ctx.env.var("KUBERNETES_EXEC_INFO").as_deref())?;
     let mut cred = Credential::active(ctx, None)?;
     cred.ensure_fresh(ctx, fresh)?;
-    let (token, expires) = cred.oke_token(ctx, cluster_id)?;
-    crate::output::print(&exec_credential::render(api_version, &token, expires))
+    let oke = crate::credential::oke::token(ctx, &cred, cluster_id)?;
+    crate::output::print(&exec_credential::render(
+        api_version,
+        &oke.token,
+        oke.expires_at,
+    ))
 }
 
 #[cfg(test)]

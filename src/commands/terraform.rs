@@ -113,9 +113,9 @@ pub fn run(ctx: &Context<'_>, fresh: &Freshness) -> Result<()> {
     );
     if let Some(cluster) = q.get("cluster_id") {
         // The OKE token's contract includes it; it is valid for minutes, not hours.
-        let (token, exp) = cred.oke_token(&ctx, cluster)?;
-        out.insert("oke_token", token.expose().clone());
-        out.insert("oke_token_expires_at", exp.to_string());
+        let oke = crate::credential::oke::token(&ctx, &cred, cluster)?;
+        out.insert("oke_token", oke.token.expose().clone());
+        out.insert("oke_token_expires_at", oke.expires_at.to_string());
     }
     crate::output::print(&crate::output::terraform::render(&out))
 }

@@ -48,13 +48,19 @@ pub fn root_path(env: &dyn Env) -> Result<PathBuf> {
 /// part of the identity (NUL-separated, so parts cannot run into each other).
 #[must_use]
 pub fn entry_name(kind: &str, identity: &[&str]) -> String {
+    format!("{kind}-{}", &digest(kind, identity)[..16])
+}
+
+/// SHA-256 over `kind` and each part (NUL-separated), as 64 hex digits.
+#[must_use]
+pub fn digest(kind: &str, parts: &[&str]) -> String {
     let mut h = Sha256::new();
     h.update(kind.as_bytes());
-    for part in identity {
+    for part in parts {
         h.update([0u8]);
         h.update(part.as_bytes());
     }
-    format!("{kind}-{}", crate::encoding::hex(&h.finalize()[..8], false))
+    crate::encoding::hex(&h.finalize(), false)
 }
 
 /// Opens the entry `name` under the cache root, checked (see the module docs); created

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod exchange;
 pub mod ocir;
 pub mod oidc;
+pub mod oke;
 pub mod policy;
 pub mod principal;
 pub mod session;
@@ -373,30 +374,50 @@ impl Credential {
     /// The keyId and key that sign requests (the key is loaded now; for a session it is
     /// checked against the token's `jwk`). Call after [`Credential::ensure`].
     pub fn signer(&self) -> Result<Signer> {
-        match self {
-            Credential::Session { profile, session } => {
-                let s = session.as_ref().ok_or_else(|| {
-                    Error::Other("internal: the session was not read before signing".into())
-                })?;
-                Ok(Signer {
-                    key_id: Secret::new(format!("ST${}", s.token.expose())),
-                    key: load_key(profile, s.claims.jwk.as_ref())?,
-                })
-            }
-            Credential::ApiKey { profile } => Ok(Signer {
-                key_id: Secret::new(api_key::key_id(profile)),
-                key: load_key(profile, None)?,
-            }),
-            Credential::Principal(p) => {
-                let s = p.session.as_ref().ok_or_else(|| {
-                    Error::Other("internal: the principal token was not read before signing".into())
-                })?;
-                Ok(Signer {
-                    key_id: Secret::new(format!("ST${}", s.token.expose())),
-                    key: p.key()?,
-                })
-            }
-        }
+        let key_id = self.key_id()?;
+        let key = match self {
+            Credential::Session { profile, session } => load_key(
+                profile,
+                session.as_ref().and_then(|s| s.claims.jwk.as_ref()),
+            )?,
+            Credential::ApiKey { profile } => load_key(profile, None)?,
+            Credential::Principal(p) => p.key()?,
+        };
+        Ok(Signer { key_id, key })
+    }
+
+    /// The `keyId` requests are signed with: `ST$<token>` for sessions and principals (the
+    /// token read by `ensure_fresh`), `<tenancy>/<user>/<fingerprint>` for API keys.
+    fn key_id(&self) -> Result<Secret<String>> {
+        let token = match self {
+            Credential::ApiKey { profile } => return Ok(Secret::new(api_key::key_id(profile))),
+            Credential::Session { session, .. } => session.as_deref(),
+            Credential::Principal(p) => p.session.as_ref(),
+        };
+        let s = token.ok_or_else(|| {
+            Error::Other("internal: the token was not read before signing".into())
+        })?;
+        Ok(Secret::new(format!("ST${}", s.token.expose())))
+    }
+
+    /// Who signs, down to the token and the key: the `keyId` and where the key comes from.
+    /// Two credentials with the same signing identity make the same signatures; anything
+    /// signed for one (an OKE token) may be served to the other and to no one else.
+    pub fn signing_identity(&self) -> Result<Secret<String>> {
+        let key_id = self.key_id()?;
+        let key_from = match self {
+            Credential::Session { profile, .. } | Credential::ApiKey { profile } => profile
+                .key_file
+                .as_ref()
+                .map(|k| k.display().to_string())
+                .unwrap_or_default(),
+            Credential::Principal(p) => format!("{}\0{}", p.kind.short(), p.identity()),
+        };
+        Ok(Secret::new(format!(
+            "{}\0{}\0{key_from}",
+            self.auth().name(),
+            key_id.expose()
+        )))
     }
 
     /// The OKE token for `cluster`, signed by the (fresh) credential, and when to stop using

@@ -1,6 +1,7 @@
 //! `oci-token kube` and `oci-token kubeconfig`, end to end with the real kubectl against a
 //! stand-in API server that verifies every OKE token's signature.
 
+use assert_fs::TempDir;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -374,5 +375,107 @@ fn an_ended_session_fails_fast_even_on_a_terminal() {
         k8s.seen.lock().unwrap().len(),
         0,
         "no request reached the API server"
+    );
+}
+
+/// The `kube-*` entries under `root`, each with the bytes of its token file.
+fn kube_entries(root: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut out: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("kube-")
+        })
+        .map(|p| {
+            let token = std::fs::read_to_string(p.join("token")).unwrap();
+            (p, token)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn kube_token(t: &TestEnv, cluster: &str) -> String {
+    let o = t.run(&["kube", "--profile", "p", "--cluster-id", cluster]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let token = json(&o)["status"]["token"].as_str().unwrap().to_owned();
+    crate::support::fake_k8s::verify_token(&token, cluster, "us-ashburn-1").unwrap();
+    token
+}
+
+/// kubectl execs `kube` for every command. A token is signed once and then served from the
+/// one cache while it has a minute left; one entry per cluster and profile; a refreshed or
+/// new session (another signing identity) never gets the old token; a token with under a
+/// minute left, or garbled, is signed again.
+#[test]
+fn kube_serves_a_cached_token_only_to_the_identity_that_signed_it() {
+    let root = TempDir::new().unwrap();
+    let t = TestEnv::new().env("OCI_TOKEN_CACHE_DIR", root.path());
+    t.session(&SessionSpec::new("p", 3600));
+    let first = kube_token(&t, CLUSTER);
+    // The token names the time it was signed (seconds): a second later a new signature
+    // would differ.
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(kube_token(&t, CLUSTER), first, "served from the cache");
+    let entries = kube_entries(root.path());
+    assert_eq!(entries.len(), 1);
+    assert!(entries[0].1.contains(&first));
+    #[cfg(unix)]
+    assert_eq!(mode(&entries[0].0.join("token")) & 0o777, 0o600);
+
+    let other = "ocid1.cluster.oc1.iad.bbbbbbbbother";
+    let second = kube_token(&t, other);
+    assert_ne!(second, first);
+    assert_eq!(kube_entries(root.path()).len(), 2, "one entry per cluster");
+
+    // A new login into the same profile: another session token, so another signer.
+    let n = now();
+    let new_session = crate::support::jwt::mint(&crate::support::jwt::Claims::for_key(
+        &key_pem(),
+        n - 60,
+        n + 3000,
+        None,
+    ));
+    std::fs::write(t.path(".oci/sessions/p/token"), &new_session).unwrap();
+    let third = kube_token(&t, CLUSTER);
+    assert_ne!(
+        third, first,
+        "the old session's token is not served to the new one"
+    );
+    let url = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE, &third).unwrap(),
+    )
+    .unwrap();
+    assert!(url.contains(&oci_token::encoding::quote_plus(&format!(
+        "ST${new_session}"
+    ))));
+    assert_eq!(
+        kube_entries(root.path()).len(),
+        2,
+        "replaced in place: entries do not pile up as sessions change"
+    );
+
+    // Under a minute left: signed again. Garbled: signed again, without an error.
+    let entry = kube_entries(root.path())
+        .into_iter()
+        .find(|(_, text)| text.contains(&third))
+        .unwrap();
+    let mut cached: serde_json::Value = serde_json::from_str(&entry.1).unwrap();
+    cached["expires_at"] = (now() + 30).into();
+    std::fs::write(entry.0.join("token"), cached.to_string()).unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    let fourth = kube_token(&t, CLUSTER);
+    assert_ne!(fourth, third, "30 s left is too little for kubectl");
+    std::fs::write(entry.0.join("token"), "{not json").unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    let fifth = kube_token(&t, CLUSTER);
+    assert_ne!(fifth, fourth);
+    assert!(
+        std::fs::read_to_string(entry.0.join("token"))
+            .unwrap()
+            .contains(&fifth)
     );
 }
