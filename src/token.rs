@@ -116,39 +116,28 @@ impl Claims {
 }
 
 /// Why a token file is not a usable token. Never carries the token itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
+    #[error("the token is empty")]
     Empty,
     /// Bytes no JWT has (NUL, control characters, non-ASCII): a binary or garbled file.
+    #[error(
+        "the token holds binary data or control characters, not a JWT (was a key or another file written there?)"
+    )]
     Binary,
     /// Text that is not three base64url parts (white space, junk after the token, …).
+    #[error("the token is not a JWT (three base64url parts with nothing before or after)")]
     NotJwt,
+    #[error("the token's claims are not valid JSON")]
     BadPayload,
+    #[error("the token has no valid 'exp' claim")]
     NoExp,
     /// The header is not a JSON object with an `alg`, or the signature part is empty.
+    #[error("the token's header is not a JSON object with 'alg', or its signature is empty")]
     BadHeaderOrSignature,
     /// No `jwk` claim: the token is not bound to a key.
+    #[error("the token carries no 'jwk' (it is not bound to a key)")]
     NoJwk,
-}
-
-impl std::fmt::Display for TokenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            TokenError::Empty => "the token is empty",
-            TokenError::Binary => {
-                "the token holds binary data or control characters, not a JWT (was a key or another file written there?)"
-            }
-            TokenError::NotJwt => {
-                "the token is not a JWT (three base64url parts with nothing before or after)"
-            }
-            TokenError::BadPayload => "the token's claims are not valid JSON",
-            TokenError::NoExp => "the token has no valid 'exp' claim",
-            TokenError::BadHeaderOrSignature => {
-                "the token's header is not a JSON object with 'alg', or its signature is empty"
-            }
-            TokenError::NoJwk => "the token carries no 'jwk' (it is not bound to a key)",
-        })
-    }
 }
 
 /// The token text as the token file holds it, without a trailing newline (tolerated on read).

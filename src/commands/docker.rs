@@ -611,9 +611,7 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
                 obj.insert(host.clone(), serde_json::Value::Object(entry));
             }
         }
-        let mut out = serde_json::to_string_pretty(&reg).unwrap_or_default();
-        out.push('\n');
-        Ok(out)
+        output::json_line(&reg, true)
     })?;
     output::note(&format!(
         "{} -> {}; {} now sends {} to oci-token. For podman, skopeo and buildah, add the same to {} (printed below).",
@@ -636,10 +634,7 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
         .map(|h| (h.clone(), serde_json::Value::from("oci-token")))
         .collect();
     let snippet = serde_json::json!({ "credHelpers": helpers });
-    output::print(&format!(
-        "{}\n",
-        serde_json::to_string_pretty(&snippet).unwrap_or_default()
-    ))
+    output::print(&output::json_line(&snippet, true)?)
 }
 
 /// `oci-token kubelet-credential-provider`: the kubelet image credential provider

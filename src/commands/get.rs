@@ -5,10 +5,10 @@ use crate::credential::{Credential, Freshness, session};
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
 
-fn render(format: Format, cred: &Credential, now: jiff::Timestamp) -> String {
+fn render(format: Format, cred: &Credential, now: jiff::Timestamp) -> Result<String> {
     let v = cred.view(now);
     match format {
-        Format::Text => output::text::render(&v, None),
+        Format::Text => Ok(output::text::render(&v, None)),
         Format::Json => output::json::render(&v),
     }
 }
@@ -60,7 +60,7 @@ pub fn get(
             ));
         }
     }
-    crate::output::print(&render(format, &cred, ctx.env.now()))
+    crate::output::print(&render(format, &cred, ctx.env.now())?)
 }
 
 /// `oci-token validate`: no network, no lock, no writes. Exit 0 when valid, 4 when not.
@@ -118,7 +118,7 @@ pub fn validate(ctx: &Context<'_>, format: Option<Format>) -> Result<()> {
     }
     let v = cred.view(now);
     match format {
-        Some(Format::Json) => output::print(&output::json::render_validate(&v, valid))?,
+        Some(Format::Json) => output::print(&output::json::render_validate(&v, valid)?)?,
         Some(Format::Text) => output::print(&output::text::render(&v, Some(valid)))?,
         None => {}
     }

@@ -32,7 +32,7 @@ pub fn kube(ctx: &Context<'_>, cluster_id: &str, fresh: &Freshness) -> Result<()
         api_version,
         &oke.token,
         oke.expires_at,
-    ))
+    )?)
 }
 
 #[cfg(test)]

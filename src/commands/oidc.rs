@@ -239,7 +239,7 @@ fn print_token(ctx: &Context<'_>, s: &Stored, out: TokenOutput, needs: Needs) ->
                 api,
                 &token,
                 s.claims(needs).exp,
-            ))
+            )?)
         }
         TokenOutput::Json => {
             #[derive(Serialize)]
@@ -259,9 +259,7 @@ fn print_token(ctx: &Context<'_>, s: &Stored, out: TokenOutput, needs: Needs) ->
                 issuer: &s.issuer,
                 scope: &s.scope,
             };
-            let mut line = serde_json::to_string(&v).map_err(|e| Error::Other(e.to_string()))?;
-            line.push('\n');
-            output::print(&line)
+            output::print(&output::json_line(&v, false)?)
         }
     }
 }

@@ -11,26 +11,22 @@
 //! line before the first section header is an error, and so is a line that is neither.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 /// What Python would raise, with the 1-based line number.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IniError {
-    MissingSectionHeader {
-        line: usize,
-    },
-    DuplicateSection {
-        line: usize,
-        section: String,
-    },
+    #[error("line {line}: text before the first [section] header")]
+    MissingSectionHeader { line: usize },
+    #[error("line {line}: section [{section}] appears twice")]
+    DuplicateSection { line: usize, section: String },
+    #[error("line {line}: key '{key}' appears twice in section [{section}]")]
     DuplicateOption {
         line: usize,
         section: String,
         key: String,
     },
-    Parsing {
-        line: usize,
-    },
+    #[error("line {line}: neither a section header, a 'key = value' line nor a comment")]
+    Parsing { line: usize },
 }
 
 impl IniError {
@@ -42,31 +38,6 @@ impl IniError {
             IniError::DuplicateSection { .. } => "DuplicateSectionError",
             IniError::DuplicateOption { .. } => "DuplicateOptionError",
             IniError::Parsing { .. } => "ParsingError",
-        }
-    }
-}
-
-impl fmt::Display for IniError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IniError::MissingSectionHeader { line } => {
-                write!(f, "line {line}: text before the first [section] header")
-            }
-            IniError::DuplicateSection { line, section } => {
-                write!(f, "line {line}: section [{section}] appears twice")
-            }
-            IniError::DuplicateOption { line, section, key } => {
-                write!(
-                    f,
-                    "line {line}: key '{key}' appears twice in section [{section}]"
-                )
-            }
-            IniError::Parsing { line } => {
-                write!(
-                    f,
-                    "line {line}: neither a section header, a 'key = value' line nor a comment"
-                )
-            }
         }
     }
 }

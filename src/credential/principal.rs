@@ -509,7 +509,8 @@ impl Principal {
                 &certs.leaf,
                 &key::public_der(session_key),
                 &certs.intermediates,
-            );
+            )
+            .map_err(|e| auth_error("instance principal federation", &url, e))?;
             let key_id = auth::x509_key_id(&certs.tenancy, &certs.leaf);
             let call = auth::Call {
                 url: &url,

@@ -14,34 +14,25 @@ use rsa::traits::PublicKeyParts as _;
 use crate::secret::Secret;
 
 /// Why a key could not be loaded. The caller adds the file name and the next action.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
+    #[error("not a PEM private key")]
     NotPem,
     /// Binary DER where PEM text was expected.
+    #[error(
+        "the key is binary DER, not PEM; convert it with `openssl pkey -inform DER -in KEY -out KEY.pem`"
+    )]
     Der,
+    #[error("unsupported key format: {0}")]
     Unsupported(String),
+    #[error(
+        "the key is encrypted and no passphrase is set (set pass_phrase in the profile or OCI_CLI_PASSPHRASE)"
+    )]
     PassphraseMissing,
+    #[error("the passphrase does not decrypt the key (check pass_phrase or OCI_CLI_PASSPHRASE)")]
     PassphraseWrong,
+    #[error("malformed key: {0}")]
     Malformed(String),
-}
-
-impl std::fmt::Display for KeyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            KeyError::NotPem => f.write_str("not a PEM private key"),
-            KeyError::Der => f.write_str(
-                "the key is binary DER, not PEM; convert it with `openssl pkey -inform DER -in KEY -out KEY.pem`",
-            ),
-            KeyError::Unsupported(what) => write!(f, "unsupported key format: {what}"),
-            KeyError::PassphraseMissing => f.write_str(
-                "the key is encrypted and no passphrase is set (set pass_phrase in the profile or OCI_CLI_PASSPHRASE)",
-            ),
-            KeyError::PassphraseWrong => f.write_str(
-                "the passphrase does not decrypt the key (check pass_phrase or OCI_CLI_PASSPHRASE)",
-            ),
-            KeyError::Malformed(what) => write!(f, "malformed key: {what}"),
-        }
-    }
 }
 
 /// One PEM block: its label, its RFC 1421 headers and its decoded body.
@@ -84,14 +75,9 @@ fn parse_pem(text: &str) -> Result<Pem<'_>, KeyError> {
 
 /// Signing failed (a broken key or no randomness for blinding). Never an empty signature:
 /// the service would answer 401 and the user would be told to log in again for nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the private key could not sign the request")]
 pub struct SignError;
-
-impl std::fmt::Display for SignError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the private key could not sign the request")
-    }
-}
 
 /// A loaded private key. Signing uses ring (fast, constant-time) for the key sizes it
 /// accepts (2048 bits and up, which OCI requires); smaller keys, such as the 1024-bit test

@@ -23,8 +23,11 @@ struct Status<'a> {
 }
 
 /// One line of JSON: the token (its contract includes it) and its expiry in whole seconds.
-#[must_use]
-pub fn render(api_version: &str, token: &Secret<String>, expires: jiff::Timestamp) -> String {
+pub fn render(
+    api_version: &str,
+    token: &Secret<String>,
+    expires: jiff::Timestamp,
+) -> crate::error::Result<String> {
     let whole = jiff::Timestamp::from_second(expires.as_second()).unwrap_or(expires);
     let v = ExecCredential {
         api_version,
@@ -34,9 +37,7 @@ pub fn render(api_version: &str, token: &Secret<String>, expires: jiff::Timestam
             expiration_timestamp: whole.to_string(),
         },
     };
-    let mut s = serde_json::to_string(&v).unwrap_or_default();
-    s.push('\n');
-    s
+    super::json_line(&v, false)
 }
 
 /// The apiVersion kubectl asked for in `KUBERNETES_EXEC_INFO`; v1beta1 when it is absent.
@@ -63,7 +64,7 @@ mod tests {
         let t = Secret::new("dG9r".to_owned());
         let at: jiff::Timestamp = "2026-11-24T03:21:42.248030Z".parse().unwrap();
         assert_eq!(
-            render(V1, &t, at),
+            render(V1, &t, at).unwrap(),
             "{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"dG9r\",\"expirationTimestamp\":\"2026-11-24T03:21:42Z\"}}\n"
         );
     }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::View;
+use crate::error::Result;
 
 #[derive(Serialize)]
 struct Payload<'a> {
@@ -51,19 +52,13 @@ fn session<'a>(v: &'a View<'a>, valid: Option<bool>) -> Payload<'a> {
 }
 
 /// `get` and `refresh`: one line of JSON and a newline.
-#[must_use]
-pub fn render(v: &View<'_>) -> String {
-    let mut s = ascii(serde_json::to_string(&session(v, None)).unwrap_or_default());
-    s.push('\n');
-    s
+pub fn render(v: &View<'_>) -> Result<String> {
+    super::json_line(&session(v, None), false).map(ascii)
 }
 
 /// `validate --output json`: the same fields plus `valid`.
-#[must_use]
-pub fn render_validate(v: &View<'_>, valid: bool) -> String {
-    let mut s = ascii(serde_json::to_string(&session(v, Some(valid))).unwrap_or_default());
-    s.push('\n');
-    s
+pub fn render_validate(v: &View<'_>, valid: bool) -> Result<String> {
+    super::json_line(&session(v, Some(valid)), false).map(ascii)
 }
 
 /// `json` with every character outside ASCII written as a `\uXXXX` escape (a surrogate
@@ -123,7 +118,7 @@ mod tests {
     fn get_bytes() {
         let t = Secret::new("a.b.c".to_owned());
         assert_eq!(
-            render(&view(Some(&t))),
+            render(&view(Some(&t))).unwrap(),
             concat!(
                 r#"{"version":1,"auth":"security_token","profile":"p","config_file":"/h/.oci/config","region":"us-ashburn-1","#,
                 r#""tenancy":"ocid1.tenancy.oc1..t","user":"ocid1.user.oc1..u","fingerprint":"aa:bb","key_file":"/h/k.pem","#,
@@ -136,7 +131,7 @@ mod tests {
 
     #[test]
     fn validate_adds_valid_last() {
-        let s = render_validate(&view(None), false);
+        let s = render_validate(&view(None), false).unwrap();
         assert!(s.contains(r#""token":null"#));
         assert!(s.ends_with(",\"refreshed\":true,\"valid\":false}\n"), "{s}");
     }
@@ -146,7 +141,7 @@ mod tests {
         let home = "C:\\Users\\Zo\u{eb}\u{1F600}\\k.pem";
         let mut v = view(None);
         v.key_file = Some(home.into());
-        let s = render(&v);
+        let s = render(&v).unwrap();
         assert!(s.is_ascii(), "{s}");
         assert!(s.contains(r"Zo\u00eb\ud83d\ude00"), "{s}");
         let back: serde_json::Value = serde_json::from_str(&s).unwrap();

@@ -64,6 +64,25 @@ pub fn emit(payload: &str) -> std::io::Result<()> {
     }
 }
 
+/// `value` as JSON text and a newline (one line, or indented when `pretty`). Serialising the
+/// plain structs and maps of this crate does not fail; if it ever did, that is a bug and is
+/// reported as one (exit 1), never printed as an empty payload with exit 0.
+pub fn json_line<T: serde::Serialize + ?Sized>(
+    value: &T,
+    pretty: bool,
+) -> crate::error::Result<String> {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    };
+    let mut text = text.map_err(|e| {
+        crate::error::Error::Other(format!("internal: the JSON output cannot be written: {e}"))
+    })?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// [`emit`] for commands: the payload, with a write failure as an exit-1 error.
 pub fn print(payload: &str) -> crate::error::Result<()> {
     emit(payload).map_err(|e| crate::error::Error::Other(format!("cannot write to stdout: {e}")))

@@ -10,23 +10,17 @@ use crate::services::http::{self, Attempt, Reply, Settings, TransportError};
 use crate::sys::env::Env;
 
 /// Why a call did not get an answer worth reading.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
     /// Not an `https://` URL.
+    #[error("{0} is not an https:// URL")]
     NotHttps(String),
     /// Our side: a CA bundle or proxy setting, a key that cannot sign.
+    #[error("{0}")]
     Setup(String),
     /// The network or 5xx/429 after the bounded retries.
+    #[error("{0}")]
     Unavailable(String),
-}
-
-impl std::fmt::Display for CallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CallError::NotHttps(u) => write!(f, "{u} is not an https:// URL"),
-            CallError::Setup(t) | CallError::Unavailable(t) => f.write_str(t),
-        }
-    }
 }
 
 /// Sends one signed request (`body`, JSON, for POST and PUT) and returns the first reply

@@ -85,8 +85,11 @@ pub struct Call<'a> {
 /// The body of `POST /v1/x509`: the leaf certificate and the new session public key as
 /// base64 DER (PEM without its armour), the intermediates, and `fingerprintAlgorithm`
 /// `SHA256` to go with the `fed-x509-sha256` keyId (as the Go and Java SDKs send it).
-#[must_use]
-pub fn x509_body(leaf_der: &[u8], session_public_der: &[u8], intermediates: &[Vec<u8>]) -> String {
+pub fn x509_body(
+    leaf_der: &[u8],
+    session_public_der: &[u8],
+    intermediates: &[Vec<u8>],
+) -> Result<String, AuthError> {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Body {
@@ -105,7 +108,11 @@ pub fn x509_body(leaf_der: &[u8], session_public_der: &[u8], intermediates: &[Ve
             .collect(),
         fingerprint_algorithm: "SHA256",
     })
-    .unwrap_or_default()
+    .map_err(|e| {
+        AuthError::Setup(format!(
+            "internal: the federation request cannot be written: {e}"
+        ))
+    })
 }
 
 /// `<tenancy>/fed-x509-sha256/<sha256 of the leaf DER>`: the keyId of a federation request.

@@ -86,17 +86,22 @@ fn strip_port(h: &str) -> &str {
 }
 
 /// A failure before a status code came back. Texts never hold a secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
     /// The CA bundle cannot be read or holds no certificate: a configuration error.
+    #[error("{0}")]
     CaBundle(String),
     /// The proxy setting is not a URL: a configuration error.
+    #[error("the proxy setting (HTTPS_PROXY/ALL_PROXY) is not a valid URL")]
     ProxySetting,
     /// Nothing came back in time.
+    #[error("timed out")]
     Timeout,
     /// DNS could not resolve the host.
+    #[error("host not found (DNS)")]
     Dns,
     /// Connecting, TLS, the proxy or reading the reply failed.
+    #[error("{0}")]
     Network(String),
 }
 
@@ -108,19 +113,6 @@ impl TransportError {
             self,
             TransportError::CaBundle(_) | TransportError::ProxySetting
         )
-    }
-}
-
-impl std::fmt::Display for TransportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TransportError::CaBundle(t) | TransportError::Network(t) => f.write_str(t),
-            TransportError::ProxySetting => {
-                f.write_str("the proxy setting (HTTPS_PROXY/ALL_PROXY) is not a valid URL")
-            }
-            TransportError::Timeout => f.write_str("timed out"),
-            TransportError::Dns => f.write_str("host not found (DNS)"),
-        }
     }
 }
 

@@ -29,31 +29,28 @@ pub struct OidcClient<'a> {
 }
 
 /// Why a call failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OidcError {
     /// The issuer could not be reached or answered 5xx / garbage (retry later).
+    #[error("{0}")]
     Unavailable(String),
     /// Our side: not https, a CA bundle that cannot be read.
+    #[error("{0}")]
     Setup(String),
     /// The issuer answered an OAuth error: `error` and its description (one line).
+    #[error("the issuer answered {error}{}", described(.description))]
     Protocol { error: String, description: String },
     /// Discovery or a reply lacks something we need.
+    #[error("{0}")]
     Unusable(String),
 }
 
-impl std::fmt::Display for OidcError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OidcError::Unavailable(t) | OidcError::Setup(t) | OidcError::Unusable(t) => {
-                f.write_str(t)
-            }
-            OidcError::Protocol { error, description } if description.is_empty() => {
-                write!(f, "the issuer answered {error}")
-            }
-            OidcError::Protocol { error, description } => {
-                write!(f, "the issuer answered {error}: {description}")
-            }
-        }
+/// `: <description>`, or nothing when the issuer gave none.
+fn described(description: &str) -> String {
+    if description.is_empty() {
+        String::new()
+    } else {
+        format!(": {description}")
     }
 }
 
