@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use oci_token::sys::env::RealEnv;
+use oci_token::sys::os::RealEnv;
 
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();

@@ -11,7 +11,7 @@ pub fn generate(what: &Generate) -> Result<()> {
     match what {
         Generate::Man => man_page(&mut buf)?,
         Generate::Completions { shell } => {
-            clap_complete::generate(*shell, &mut super::command(), "oci-token", &mut buf);
+            clap_complete::generate(*shell, &mut super::args::command(), "oci-token", &mut buf);
         }
     }
     output::emit(&String::from_utf8_lossy(&buf))

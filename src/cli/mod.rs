@@ -29,7 +29,7 @@ pub fn parse(args: &[OsString]) -> Cli {
         let matches = match command().try_get_matches_from(args.iter()) {
             Ok(m) => m,
             Err(e) if e.kind() == clap::error::ErrorKind::InvalidSubcommand => {
-                unknown_command(&e, &crate::sys::env::RealEnv).exit()
+                unknown_command(&e, &crate::sys::os::RealEnv).exit()
             }
             Err(e) => e.exit(),
         };

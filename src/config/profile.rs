@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{expand_user, ini, rc};
+use super::path::expand_user;
+use super::{ini, rc};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::sys::env::Env;

@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{expand_user, ini};
+use super::ini;
+use super::path::expand_user;
 use crate::error::{Error, Result};
 use crate::sys::env::Env;
 use crate::sys::env::home_path;

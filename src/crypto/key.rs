@@ -1,7 +1,10 @@
 //! Private keys: PEM detection, PKCS#1, PKCS#8, encrypted PKCS#8 and legacy
 //! `Proc-Type: 4,ENCRYPTED` PEM; the fingerprint; the check against a token's `jwk`.
 
+mod error;
 mod legacy_pem;
+
+pub use error::KeyError;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -12,28 +15,6 @@ use rsa::pkcs8::DecodePrivateKey as _;
 use rsa::traits::PublicKeyParts as _;
 
 use crate::secret::Secret;
-
-/// Why a key could not be loaded. The caller adds the file name and the next action.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
-    #[error("not a PEM private key")]
-    NotPem,
-    /// Binary DER where PEM text was expected.
-    #[error(
-        "the key is binary DER, not PEM; convert it with `openssl pkey -inform DER -in KEY -out KEY.pem`"
-    )]
-    Der,
-    #[error("unsupported key format: {0}")]
-    Unsupported(String),
-    #[error(
-        "the key is encrypted and no passphrase is set (set pass_phrase in the profile or OCI_CLI_PASSPHRASE)"
-    )]
-    PassphraseMissing,
-    #[error("the passphrase does not decrypt the key (check pass_phrase or OCI_CLI_PASSPHRASE)")]
-    PassphraseWrong,
-    #[error("malformed key: {0}")]
-    Malformed(String),
-}
 
 /// One PEM block: its label, its RFC 1421 headers and its decoded body.
 struct Pem<'a> {

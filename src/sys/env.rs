@@ -25,22 +25,6 @@ pub trait Env: Sync {
     }
 }
 
-/// The real process environment.
-pub struct RealEnv;
-
-#[allow(clippy::disallowed_methods)] // the only place that reads the process environment
-impl Env for RealEnv {
-    fn var_os(&self, name: &str) -> Option<OsString> {
-        std::env::var_os(name)
-    }
-    fn home(&self) -> Option<PathBuf> {
-        super::os::home_dir(self)
-    }
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
-}
-
 /// A made-up environment for unit tests.
 #[derive(Debug, Clone)]
 pub struct FakeEnv {

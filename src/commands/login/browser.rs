@@ -13,7 +13,7 @@ use crate::output;
 use crate::secret::Secret;
 use crate::{region, sys::spawn};
 
-use super::{NewSession, Request, login_region, persist, profile_name, report};
+use super::session::{NewSession, Request, login_region, persist, profile_name, report};
 
 /// The page the login service redirects to: it sends the URL fragment back as a query.
 const HAND_BACK_PAGE: &str = r#"<!doctype html>

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{NewSession, Request, login_region, persist, profile_name, report};
+use super::session::{NewSession, Request, login_region, persist, profile_name, report};
 use crate::context::Context;
 use crate::credential::exchange::{self, State, Subject};
 use crate::crypto::keygen;

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::output;
 use crate::services::auth::{self, AuthError};
 
-use super::{NewSession, Request, persist, profile_name, report};
+use super::session::{NewSession, Request, persist, profile_name, report};
 
 /// The oci CLI's bounds and texts for `--session-expiration-in-minutes`.
 pub fn check_minutes(m: i64) -> Result<()> {

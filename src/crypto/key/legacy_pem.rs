@@ -6,7 +6,7 @@ use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt as _, KeyIvInit as _};
 use md5::{Digest as _, Md5};
 
-use super::KeyError;
+use super::error::KeyError;
 
 fn hex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {

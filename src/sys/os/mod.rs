@@ -9,19 +9,10 @@
 //! every platform.
 
 pub mod acl;
+mod exposure;
 pub mod winpath;
 
-/// Who besides the user may get at a file that holds a credential.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Exposure {
-    /// Unsafe: another user owns it, or others may write it (why).
-    Writable(String),
-    /// Others may read it (who).
-    Readable(String),
-    /// Who may get at it could not be read (why): the file opens, but its owner or access
-    /// list does not (a network share without `READ_CONTROL`, say). Reported, not ignored.
-    Unknown(String),
-}
+pub use exposure::Exposure;
 
 #[cfg(unix)]
 mod unix;
@@ -48,4 +39,20 @@ pub const POWERSHELL_BY_DEFAULT: bool = WINDOWS;
 #[must_use]
 pub const fn text(unix: &'static str, windows: &'static str) -> &'static str {
     if WINDOWS { windows } else { unix }
+}
+
+/// The real process environment (the home directory by this platform's rules).
+pub struct RealEnv;
+
+#[allow(clippy::disallowed_methods)] // the only place that reads the process environment
+impl crate::sys::env::Env for RealEnv {
+    fn var_os(&self, name: &str) -> Option<std::ffi::OsString> {
+        std::env::var_os(name)
+    }
+    fn home(&self) -> Option<std::path::PathBuf> {
+        home_dir(self)
+    }
+    fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::now()
+    }
 }

@@ -11,7 +11,7 @@ use std::process::{Child, ExitStatus};
 
 use rustix::fs::{AtFlags, Mode, OFlags};
 
-use super::Exposure;
+use super::exposure::Exposure;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;

@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use oci_token_win::Sid;
 
-use super::{Exposure, acl};
+use super::acl;
+use super::exposure::Exposure;
 
 const FILE_SHARE_READ: u32 = 0x1;
 const FILE_SHARE_WRITE: u32 = 0x2;
