@@ -85,6 +85,19 @@ pub fn region_id(region: &str, sources: &Sources) -> String {
         .map_or(r, |m| m.region_identifier.to_lowercase())
 }
 
+/// [`region_id`], reading the region table and the user's region sources only for a short
+/// key: an identifier (`us-ashburn-1`) or a domain names itself, lower-cased (no short key
+/// of the table or of OCI's `regions-config.json` format holds a `-` or a `.`). The hot paths
+/// (a cached `kube`) then never parse the table.
+#[must_use]
+pub fn resolve(region: &str, env: &dyn crate::sys::env::Env) -> String {
+    if is_short_key(region.trim()) {
+        region_id(region, &sources(env))
+    } else {
+        region.trim().to_lowercase()
+    }
+}
+
 /// `regions-config.json`, `OCI_REGION_METADATA` and `OCI_DEFAULT_REALM`, read only when a
 /// region must be resolved (the file: regular, at most 4 MiB).
 #[must_use]
@@ -234,6 +247,24 @@ mod tests {
 
     fn auth(region: &str, s: &Sources) -> String {
         endpoint("auth", "", region, s)
+    }
+
+    #[test]
+    fn resolve_reads_the_table_for_short_keys_only() {
+        let env = crate::sys::env::FakeEnv::new("/nonexistent", jiff::Timestamp::UNIX_EPOCH);
+        assert_eq!(resolve("IAD", &env), "us-ashburn-1");
+        assert_eq!(resolve(" US-Ashburn-1 ", &env), "us-ashburn-1");
+        assert_eq!(resolve("region.example.com", &env), "region.example.com");
+        for r in [
+            "iad",
+            "fra",
+            "us-ashburn-1",
+            "eu-frankfurt-1",
+            "nowhere",
+            "a.b",
+        ] {
+            assert_eq!(resolve(r, &env), region_id(r, &sources(&env)), "{r}");
+        }
     }
 
     #[test]

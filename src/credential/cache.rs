@@ -23,7 +23,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use rsa::sha2::{Digest as _, Sha256};
 
 use super::Warning;
 use super::policy::{self, Input, Policy, Verdict, Why};
@@ -51,16 +50,17 @@ pub fn entry_name(kind: &str, identity: &[&str]) -> String {
     format!("{kind}-{}", &digest(kind, identity)[..16])
 }
 
-/// SHA-256 over `kind` and each part (NUL-separated), as 64 hex digits.
+/// SHA-256 over `kind` and each part (NUL-separated), as 64 hex digits. ring's assembly: an
+/// identity can hold a whole session token (a few KiB), hashed on every cached `kube`.
 #[must_use]
 pub fn digest(kind: &str, parts: &[&str]) -> String {
-    let mut h = Sha256::new();
+    let mut h = ring::digest::Context::new(&ring::digest::SHA256);
     h.update(kind.as_bytes());
     for part in parts {
-        h.update([0u8]);
+        h.update(&[0u8]);
         h.update(part.as_bytes());
     }
-    crate::encoding::hex(&h.finalize(), false)
+    crate::encoding::hex(h.finish().as_ref(), false)
 }
 
 /// Opens the entry `name` under the cache root, checked (see the module docs); created

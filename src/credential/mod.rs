@@ -427,8 +427,12 @@ impl Credential {
         ctx: &Context<'_>,
         cluster: &str,
     ) -> Result<(Secret<String>, Timestamp)> {
-        let region =
-            crate::region::region_id(self.require_region()?, &crate::region::sources(ctx.env));
+        let given = self.require_region()?;
+        let region = crate::region::resolve(given, ctx.env);
+        let sources = crate::region::sources(ctx.env);
+        if !crate::region::plausible(&region, &sources) {
+            return Err(crate::region::unknown(given, &sources));
+        }
         let signer = self.signer()?;
         let now = ctx.env.now();
         let url = crate::services::oke::cluster_url(&region, cluster);

@@ -121,7 +121,7 @@ impl Provider for Signing<'_, '_> {
 /// An OKE token for `cluster`, signed by `cred` (already made fresh): the cached one while
 /// it has [`MARGIN`] left, else a new signature, written to the cache.
 pub fn token(ctx: &Context<'_>, cred: &Credential, cluster: &str) -> Result<OkeToken> {
-    let region = crate::region::region_id(cred.require_region()?, &crate::region::sources(ctx.env));
+    let region = crate::region::resolve(cred.require_region()?, ctx.env);
     let name = entry_name(cluster, &region, &cred.identity());
     let signer = signer_digest(cluster, &region, cred.signing_identity()?.expose());
     let entry = cache::entry(ctx.env, &name, true)?
