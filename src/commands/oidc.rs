@@ -13,12 +13,11 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::credential::exchange::client_secret;
 use crate::credential::oidc::{self as stored, Needs, Stored, Wish};
 use crate::error::{Error, Result};
 use crate::output::{self, env::Shell};
 use crate::secret::Secret;
-use crate::services::oidc::{OidcClient, OidcError};
+use crate::services::oidc::{OidcClient, OidcError, client_secret};
 
 /// How `login` obtains the first tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +107,7 @@ pub fn login(ctx: &Context<'_>, req: &LoginRequest) -> Result<()> {
     let meta = client.discover(&req.issuer).map_err(|e| match e {
         // A document that is not an issuer's: the URL is wrong.
         OidcError::Unusable(_) => Error::Config(format!("discovery of {}: {e}", req.issuer)),
-        e => stored::error(&format!("discovery of {}", req.issuer), e),
+        e => e.to_error(&format!("discovery of {}", req.issuer)),
     })?;
     let scope = if req.scopes.is_empty() {
         "openid offline_access".to_owned()
@@ -147,7 +146,7 @@ pub fn login(ctx: &Context<'_>, req: &LoginRequest) -> Result<()> {
                     OidcError::Protocol { ref error, .. } if error == "invalid_grant" => {
                         Error::NeedsLogin(format!("{}: wrong username or password", meta.issuer))
                     }
-                    e => stored::error("the password grant", e),
+                    e => e.to_error("the password grant"),
                 })?
         }
     };
@@ -286,15 +285,16 @@ pub fn logout(ctx: &Context<'_>, name: &str) -> Result<()> {
     let issuer = match &state {
         Ok(s) => {
             if let (Some(endpoint), Some(rt)) = (&s.revocation_endpoint, &s.refresh_token) {
-                stored::with_client(
-                    ctx,
+                crate::services::oidc::with_client(
+                    &ctx.http(),
+                    ctx.env,
                     &s.client_id,
                     s.client_secret_file.as_deref(),
                     |client| {
                         client
                             .revoke(endpoint, &Secret::new(rt.clone()))
                             .map_err(|e| {
-                                stored::error("revoking the refresh token (nothing was deleted)", e)
+                                e.to_error("revoking the refresh token (nothing was deleted)")
                             })
                     },
                 )?;

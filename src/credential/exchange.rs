@@ -14,7 +14,7 @@ use crate::context::Context;
 use crate::crypto::key::{self, SigningKey};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::services::oidc::{OidcClient, OidcError};
+use crate::services::oidc::{self, OidcClient, OidcError};
 use crate::sys::store;
 
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -80,20 +80,6 @@ pub fn write_state(token_path: &Path, s: &State) -> Result<()> {
     store::Pinned::new(&path)
         .and_then(|p| p.write_atomic(text.as_bytes()))
         .map_err(|e| Error::Other(format!("cannot write {}: {e}", path.display())))
-}
-
-/// The client secret from its file (first line).
-pub fn client_secret(file: Option<&Path>) -> Result<Option<Secret<String>>> {
-    let Some(f) = file else { return Ok(None) };
-    let line = crate::secret::from_file(f, "client secret")?;
-    let trimmed = line.expose().trim();
-    if trimmed.is_empty() {
-        return Err(Error::Config(format!(
-            "the client secret file {} is empty",
-            f.display()
-        )));
-    }
-    Ok(Some(Secret::new(trimmed.to_owned())))
 }
 
 /// `<domain>/oauth2/v1/token`.
@@ -233,8 +219,9 @@ fn subject(ctx: &Context<'_>, token_path: &Path, s: &mut State) -> Result<Secret
                 Error::NeedsLogin("no domain refresh token is stored; sign in again".into())
             })?;
             let domain_url = s.domain_url.clone();
-            let t = super::oidc::with_client(
-                ctx,
+            let t = oidc::with_client(
+                &ctx.http(),
+                ctx.env,
                 &s.client_id,
                 s.client_secret_file.as_deref(),
                 |client| {
@@ -268,7 +255,7 @@ pub fn renew(
         return Ok(None);
     };
     let subject = subject(ctx, token_path, &mut s)?;
-    let secret = client_secret(s.client_secret_file.as_deref().map(Path::new))?;
+    let secret = oidc::client_secret(s.client_secret_file.as_deref().map(Path::new))?;
     exchange(
         ctx,
         &s.domain_url,

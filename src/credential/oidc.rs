@@ -19,7 +19,6 @@ use super::cache::{self, Provider};
 use super::policy::Policy;
 use crate::config;
 use crate::context::Context;
-use crate::credential::exchange::client_secret;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::services::oidc::{self, OidcClient, OidcError, Tokens};
@@ -181,41 +180,6 @@ pub fn write(slot: &store::Pinned, s: &Stored) -> Result<()> {
         .map_err(|e| Error::Other(format!("cannot write {}: {e}", slot.path().display())))
 }
 
-/// Runs `f` with a client of `client_id` whose secret (confidential clients) is re-read
-/// from `secret_file`: how stored OIDC logins and token-exchange sessions talk to their
-/// issuer.
-pub fn with_client<T>(
-    ctx: &Context<'_>,
-    client_id: &str,
-    secret_file: Option<&str>,
-    f: impl FnOnce(&OidcClient<'_>) -> Result<T>,
-) -> Result<T> {
-    let secret = client_secret(secret_file.map(Path::new))?;
-    let settings = ctx.http();
-    let client = OidcClient {
-        settings: &settings,
-        env: ctx.env,
-        client_id,
-        client_secret: secret.as_ref(),
-    };
-    f(&client)
-}
-
-/// Maps a client error to an exit code and one line.
-#[allow(clippy::needless_pass_by_value)] // called with errors just made
-#[must_use]
-pub fn error(what: &str, e: OidcError) -> Error {
-    match e {
-        OidcError::Unavailable(_) => Error::Service(format!(
-            "{what}: {e}; check the network, proxy and CA bundle"
-        )),
-        OidcError::Setup(_) => Error::Config(format!("{what}: {e}")),
-        OidcError::Unusable(_) | OidcError::Protocol { .. } => {
-            Error::Service(format!("{what}: {e}"))
-        }
-    }
-}
-
 /// An OIDC login's part of the cache loop.
 struct Refresher<'a, 'c> {
     ctx: &'a Context<'c>,
@@ -282,8 +246,9 @@ fn refresh(ctx: &Context<'_>, s: &Stored, name: &str) -> Result<Stored> {
             s.login_hint(name)
         ))
     })?;
-    let t = with_client(
-        ctx,
+    let t = oidc::with_client(
+        &ctx.http(),
+        ctx.env,
         &s.client_id,
         s.client_secret_file.as_deref(),
         |client| {
@@ -294,7 +259,7 @@ fn refresh(ctx: &Context<'_>, s: &Stored, name: &str) -> Result<Stored> {
                     "the refresh token of '{name}' was refused ({e}: revoked or expired); sign in again with {}",
                     s.login_hint(name)
                 )),
-                e => self::error(&format!("refreshing '{name}' at {}", s.token_endpoint), e),
+                e => e.to_error(&format!("refreshing '{name}' at {}", s.token_endpoint)),
             })
         },
     )?;
@@ -371,7 +336,7 @@ pub fn device_flow(
     })?;
     let dc = client
         .device_authorization(endpoint, scope, extra)
-        .map_err(|e| self::error("the device authorization request", e))?;
+        .map_err(|e| e.to_error("the device authorization request"))?;
     let complete = dc
         .verification_uri_complete
         .as_deref()
@@ -419,7 +384,7 @@ pub fn device_flow(
                     "the device code expired before it was approved; run the login again".into(),
                 ));
             }
-            Err(e) => return Err(self::error("polling the token endpoint", e)),
+            Err(e) => return Err(e.to_error("polling the token endpoint")),
         }
     }
 }

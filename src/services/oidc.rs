@@ -3,9 +3,11 @@
 //! rotation, and revocation. Form-encoded POSTs over verified TLS, bounded in time; errors
 //! never carry a token, password or client secret.
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::encoding::quote_plus;
+use crate::error::Error;
 use crate::secret::Secret;
 use crate::services::http::{self, Attempt, Settings};
 use crate::sys::env::Env;
@@ -28,6 +30,40 @@ pub struct OidcClient<'a> {
     pub client_secret: Option<&'a Secret<String>>,
 }
 
+/// The client secret from its file (first line), read for each use and never copied.
+pub fn client_secret(file: Option<&Path>) -> crate::error::Result<Option<Secret<String>>> {
+    let Some(f) = file else { return Ok(None) };
+    let line = crate::secret::from_file(f, "client secret")?;
+    let trimmed = line.expose().trim();
+    if trimmed.is_empty() {
+        return Err(Error::Config(format!(
+            "the client secret file {} is empty",
+            f.display()
+        )));
+    }
+    Ok(Some(Secret::new(trimmed.to_owned())))
+}
+
+/// Runs `f` with a client of `client_id` whose secret (confidential clients) is re-read
+/// from `secret_file`: how stored OIDC logins and token-exchange sessions talk to their
+/// issuer.
+pub fn with_client<T>(
+    settings: &Settings,
+    env: &dyn Env,
+    client_id: &str,
+    secret_file: Option<&str>,
+    f: impl FnOnce(&OidcClient<'_>) -> crate::error::Result<T>,
+) -> crate::error::Result<T> {
+    let secret = client_secret(secret_file.map(Path::new))?;
+    let client = OidcClient {
+        settings,
+        env,
+        client_id,
+        client_secret: secret.as_ref(),
+    };
+    f(&client)
+}
+
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OidcError {
@@ -43,6 +79,23 @@ pub enum OidcError {
     /// Discovery or a reply lacks something we need.
     #[error("{0}")]
     Unusable(String),
+}
+
+impl OidcError {
+    /// The error of `what` (`refreshing at …`), with its exit code: the network is 5 (with
+    /// what to check), our setup 3, an unusable or refusing issuer 5.
+    #[must_use]
+    pub fn to_error(&self, what: &str) -> Error {
+        match self {
+            OidcError::Unavailable(_) => Error::Service(format!(
+                "{what}: {self}; check the network, proxy and CA bundle"
+            )),
+            OidcError::Setup(_) => Error::Config(format!("{what}: {self}")),
+            OidcError::Unusable(_) | OidcError::Protocol { .. } => {
+                Error::Service(format!("{what}: {self}"))
+            }
+        }
+    }
 }
 
 /// `: <description>`, or nothing when the issuer gave none.

@@ -46,7 +46,7 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
             .display()
             .to_string()
     });
-    let secret = exchange::client_secret(secret_file.as_deref().map(Path::new))?;
+    let secret = crate::services::oidc::client_secret(secret_file.as_deref().map(Path::new))?;
     let (subject, state) = if args.device_code {
         by_device(ctx, args, &domain, &client_id, secret.as_ref(), secret_file)?
     } else {
