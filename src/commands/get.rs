@@ -1,8 +1,8 @@
 //! `get`, `refresh` and `validate`: the active credential, kept fresh, as JSON or text.
 
 use crate::context::Context;
-use crate::credential::{Credential, Freshness, session};
-use crate::error::{Error, Result};
+use crate::credential::{Auth, Credential, Freshness, session};
+use crate::error::Result;
 use crate::output::{self, Format};
 
 fn render(format: Format, cred: &Credential, now: jiff::Timestamp) -> Result<String> {
@@ -23,11 +23,7 @@ pub fn get(
     as_profile: Option<&str>,
 ) -> Result<()> {
     let mut cred = Credential::active(ctx, None)?;
-    if force
-        && let Some(p) = cred
-            .profile()
-            .filter(|_| matches!(cred, Credential::ApiKey { .. }))
-    {
+    if force && let Some(p) = cred.profile().filter(|_| cred.auth() == Auth::ApiKey) {
         // `refresh` on an API-key profile: there is no session to refresh.
         session::token_path(p)?;
     }
@@ -66,56 +62,16 @@ pub fn get(
 /// `oci-token validate`: no network, no lock, no writes. Exit 0 when valid, 4 when not.
 /// A principal is valid while its cached (or, for a resource principal, given) token is.
 pub fn validate(ctx: &Context<'_>, format: Option<Format>) -> Result<()> {
-    let mut cred = match crate::credential::requested_auth(ctx)? {
-        Some(a) if a.is_principal() => Credential::active(ctx, Some(a))?,
-        _ => {
-            let profile = ctx.profile()?;
-            session::token_path(&profile)?;
-            Credential::Session {
-                profile,
-                session: None,
-            }
-        }
+    // A session or a principal; an API key does not expire.
+    let auth = match crate::credential::requested_auth(ctx)? {
+        Some(a) if a.is_principal() => a,
+        _ => Auth::SecurityToken,
     };
+    let mut cred = Credential::select(ctx, Some(auth), None)?;
     let now = ctx.env.now();
-    let (token_path, token, claims) = if let Credential::Principal(p) = &cred {
-        let (file, _) = p.files();
-        let claims = p.peek()?.ok_or_else(|| {
-            Error::NeedsLogin(format!(
-                "{} has no token yet; `oci-token get --auth {}` fetches one",
-                cred.describe(),
-                cred.auth().name()
-            ))
-        })?;
-        let text = match &file {
-            Some(f) => {
-                crate::sys::store::read_text(f, crate::sys::store::MAX_TOKEN).unwrap_or_default()
-            }
-            None => String::new(),
-        };
-        (file.unwrap_or_default(), text, claims)
-    } else {
-        let p = cred
-            .profile()
-            .ok_or_else(|| Error::Other("internal: no profile".into()))?;
-        let path = session::token_path(p)?.to_owned();
-        let (token, claims) = session::read_token(&path, &p.name)?;
-        crate::credential::load_key(p, claims.jwk.as_ref())?;
-        (path, token.expose().clone(), claims)
-    };
+    let claims = cred.read_stored()?;
     let session_over = claims.sess_exp.is_some_and(|s| now >= s);
     let valid = session::is_valid(&claims, now);
-    let s = session::Session {
-        token_path,
-        token: crate::secret::Secret::new(token),
-        claims: claims.clone(),
-        refreshed: false,
-    };
-    match &mut cred {
-        Credential::Session { session, .. } => *session = Some(Box::new(s)),
-        Credential::Principal(p) => p.session = Some(s),
-        Credential::ApiKey { .. } => {}
-    }
     let v = cred.view(now);
     match format {
         Some(Format::Json) => output::print(&output::json::render_validate(&v, valid)?)?,
@@ -140,8 +96,5 @@ pub fn validate(ctx: &Context<'_>, format: Option<Format>) -> Result<()> {
             claims.exp
         )
     };
-    match &cred {
-        Credential::Principal(_) => Err(Error::NeedsLogin(format!("{}: {why}", cred.describe()))),
-        _ => Err(Error::needs_login(cred.name(), &why)),
-    }
+    Err(cred.invalid(&why))
 }

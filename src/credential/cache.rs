@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::Warning;
+use super::kind::Warning;
 use super::policy::{self, Input, Policy, Verdict, Why};
 use crate::error::{Error, Result};
 use crate::sys::env::Env;

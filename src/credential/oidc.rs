@@ -14,8 +14,8 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::Warning;
 use super::cache::{self, Provider};
+use super::kind::Warning;
 use super::policy::Policy;
 use crate::config;
 use crate::context::Context;

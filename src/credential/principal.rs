@@ -17,9 +17,10 @@ use std::path::{Path, PathBuf};
 
 use jiff::SignedDuration;
 
+use super::auth::Auth;
 use super::cache::{self, Provider};
+use super::kind::{Kind as CredentialKind, Session, Warning};
 use super::policy::Policy;
-use super::{Auth, Session, Warning};
 use crate::context::Context;
 use crate::crypto::key::{self, SigningKey};
 use crate::error::{Error, Result};
@@ -760,4 +761,114 @@ fn oke_workload(
     let url = format!("{url}/resourcePrincipalSessionTokens");
     auth::oke_workload_token(&settings, &url, &sa, &key::public_der(session_key), ctx.env)
         .map_err(|e| auth_error("OKE workload identity", &url, e))
+}
+
+/// The instance principal (`--auth instance_principal`).
+pub fn instance(
+    ctx: &Context<'_>,
+    _: Option<crate::config::Profile>,
+) -> Result<Box<dyn CredentialKind>> {
+    Ok(Box::new(Principal::new(ctx, Kind::Instance)?))
+}
+
+/// The resource principal (`--auth resource_principal`).
+pub fn resource(
+    ctx: &Context<'_>,
+    _: Option<crate::config::Profile>,
+) -> Result<Box<dyn CredentialKind>> {
+    Ok(Box::new(Principal::new(ctx, Kind::Resource)?))
+}
+
+/// The OKE workload identity (`--auth oke_workload_identity`).
+pub fn oke_workload_identity(
+    ctx: &Context<'_>,
+    _: Option<crate::config::Profile>,
+) -> Result<Box<dyn CredentialKind>> {
+    Ok(Box::new(Principal::new(ctx, Kind::OkeWorkload)?))
+}
+
+impl CredentialKind for Principal {
+    fn auth(&self) -> Auth {
+        self.kind.auth()
+    }
+
+    fn name(&self) -> &str {
+        self.kind.short()
+    }
+
+    fn identity(&self) -> String {
+        format!("{}\0{}", self.kind.auth().name(), Principal::identity(self))
+    }
+
+    fn describe(&self) -> String {
+        format!("the {} principal", self.kind.short())
+    }
+
+    fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    fn require_region(&self) -> Result<&str> {
+        self.region.as_deref().ok_or_else(|| {
+            Error::Config(format!(
+                "the {} principal has no region: pass --region (or set OCI_RESOURCE_PRINCIPAL_REGION)",
+                self.kind.short()
+            ))
+        })
+    }
+
+    fn ensure(
+        &mut self,
+        ctx: &Context<'_>,
+        policy: &Policy,
+        lock_timeout: SignedDuration,
+    ) -> Result<Option<Warning>> {
+        Principal::ensure(self, ctx, policy, lock_timeout)
+    }
+
+    fn peek(&self) -> Result<Option<Claims>> {
+        Principal::peek(self)
+    }
+
+    fn read_stored(&mut self) -> Result<Claims> {
+        let (file, _) = self.files();
+        let claims = Principal::peek(self)?.ok_or_else(|| {
+            Error::NeedsLogin(format!(
+                "{} has no token yet; `oci-token get --auth {}` fetches one",
+                self.describe(),
+                self.kind.auth().name()
+            ))
+        })?;
+        let text = match &file {
+            Some(f) => store::read_text(f, store::MAX_TOKEN).unwrap_or_default(),
+            None => String::new(),
+        };
+        self.session = Some(Session {
+            token_path: file.unwrap_or_default(),
+            token: crate::secret::Secret::new(text),
+            claims: claims.clone(),
+            refreshed: false,
+        });
+        Ok(claims)
+    }
+
+    fn invalid(&self, why: &str) -> Error {
+        Error::NeedsLogin(format!("{}: {why}", self.describe()))
+    }
+
+    fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    fn key(&self) -> Result<SigningKey> {
+        Principal::key(self)
+    }
+
+    fn key_source(&self) -> String {
+        format!("{}\0{}", self.kind.short(), Principal::identity(self))
+    }
+
+    fn files(&self) -> (Option<PathBuf>, Option<PathBuf>) {
+        Principal::files(self)
+    }
 }

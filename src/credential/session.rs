@@ -1,38 +1,22 @@
 //! A session credential: the token file a profile names (`security_token_file`) and its
 //! key, refreshed at the auth service under the sidecar lock and written atomically.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use super::api_key::load_key;
+use super::auth::Auth;
 use super::cache::{self, Provider};
+use super::kind::{Kind, Session, Warning, login_hint};
 use super::policy::Policy;
-use super::{Warning, load_key};
 use crate::config::Profile;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::token::{self, Claims};
 use crate::{crypto::key, services::auth, sys::store};
-
-/// A session token as read (and perhaps just refreshed).
-#[derive(Debug)]
-pub struct Session {
-    pub token_path: PathBuf,
-    pub token: Secret<String>,
-    pub claims: Claims,
-    /// Whether this run wrote a new token.
-    pub refreshed: bool,
-}
-
-/// The command that makes a new session for `profile`, for "log in" hints.
-#[must_use]
-pub fn login_hint(profile: &str) -> String {
-    format!(
-        "`oci-token login --profile-name {profile}` (or `oci session authenticate --profile-name {profile}`)"
-    )
-}
 
 /// The token file of a session profile, or a configuration error.
 pub fn token_path(p: &Profile) -> Result<&Path> {
@@ -342,4 +326,101 @@ fn refresh_once(
 #[must_use]
 pub fn is_valid(c: &Claims, now: Timestamp) -> bool {
     now < c.exp && c.sess_exp.is_none_or(|s| now < s)
+}
+
+/// A session profile as a credential kind.
+#[derive(Debug)]
+pub struct SessionProfile {
+    profile: Profile,
+    session: Option<Session>,
+}
+
+/// The session `profile` (or the active profile) holds.
+pub fn make(ctx: &Context<'_>, profile: Option<Profile>) -> Result<Box<dyn Kind>> {
+    let profile = match profile {
+        Some(p) => p,
+        None => ctx.profile()?,
+    };
+    token_path(&profile)?;
+    Ok(Box::new(SessionProfile {
+        profile,
+        session: None,
+    }))
+}
+
+impl Kind for SessionProfile {
+    fn auth(&self) -> Auth {
+        Auth::SecurityToken
+    }
+
+    fn profile(&self) -> Option<&Profile> {
+        Some(&self.profile)
+    }
+
+    fn name(&self) -> &str {
+        &self.profile.name
+    }
+
+    fn identity(&self) -> String {
+        let p = &self.profile;
+        format!("{}\0{}\0{}", self.auth().name(), p.config_display(), p.name)
+    }
+
+    fn region(&self) -> Option<&str> {
+        self.profile.region.as_deref()
+    }
+
+    fn require_region(&self) -> Result<&str> {
+        self.profile.require_region()
+    }
+
+    fn ensure(
+        &mut self,
+        ctx: &Context<'_>,
+        policy: &Policy,
+        lock_timeout: SignedDuration,
+    ) -> Result<Option<Warning>> {
+        super::api_key::require_key_file(&self.profile)?;
+        let (s, warning) = ensure(ctx, &self.profile, policy, lock_timeout)?;
+        self.session = Some(s);
+        Ok(warning)
+    }
+
+    fn peek(&self) -> Result<Option<Claims>> {
+        let path = token_path(&self.profile)?;
+        Ok(Some(read_token(path, &self.profile.name)?.1))
+    }
+
+    fn read_stored(&mut self) -> Result<Claims> {
+        let p = &self.profile;
+        let path = token_path(p)?.to_owned();
+        let (token, claims) = read_token(&path, &p.name)?;
+        load_key(p, claims.jwk.as_ref())?;
+        self.session = Some(Session {
+            token_path: path,
+            token,
+            claims: claims.clone(),
+            refreshed: false,
+        });
+        Ok(claims)
+    }
+
+    fn renewable(&self) -> bool {
+        token_path(&self.profile).is_ok_and(|p| super::exchange::read_state(p).is_some())
+    }
+
+    fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    fn key(&self) -> Result<crate::crypto::key::SigningKey> {
+        load_key(
+            &self.profile,
+            self.session.as_ref().and_then(|s| s.claims.jwk.as_ref()),
+        )
+    }
+
+    fn key_source(&self) -> String {
+        super::api_key::key_file_text(&self.profile)
+    }
 }

@@ -81,7 +81,7 @@ pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
         )));
     }
     let base = ctx.auth_base(&signer_profile)?;
-    let mut cred = Credential::select(signer_profile, Some(args.auth))?;
+    let mut cred = Credential::select(ctx, Some(args.auth), Some(signer_profile))?;
     cred.ensure_fresh(ctx, &Freshness::default())?;
     let signer = cred.signer()?;
     let (new_key, public_pem, fingerprint) = public_key(args)?;
