@@ -19,8 +19,10 @@ pub struct Context<'a> {
     pub cert_bundle: Option<PathBuf>,
     /// `--auth-endpoint`, else `OCI_TOKEN_AUTH_ENDPOINT`.
     pub auth_endpoint: Option<String>,
-    /// `--auth`, as given (the credential layer resolves it with `OCI_CLI_AUTH` and the
-    /// `oci_cli_rc` default).
+    /// The `--auth` name: from the command line (checked by clap against `Auth::ALL`), or
+    /// recorded for a registry by `docker install` (checked when used). A name, not an
+    /// `Auth`: the context sits below the credential layer; [`crate::credential::auth`]
+    /// resolves it with `OCI_CLI_AUTH` and the `oci_cli_rc` default.
     pub auth: Option<String>,
 }
 

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 
+use crate::credential::Auth;
+
 /// Fast, non-interactive credential helper for OCI: sessions, API keys, principals, OCIR.
 ///
 /// Prints the credential of an `~/.oci/config` profile (or of an instance, resource or OKE
@@ -45,8 +47,17 @@ pub struct Global {
     #[arg(long, global = true, value_name = "URL")]
     pub auth_endpoint: Option<String>,
     /// The credential [default: env OCI_CLI_AUTH, else the profile's auth in oci_cli_rc, else what the profile holds]; principals need no config file
-    #[arg(long, global = true, value_name = "AUTH", value_parser = ["api_key", "security_token", "instance_principal", "resource_principal", "oke_workload_identity"])]
-    pub auth: Option<String>,
+    #[arg(long, global = true, value_name = "AUTH", value_parser = auth_parser())]
+    pub auth: Option<Auth>,
+}
+
+/// `--auth`: one of [`Auth::ALL`]'s names (clap lists them in `--help`, the man page and
+/// completions, and refuses anything else with exit 2), parsed into an [`Auth`].
+fn auth_parser() -> impl clap::builder::TypedValueParser<Value = Auth> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Auth::ALL.map(Auth::name)).try_map(|name| {
+        Auth::parse(&name).ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidValue))
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -48,14 +48,6 @@ fn format(v: &str) -> Option<Format> {
     }
 }
 
-const AUTH: [&str; 5] = [
-    "api_key",
-    "security_token",
-    "instance_principal",
-    "resource_principal",
-    "oke_workload_identity",
-];
-
 impl Line {
     fn new() -> Self {
         Line {
@@ -93,10 +85,7 @@ impl Line {
             "--region" => self.global.region = Some(v),
             "--cert-bundle" => self.global.cert_bundle = Some(PathBuf::from(v)),
             "--auth-endpoint" => self.global.auth_endpoint = Some(v),
-            "--auth" => {
-                AUTH.contains(&v.as_str()).then_some(())?;
-                self.global.auth = Some(v);
-            }
+            "--auth" => self.global.auth = Some(crate::credential::Auth::parse(&v)?),
             "--output" if which.is_none() => self.top_output = Some(format(&v)?),
             "--output" if matches!(which, Some(Which::Get | Which::Refresh)) => {
                 self.output = Some(format(&v)?);

@@ -100,7 +100,7 @@ pub fn run(cli: &Cli, env: &dyn Env) -> Result<ExitCode> {
         g.auth_endpoint.clone(),
     );
     let ctx = Context {
-        auth: g.auth.clone(),
+        auth: g.auth.map(|a| a.name().to_owned()),
         ..ctx
     };
     app::run(&ctx, &to_command(cli)?)
@@ -196,12 +196,13 @@ pub fn to_command(cli: &Cli) -> Result<app::Command> {
             timeout: a.timeout,
             login_endpoint: a.login_endpoint.clone(),
             no_browser: a.no_browser,
-            auth: match cli.global.auth.as_deref() {
-                None | Some("api_key") => Auth::ApiKey,
-                Some("security_token") => Auth::SecurityToken,
+            auth: match cli.global.auth {
+                None | Some(Auth::ApiKey) => Auth::ApiKey,
+                Some(Auth::SecurityToken) => Auth::SecurityToken,
                 Some(other) => {
                     return Err(Error::Usage(format!(
-                        "login --no-browser signs with --auth api_key or security_token, not {other}"
+                        "login --no-browser signs with --auth api_key or security_token, not {}",
+                        other.name()
                     )));
                 }
             },
