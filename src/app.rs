@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub use crate::context::Context;
+pub(crate) use crate::context::Context;
 
 use crate::commands;
 use crate::credential::Freshness;
@@ -15,7 +15,7 @@ use crate::output::env::Shell;
 
 /// A command, with every option resolved to a plain value.
 #[derive(Debug, Clone)]
-pub enum Command {
+pub(crate) enum Command {
     Get {
         fresh: Freshness,
         format: Format,
@@ -69,7 +69,7 @@ pub enum Command {
 }
 
 /// Runs one command. The exit code is 0 unless the command says otherwise (`exec`).
-pub fn run(ctx: &Context<'_>, command: &Command) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context<'_>, command: &Command) -> Result<ExitCode> {
     match command {
         Command::Get {
             fresh,

@@ -11,7 +11,7 @@ use crate::{region, services::http};
 
 /// What every command needs: the environment, which config and profile, and how to reach
 /// the auth service.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub env: &'a dyn Env,
     /// `--config-file`, `--profile`, `--region`, `--cli-rc-file`.
     pub config: config::Options,
@@ -29,7 +29,7 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     /// A context: `auth_endpoint` from the flag, else `OCI_TOKEN_AUTH_ENDPOINT`.
     #[must_use]
-    pub fn new(
+    pub(crate) fn new(
         env: &'a dyn Env,
         config: config::Options,
         cert_bundle: Option<PathBuf>,
@@ -47,7 +47,7 @@ impl<'a> Context<'a> {
 
     /// The same context for another profile, config file or region (Terraform's query).
     #[must_use]
-    pub fn with_config(&self, config: config::Options) -> Context<'a> {
+    pub(crate) fn with_config(&self, config: config::Options) -> Context<'a> {
         Context {
             env: self.env,
             config,
@@ -58,19 +58,19 @@ impl<'a> Context<'a> {
     }
 
     /// The active profile, as the oci CLI resolves it.
-    pub fn profile(&self) -> Result<Profile> {
+    pub(crate) fn profile(&self) -> Result<Profile> {
         config::resolve(&self.config, self.env)
     }
 
     /// TLS trust and proxy for outgoing requests.
     #[must_use]
-    pub fn http(&self) -> http::Settings {
+    pub(crate) fn http(&self) -> http::Settings {
         http::Settings::from_env(self.cert_bundle.clone(), self.env)
     }
 
     /// The auth service's base URL: the override, else `https://auth.<region>.<domain>`
     /// for the profile's region (an error only when it is needed and missing).
-    pub fn auth_base(&self, p: &Profile) -> Result<String> {
+    pub(crate) fn auth_base(&self, p: &Profile) -> Result<String> {
         if let Some(b) = &self.auth_endpoint {
             return Ok(b.clone());
         }
@@ -85,7 +85,7 @@ impl<'a> Context<'a> {
     /// Where the config goes: `--config-location`, else `--config-file` /
     /// `OCI_CLI_CONFIG_FILE`, else `~/.oci/config`.
     #[must_use]
-    pub fn config_location(&self, flag: Option<&std::path::Path>) -> PathBuf {
+    pub(crate) fn config_location(&self, flag: Option<&std::path::Path>) -> PathBuf {
         if let Some(p) = flag {
             return config::expand_user(&p.to_string_lossy(), self.env);
         }
@@ -102,7 +102,7 @@ impl<'a> Context<'a> {
 
     /// The sessions directory: `--token-location`, else `~/.oci/sessions`.
     #[must_use]
-    pub fn token_location(&self, flag: Option<&std::path::Path>) -> PathBuf {
+    pub(crate) fn token_location(&self, flag: Option<&std::path::Path>) -> PathBuf {
         flag.map_or_else(
             || crate::sys::env::home_path(self.env, ".oci/sessions"),
             |p| config::expand_user(&p.to_string_lossy(), self.env),

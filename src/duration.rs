@@ -4,11 +4,11 @@ use jiff::SignedDuration;
 
 /// The longest duration any option takes: a session lives at most 24 hours, so anything
 /// longer is a typo (and a value such as 9223372036854775807 seconds would overflow clocks).
-pub const MAX: SignedDuration = SignedDuration::from_hours(7 * 24);
+pub(crate) const MAX: SignedDuration = SignedDuration::from_hours(7 * 24);
 
 /// Parses `90`, `90s`, `15m`, `1h`, `1h30m` (jiff's friendly format); plain numbers are
 /// seconds. Negative values and values over a week are refused.
-pub fn parse(s: &str) -> Result<SignedDuration, String> {
+pub(crate) fn parse(s: &str) -> Result<SignedDuration, String> {
     let d = if let Ok(secs) = s.trim().parse::<i64>() {
         SignedDuration::from_secs(secs)
     } else {
@@ -25,7 +25,7 @@ pub fn parse(s: &str) -> Result<SignedDuration, String> {
 }
 
 /// [`parse`], refusing zero: for timeouts that must leave some time.
-pub fn parse_positive(s: &str) -> Result<SignedDuration, String> {
+pub(crate) fn parse_positive(s: &str) -> Result<SignedDuration, String> {
     let d = parse(s)?;
     if d.is_zero() {
         return Err(format!(
@@ -36,10 +36,10 @@ pub fn parse_positive(s: &str) -> Result<SignedDuration, String> {
 }
 
 /// The default `--min-valid`.
-pub const DEFAULT_MIN_VALID: SignedDuration = SignedDuration::from_secs(60);
+pub(crate) const DEFAULT_MIN_VALID: SignedDuration = SignedDuration::from_secs(60);
 
 /// `--min-valid`: less than an hour, the longest any OCI session token lives.
-pub fn parse_min_valid(s: &str) -> Result<SignedDuration, String> {
+pub(crate) fn parse_min_valid(s: &str) -> Result<SignedDuration, String> {
     let d = parse(s)?;
     if d >= SignedDuration::from_hours(1) {
         return Err(format!(
@@ -51,7 +51,7 @@ pub fn parse_min_valid(s: &str) -> Result<SignedDuration, String> {
 
 /// `90s`, `15m`, `1m30s`, `1h`, `1h30m`.
 #[must_use]
-pub fn text(d: SignedDuration) -> String {
+pub(crate) fn text(d: SignedDuration) -> String {
     let s = d.as_secs();
     match (s / 3600, (s % 3600) / 60, s % 60) {
         (0, 0, sec) => format!("{sec}s"),
@@ -64,7 +64,7 @@ pub fn text(d: SignedDuration) -> String {
 
 /// A `std` duration for timeouts; negative becomes zero.
 #[must_use]
-pub fn to_std(d: SignedDuration) -> std::time::Duration {
+pub(crate) fn to_std(d: SignedDuration) -> std::time::Duration {
     std::time::Duration::try_from(d.max(SignedDuration::ZERO)).unwrap_or_default()
 }
 

@@ -2,7 +2,7 @@
 
 /// Bytes as hex digits, upper- or lower-case.
 #[must_use]
-pub fn hex(bytes: &[u8], upper: bool) -> String {
+pub(crate) fn hex(bytes: &[u8], upper: bool) -> String {
     const LOWER: &[u8; 16] = b"0123456789abcdef";
     const UPPER: &[u8; 16] = b"0123456789ABCDEF";
     let digits = if upper { UPPER } else { LOWER };

@@ -42,7 +42,7 @@ impl Error {
 
     /// A `NeedsLogin` error for `profile`, saying how to log in again.
     #[must_use]
-    pub fn needs_login(profile: &str, why: &str) -> Self {
+    pub(crate) fn needs_login(profile: &str, why: &str) -> Self {
         Error::NeedsLogin(format!(
             "profile '{profile}': {why}; log in again with `oci-token login --profile-name {profile}` (or `oci session authenticate --profile-name {profile}`)"
         ))
@@ -55,12 +55,12 @@ impl From<Error> for ExitCode {
     }
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// One exit code, documented once: `--help`, the man page and README's table are rendered
 /// from [`EXIT_CODES`] (a test keeps README in step).
 #[derive(Debug, Clone, Copy)]
-pub struct ExitCodeDoc {
+pub(crate) struct ExitCodeDoc {
     pub code: u8,
     /// A few words, for `--help`.
     pub short: &'static str,
@@ -70,7 +70,7 @@ pub struct ExitCodeDoc {
     pub next: &'static str,
 }
 
-pub const EXIT_CODES: [ExitCodeDoc; 6] = [
+pub(crate) const EXIT_CODES: [ExitCodeDoc; 6] = [
     ExitCodeDoc {
         code: 0,
         short: "success (the payload is on stdout)",
@@ -110,11 +110,11 @@ pub const EXIT_CODES: [ExitCodeDoc; 6] = [
 ];
 
 /// Commands whose exit status differs from the table.
-pub const EXIT_EXCEPTIONS: &str = "exec exits with its command's status (128 + N when signal N ended it; 127 when the command is not found, 126 when it cannot be run); prompt always exits 0 (prompts must not break); validate exits 4 when the session is not valid";
+pub(crate) const EXIT_EXCEPTIONS: &str = "exec exits with its command's status (128 + N when signal N ended it; 127 when the command is not found, 126 when it cannot be run); prompt always exits 0 (prompts must not break); validate exits 4 when the session is not valid";
 
 /// The `Exit codes:` block of `--help`.
 #[must_use]
-pub fn exit_codes_help() -> String {
+pub(crate) fn exit_codes_help() -> String {
     let mut s = String::from("Exit codes:");
     for c in EXIT_CODES {
         let _ = write!(s, "\n  {}  {}", c.code, c.short);
@@ -124,7 +124,7 @@ pub fn exit_codes_help() -> String {
 
 /// The `EXIT STATUS` section of the man page (roff).
 #[must_use]
-pub fn exit_codes_roff() -> String {
+pub(crate) fn exit_codes_roff() -> String {
     let esc = |t: &str| t.replace('\\', "\\e").replace('-', "\\-").replace('`', "");
     let mut s = String::from(".SH \"EXIT STATUS\"\n");
     for c in EXIT_CODES {

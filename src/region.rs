@@ -30,7 +30,7 @@ struct Metadata {
 
 /// Extra region sources, as text (unparsed); each is optional.
 #[derive(Debug, Default, Clone)]
-pub struct Sources {
+pub(crate) struct Sources {
     /// Contents of `~/.oci/regions-config.json`: a JSON array of region objects.
     pub regions_config: Option<String>,
     /// `OCI_REGION_METADATA`: one JSON region object.
@@ -74,7 +74,7 @@ fn extra(sources: &Sources) -> Vec<Metadata> {
 /// The region id for a region id or short key (`IAD` → `us-ashburn-1`), lower-cased;
 /// unknown names (and dotted domains) are returned lower-cased.
 #[must_use]
-pub fn region_id(region: &str, sources: &Sources) -> String {
+pub(crate) fn region_id(region: &str, sources: &Sources) -> String {
     let r = region.trim().to_lowercase();
     if let Some(x) = table().regions.iter().find(|x| x.key == r) {
         return x.region.clone();
@@ -90,7 +90,7 @@ pub fn region_id(region: &str, sources: &Sources) -> String {
 /// of the table or of OCI's `regions-config.json` format holds a `-` or a `.`). The hot paths
 /// (a cached `kube`) then never parse the table.
 #[must_use]
-pub fn resolve(region: &str, env: &dyn crate::sys::env::Env) -> String {
+pub(crate) fn resolve(region: &str, env: &dyn crate::sys::env::Env) -> String {
     if is_short_key(region.trim()) {
         region_id(region, &sources(env))
     } else {
@@ -101,7 +101,7 @@ pub fn resolve(region: &str, env: &dyn crate::sys::env::Env) -> String {
 /// `regions-config.json`, `OCI_REGION_METADATA` and `OCI_DEFAULT_REALM`, read only when a
 /// region must be resolved (the file: regular, at most 4 MiB).
 #[must_use]
-pub fn sources(env: &dyn crate::sys::env::Env) -> Sources {
+pub(crate) fn sources(env: &dyn crate::sys::env::Env) -> Sources {
     Sources {
         regions_config: crate::sys::store::read_text(
             &crate::sys::env::home_path(env, ".oci/regions-config.json"),
@@ -116,14 +116,14 @@ pub fn sources(env: &dyn crate::sys::env::Env) -> Sources {
 /// Whether `region` looks like a short key (`iad`, `FRA`) rather than an identifier
 /// (`us-ashburn-1`) or a domain: only then is resolving it worth reading the region sources.
 #[must_use]
-pub fn is_short_key(region: &str) -> bool {
+pub(crate) fn is_short_key(region: &str) -> bool {
     !region.is_empty() && !region.contains(['-', '.']) && region.len() <= 8
 }
 
 /// `https://<service>.<region>.<infix><domain>` (`infix` is e.g. `oci.` for identity); a
 /// region containing a dot is taken as the whole domain.
 #[must_use]
-pub fn endpoint(service: &str, infix: &str, region: &str, sources: &Sources) -> String {
+pub(crate) fn endpoint(service: &str, infix: &str, region: &str, sources: &Sources) -> String {
     let id = region_id(region, sources);
     if id.contains('.') {
         return format!("https://{service}.{id}");
@@ -149,7 +149,7 @@ pub fn endpoint(service: &str, infix: &str, region: &str, sources: &Sources) -> 
 /// short form) or `ocir.<region-id>.oci.<realm domain>` (every realm, custom ones from the
 /// extra sources too). `None` for any other host.
 #[must_use]
-pub fn ocir_region(host: &str, sources: &Sources) -> Option<String> {
+pub(crate) fn ocir_region(host: &str, sources: &Sources) -> Option<String> {
     let t = table();
     if let Some(key) = host.strip_suffix(".ocir.io")
         && !key.contains('.')
@@ -184,7 +184,7 @@ pub fn ocir_region(host: &str, sources: &Sources) -> Option<String> {
 
 /// Whether `region_id` (already mapped from a short key) is in the table or the extra sources.
 #[must_use]
-pub fn is_known(region_id: &str, sources: &Sources) -> bool {
+pub(crate) fn is_known(region_id: &str, sources: &Sources) -> bool {
     table().regions.iter().any(|r| r.region == region_id)
         || extra(sources)
             .iter()
@@ -196,7 +196,7 @@ pub fn is_known(region_id: &str, sources: &Sources) -> bool {
 /// newer than the table still works). `nowhere` or `us-ashburn` cannot, and would only show
 /// up later as a network failure at `auth.nowhere.oraclecloud.com`.
 #[must_use]
-pub fn plausible(region_id: &str, sources: &Sources) -> bool {
+pub(crate) fn plausible(region_id: &str, sources: &Sources) -> bool {
     let shaped = || {
         let parts: Vec<&str> = region_id.split('-').collect();
         parts.len() >= 3
@@ -212,7 +212,7 @@ pub fn plausible(region_id: &str, sources: &Sources) -> bool {
 /// The error for a region that cannot be one (see [`plausible`]), with the nearest known id
 /// or key when it looks like a typo of one.
 #[must_use]
-pub fn unknown(given: &str, sources: &Sources) -> crate::error::Error {
+pub(crate) fn unknown(given: &str, sources: &Sources) -> crate::error::Error {
     let t = table();
     let extra = extra(sources);
     let names = t
@@ -231,7 +231,7 @@ pub fn unknown(given: &str, sources: &Sources) -> crate::error::Error {
 
 /// A region id that the table, `regions-config.json`, `OCI_REGION_METADATA` or a dotted
 /// domain vouches for.
-pub fn known(r: &str, env: &dyn crate::sys::env::Env) -> crate::error::Result<String> {
+pub(crate) fn known(r: &str, env: &dyn crate::sys::env::Env) -> crate::error::Result<String> {
     let sources = sources(env);
     let id = region_id(r, &sources);
     if id.contains('.') || is_known(&id, &sources) {

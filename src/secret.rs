@@ -27,7 +27,7 @@ impl<T> fmt::Debug for Secret<T> {
 /// The secret in the first line of a file (a client secret, a password, a passphrase),
 /// without its line end; `what` names it in errors ("client secret"). The file must be a
 /// regular file of at most 64 KiB (see [`crate::sys::store::read_text`]) and the line not empty.
-pub fn from_file(path: &Path, what: &str) -> Result<Secret<String>> {
+pub(crate) fn from_file(path: &Path, what: &str) -> Result<Secret<String>> {
     let text = crate::sys::store::read_text(path, 64 << 10).map_err(|e| {
         Error::Config(format!(
             "cannot read the {what} file {}: {e}",

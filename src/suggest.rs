@@ -28,7 +28,10 @@ fn distance(a: &str, b: &str) -> usize {
 /// The candidate nearest to `typo`, when it is near enough to be a typo of it: one edit for
 /// names of up to four characters, two up to eight, three beyond. Ties go to the first.
 #[must_use]
-pub fn nearest<'a>(typo: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(
+    typo: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let allowed = match typo.chars().count() {
         0 => return None,
         1..=4 => 1,

@@ -101,7 +101,7 @@ impl Claims {
     /// Claims with only the times set (epoch seconds), for tables in tests.
     #[cfg(test)]
     #[must_use]
-    pub fn at(iat: Option<i64>, exp: i64, sess_exp: Option<i64>) -> Claims {
+    pub(crate) fn at(iat: Option<i64>, exp: i64, sess_exp: Option<i64>) -> Claims {
         let t = |s: i64| Timestamp::from_second(s).unwrap();
         Claims {
             exp: t(exp),
@@ -142,7 +142,7 @@ pub enum TokenError {
 
 /// The token text as the token file holds it, without a trailing newline (tolerated on read).
 #[must_use]
-pub fn trim_file(text: &str) -> &str {
+pub(crate) fn trim_file(text: &str) -> &str {
     text.trim_end_matches(['\n', '\r'])
 }
 
@@ -239,7 +239,7 @@ pub fn decode_issued(token: &str) -> Result<Claims, TokenError> {
 
 /// The token's lifetime (`exp - iat`), when it says when it was issued.
 #[must_use]
-pub fn lifetime(c: &Claims) -> Option<SignedDuration> {
+pub(crate) fn lifetime(c: &Claims) -> Option<SignedDuration> {
     let life = c.exp.duration_since(c.iat?);
     life.is_positive().then_some(life)
 }
@@ -248,7 +248,7 @@ pub fn lifetime(c: &Claims) -> Option<SignedDuration> {
 /// token shorter than the window (90 s against 15 min) is refreshed about once per
 /// half-life instead of on every call.
 #[must_use]
-pub fn effective_window(c: &Claims, window: SignedDuration) -> SignedDuration {
+pub(crate) fn effective_window(c: &Claims, window: SignedDuration) -> SignedDuration {
     match lifetime(c) {
         Some(life) => window.min(life / 2),
         None => window,
@@ -259,7 +259,7 @@ pub fn effective_window(c: &Claims, window: SignedDuration) -> SignedDuration {
 /// sessions). Two refreshes within one second give the same `iat` and `exp`; that is a
 /// session extended twice, not one that cannot be.
 #[must_use]
-pub fn not_extended(old: &Claims, new: &Claims) -> bool {
+pub(crate) fn not_extended(old: &Claims, new: &Claims) -> bool {
     let same_second = new.iat.is_some() && new.iat == old.iat && new.exp == old.exp;
     new.exp <= old.exp && !same_second
 }

@@ -540,21 +540,21 @@ pub enum Generate {
 }
 
 /// Durations for clap: see [`crate::duration::parse`].
-pub fn parse_duration(s: &str) -> Result<jiff::SignedDuration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<jiff::SignedDuration, String> {
     crate::duration::parse(s)
 }
 
 /// The clap command, for parsing, `--help` and completions: on Windows with Windows' names
 /// for paths, modes and shells ([`for_windows`]).
 #[must_use]
-pub fn command() -> clap::Command {
+pub(crate) fn command() -> clap::Command {
     command_for(crate::sys::os::WINDOWS)
 }
 
 /// The clap command with Unix or Windows help texts; the man page (a Unix document, the same
 /// from every build) uses the Unix ones.
 #[must_use]
-pub fn command_for(windows: bool) -> clap::Command {
+pub(crate) fn command_for(windows: bool) -> clap::Command {
     let mut cmd = Cli::command();
     if windows {
         cmd = for_windows(cmd);
@@ -610,7 +610,7 @@ fn for_windows(cmd: clap::Command) -> clap::Command {
 
 /// One help text in Windows' terms (see [`for_windows`]).
 #[must_use]
-pub fn windows_text(s: &str) -> String {
+pub(crate) fn windows_text(s: &str) -> String {
     let s = s
         .replace(
             "[default: from $SHELL, else sh]",
@@ -721,7 +721,7 @@ const ALL_GLOBAL_BUT_TLS: [&str; 6] = [
 /// ([`NOT_HERE`]): `terminate --region fra` or `export --auth instance_principal` would
 /// otherwise be accepted and silently ignored. Values from the environment are not
 /// refused: they are meant for every command.
-pub fn refuse_inert(matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+pub(crate) fn refuse_inert(matches: &clap::ArgMatches) -> Result<(), clap::Error> {
     let mut path: Vec<&str> = Vec::new();
     let mut leaf = matches;
     while let Some((name, sub)) = leaf.subcommand() {

@@ -177,7 +177,7 @@ impl Line {
 
 /// A `Cli` for a hot command, or `None` to let clap parse the line.
 #[must_use]
-pub fn hot_cli(args: &[OsString]) -> Option<Cli> {
+pub(crate) fn hot_cli(args: &[OsString]) -> Option<Cli> {
     let mut l = Line::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut it = args.iter().skip(1).map(|a| a.to_str());

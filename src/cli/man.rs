@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::output;
 
 /// `oci-token generate man|completions`.
-pub fn generate(what: &Generate) -> Result<()> {
+pub(crate) fn generate(what: &Generate) -> Result<()> {
     let mut buf: Vec<u8> = Vec::new();
     match what {
         Generate::Man => man_page(&mut buf)?,

@@ -2,14 +2,14 @@
 //! or `fast` for `prompt`), resolves every option once into the plain values of
 //! [`crate::app`], and renders the man page and completions.
 
-pub mod args;
-pub mod fast;
+pub(crate) mod args;
+pub(crate) mod fast;
 pub mod man;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-pub use args::{Cli, command};
+pub(crate) use args::{Cli, command};
 
 use crate::app::{self, Context};
 use crate::commands::{archive, login, setup_key};
@@ -124,7 +124,7 @@ fn fresh(a: &args::GetArgs) -> Freshness {
 /// The command as plain values. `--output` before the command belongs to the commands that
 /// print a session.
 #[allow(clippy::too_many_lines)] // one arm per command, each a plain mapping
-pub fn to_command(cli: &Cli) -> Result<app::Command> {
+pub(crate) fn to_command(cli: &Cli) -> Result<app::Command> {
     use args::Command as C;
     let top = cli.output;
     if top.is_some()

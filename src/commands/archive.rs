@@ -15,7 +15,7 @@ use crate::output;
 
 /// `export`'s options.
 #[derive(Debug, Clone)]
-pub struct ExportRequest {
+pub(crate) struct ExportRequest {
     /// The archive to write; `.zip` is appended, as the oci CLI does.
     pub output_file: PathBuf,
     pub force: bool,
@@ -24,7 +24,7 @@ pub struct ExportRequest {
 
 /// `import`'s options.
 #[derive(Debug, Clone)]
-pub struct ImportRequest {
+pub(crate) struct ImportRequest {
     pub session_archive: PathBuf,
     pub profile_name: Option<String>,
     pub force: bool,
@@ -45,7 +45,7 @@ fn basename(v: &str) -> String {
 
 /// Builds the archive: `config` with one section (file values as basenames, `key = value`
 /// lines as configparser writes them) and a copy of every referenced file.
-pub fn build(
+pub(crate) fn build(
     profile: &str,
     items: &[(&str, &str)],
     env: &dyn crate::sys::env::Env,
@@ -90,7 +90,7 @@ pub fn build(
 }
 
 /// `oci-token export --output-file F`: writes `F.zip` (the oci CLI's naming).
-pub fn export(ctx: &Context<'_>, args: &ExportRequest) -> Result<()> {
+pub(crate) fn export(ctx: &Context<'_>, args: &ExportRequest) -> Result<()> {
     let p = ctx.profile()?;
     check_profile_name(&p.name)?;
     if p.security_token_file.is_none() {
@@ -195,7 +195,7 @@ fn checked_names(
 }
 
 /// Reads and checks an archive (from either tool) without writing anything.
-pub fn read_archive(path: &Path) -> Result<Archive> {
+pub(crate) fn read_archive(path: &Path) -> Result<Archive> {
     let bytes = crate::sys::store::read_regular(path, MAX_ARCHIVE).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Config(format!("File {} does not exist.", path.display()))
@@ -276,7 +276,7 @@ pub fn read_archive_bytes(path: &Path, bytes: Vec<u8>) -> Result<Archive> {
 }
 
 /// `oci-token import --session-archive F [--profile-name N] [--force]`.
-pub fn import(ctx: &Context<'_>, args: &ImportRequest) -> Result<()> {
+pub(crate) fn import(ctx: &Context<'_>, args: &ImportRequest) -> Result<()> {
     let path = config::expand_user(&args.session_archive.to_string_lossy(), ctx.env);
     let a = read_archive(&path)?;
     let name = args
@@ -352,7 +352,7 @@ pub fn import(ctx: &Context<'_>, args: &ImportRequest) -> Result<()> {
 /// session directory `~/.oci/sessions/<profile>`. There is no server-side revocation.
 /// Nothing outside `<sessions>/<profile>` is ever removed: the name must pass the profile
 /// rule (no `..`, no `/`), and a symlink there is refused rather than followed.
-pub fn terminate(ctx: &Context<'_>) -> Result<()> {
+pub(crate) fn terminate(ctx: &Context<'_>) -> Result<()> {
     let p = ctx.profile()?;
     check_profile_name(&p.name)?;
     if p.name == ini::DEFAULT_SECTION {

@@ -13,7 +13,7 @@ use crate::{output, region, sys::store};
 
 /// What to do.
 #[derive(Debug, Clone)]
-pub enum Request {
+pub(crate) enum Request {
     Create {
         description: String,
         user_id: Option<String>,
@@ -32,7 +32,7 @@ pub enum Request {
 
 /// `{"description": "…"}` with Python `json.dumps` spacing, as the oci CLI sends it.
 #[must_use]
-pub fn create_body(description: &str) -> String {
+pub(crate) fn create_body(description: &str) -> String {
     format!(
         "{{\"description\": {}}}",
         serde_json::Value::from(description)
@@ -41,7 +41,7 @@ pub fn create_body(description: &str) -> String {
 
 /// An API model as the oci CLI prints it: keys in kebab-case, sorted.
 #[must_use]
-pub fn cli_shape(v: &serde_json::Value) -> serde_json::Value {
+pub(crate) fn cli_shape(v: &serde_json::Value) -> serde_json::Value {
     match v {
         serde_json::Value::Object(o) => {
             let m: BTreeMap<String, serde_json::Value> =
@@ -182,7 +182,7 @@ fn call_with(
 }
 
 /// `oci-token auth-token …`.
-pub fn run(ctx: &Context<'_>, req: &Request) -> Result<()> {
+pub(crate) fn run(ctx: &Context<'_>, req: &Request) -> Result<()> {
     let mut cred = Credential::active(ctx, None)?;
     cred.ensure_fresh(ctx, &Freshness::default())?;
     let base = identity_base(ctx, &cred)?;

@@ -26,7 +26,7 @@ pub fn helper_file_name() -> String {
     format!("{HELPER_NAME}{}", std::env::consts::EXE_SUFFIX)
 }
 /// The `Username` that tells OCIR the `Secret` is a registry token.
-pub const BEARER_USER: &str = "BEARER_TOKEN";
+pub(crate) const BEARER_USER: &str = "BEARER_TOKEN";
 
 /// Reads what the protocol sends on stdin: at most 64 KiB, within 10 s.
 fn read_stdin() -> std::result::Result<String, String> {
@@ -206,7 +206,7 @@ pub fn helper(args: &[OsString], env: &dyn Env) -> ExitCode {
 
 /// `docker install`'s options.
 #[derive(Debug, Clone)]
-pub struct InstallRequest {
+pub(crate) struct InstallRequest {
     pub registries: Vec<String>,
     /// Where the helper link goes [default: beside this binary].
     pub dir: Option<PathBuf>,
@@ -509,7 +509,7 @@ fn registries_object(
 /// `oci-token docker install --registry HOST…`: the helper link, the `credHelpers` entries,
 /// the per-registry credential; prints the podman/containers `auth.json` equivalent.
 #[allow(clippy::too_many_lines)] // one recipe: check, link, edit, record, report
-pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
+pub(crate) fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
     let mut hosts = Vec::new();
     for r in &req.registries {
         let host = ocir::normalize(r).ok_or_else(|| {
@@ -640,7 +640,7 @@ pub fn install(ctx: &Context<'_>, req: &InstallRequest) -> Result<()> {
 /// `oci-token kubelet-credential-provider`: the kubelet image credential provider
 /// protocol (`CredentialProviderRequest` on stdin, `CredentialProviderResponse` out), for
 /// self-managed nodes pulling from OCIR with their instance principal or a profile.
-pub fn kubelet(ctx: &Context<'_>) -> Result<()> {
+pub(crate) fn kubelet(ctx: &Context<'_>) -> Result<()> {
     let input = read_stdin().map_err(Error::Config)?;
     let req: serde_json::Value = serde_json::from_str(&input)
         .map_err(|_| Error::Config("the input is not a CredentialProviderRequest (JSON)".into()))?;

@@ -18,7 +18,7 @@ use crate::token::{self, Claims};
 const BACKOFF: [i64; 4] = [15, 30, 60, 120];
 
 /// Runs the command; returns its exit code (128 + N when a signal N ended it).
-pub fn run(
+pub(crate) fn run(
     ctx: &Context<'_>,
     fresh: &Freshness,
     as_profile: Option<&str>,

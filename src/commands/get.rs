@@ -15,7 +15,7 @@ fn render(format: Format, cred: &Credential, now: jiff::Timestamp) -> Result<Str
 
 /// `oci-token get` (and `refresh` when `force`); with `as_profile`, also the session
 /// profile of that name.
-pub fn get(
+pub(crate) fn get(
     ctx: &Context<'_>,
     fresh: &Freshness,
     force: bool,
@@ -61,7 +61,7 @@ pub fn get(
 
 /// `oci-token validate`: no network, no lock, no writes. Exit 0 when valid, 4 when not.
 /// A principal is valid while its cached (or, for a resource principal, given) token is.
-pub fn validate(ctx: &Context<'_>, format: Option<Format>) -> Result<()> {
+pub(crate) fn validate(ctx: &Context<'_>, format: Option<Format>) -> Result<()> {
     // A session or a principal; an API key does not expire.
     let auth = match crate::credential::requested_auth(ctx)? {
         Some(a) if a.is_principal() => a,

@@ -21,7 +21,7 @@ fn check_cluster_id(id: &str) -> Result<()> {
 
 /// Prints the `ExecCredential` for `cluster_id`, with a cached token while it has a minute
 /// left (see [`crate::credential::oke`]).
-pub fn kube(ctx: &Context<'_>, cluster_id: &str, fresh: &Freshness) -> Result<()> {
+pub(crate) fn kube(ctx: &Context<'_>, cluster_id: &str, fresh: &Freshness) -> Result<()> {
     check_cluster_id(cluster_id)?;
     let api_version =
         exec_credential::requested_version(ctx.env.var("KUBERNETES_EXEC_INFO").as_deref())?;

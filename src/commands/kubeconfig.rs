@@ -15,7 +15,7 @@ use crate::sys::env::Env;
 
 /// What an `oci ce cluster generate-token` exec entry says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct OciEntry {
+pub(crate) struct OciEntry {
     pub cluster_id: String,
     pub region: Option<String>,
     pub profile: Option<String>,
@@ -35,7 +35,7 @@ pub struct Converted {
     pub skipped: Vec<(usize, String)>,
 }
 
-pub const INSTALL_HINT: &str = crate::sys::os::text(
+pub(crate) const INSTALL_HINT: &str = crate::sys::os::text(
     "oci-token is not installed or not on PATH. Install it (cargo install --locked --path <oci-token checkout>), or put this user back on `oci ce cluster generate-token`.",
     "oci-token is not installed or not on Path. Unzip the oci-token Windows archive into a folder on your user Path (or `scoop install oci-token`), or put this user back on `oci ce cluster generate-token`.",
 );
@@ -338,7 +338,7 @@ pub fn convert(text: &str, command: &str) -> Converted {
 
 /// The kubeconfig to edit: `--file`, else the first `KUBECONFIG` entry, else `~/.kube/config`.
 #[must_use]
-pub fn path(flag: Option<PathBuf>, env: &dyn Env) -> PathBuf {
+pub(crate) fn path(flag: Option<PathBuf>, env: &dyn Env) -> PathBuf {
     flag.or_else(|| {
         env.var("KUBECONFIG")
             .and_then(|v| std::env::split_paths(&v).find(|p| !p.as_os_str().is_empty()))
@@ -347,7 +347,12 @@ pub fn path(flag: Option<PathBuf>, env: &dyn Env) -> PathBuf {
 }
 
 /// `oci-token kubeconfig [--file F] [--dry-run] [--command C]`.
-pub fn run(file: Option<PathBuf>, dry_run: bool, command: &str, env: &dyn Env) -> Result<()> {
+pub(crate) fn run(
+    file: Option<PathBuf>,
+    dry_run: bool,
+    command: &str,
+    env: &dyn Env,
+) -> Result<()> {
     let path = path(file, env);
     let text = crate::sys::store::read_text(&path, crate::sys::store::MAX_CONFIG).map_err(|e| {
         Error::Config(format!(

@@ -6,14 +6,14 @@
 //! [`Credential`]: crate::credential::Credential
 
 pub mod archive;
-pub mod auth_token;
+pub(crate) mod auth_token;
 pub mod docker;
 pub mod exec;
-pub mod get;
-pub mod kube;
+pub(crate) mod get;
+pub(crate) mod kube;
 pub mod kubeconfig;
 pub mod login;
-pub mod oidc;
-pub mod prompt;
-pub mod setup_key;
+pub(crate) mod oidc;
+pub(crate) mod prompt;
+pub(crate) mod setup_key;
 pub mod terraform;

@@ -21,14 +21,14 @@ use crate::services::oidc::{OidcClient, OidcError, client_secret};
 
 /// How `login` obtains the first tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
+pub(crate) enum Flow {
     Device,
     Password,
 }
 
 /// `oidc login`'s options.
 #[derive(Debug, Clone)]
-pub struct LoginRequest {
+pub(crate) struct LoginRequest {
     pub issuer: String,
     pub client_id: String,
     pub client_secret_file: Option<PathBuf>,
@@ -41,7 +41,7 @@ pub struct LoginRequest {
 
 /// What `oidc token` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenOutput {
+pub(crate) enum TokenOutput {
     Json,
     Bearer,
     Env,
@@ -50,7 +50,7 @@ pub enum TokenOutput {
 
 /// `oidc token`'s options.
 #[derive(Debug, Clone)]
-pub struct TokenRequest {
+pub(crate) struct TokenRequest {
     pub name: String,
     pub window: SignedDuration,
     pub min_valid: SignedDuration,
@@ -64,7 +64,7 @@ pub struct TokenRequest {
 /// authenticator checks by default) or the access token (for clusters whose structured
 /// authentication accepts JWT access tokens).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExecToken {
+pub(crate) enum ExecToken {
     Id,
     Access,
 }
@@ -90,7 +90,7 @@ fn password(req: &LoginRequest) -> Result<Secret<String>> {
 }
 
 /// `oci-token oidc login`.
-pub fn login(ctx: &Context<'_>, req: &LoginRequest) -> Result<()> {
+pub(crate) fn login(ctx: &Context<'_>, req: &LoginRequest) -> Result<()> {
     let path = stored::state_path(ctx.env, &req.name)?;
     // Checked before anyone signs in: tokens are never written where others could swap them.
     let dir = stored::open_dir(ctx.env, true)?
@@ -178,7 +178,7 @@ pub fn login(ctx: &Context<'_>, req: &LoginRequest) -> Result<()> {
 }
 
 /// `oci-token oidc token`: never prompts; never prints a token past its expiry.
-pub fn token_cmd(ctx: &Context<'_>, req: &TokenRequest) -> Result<()> {
+pub(crate) fn token_cmd(ctx: &Context<'_>, req: &TokenRequest) -> Result<()> {
     let needs = match (req.output, req.exec_token) {
         (TokenOutput::ExecCredential, ExecToken::Id) => Needs::IdToken,
         _ => Needs::Access,
@@ -266,7 +266,7 @@ fn print_token(ctx: &Context<'_>, s: &Stored, out: TokenOutput, needs: Needs) ->
 /// `oci-token oidc logout`: revoke the refresh token where the issuer can, then delete.
 /// Nothing stored is no error; a state file that cannot be read (garbled, too large, not a
 /// regular file) is removed without revocation, with a warning: logout always works.
-pub fn logout(ctx: &Context<'_>, name: &str) -> Result<()> {
+pub(crate) fn logout(ctx: &Context<'_>, name: &str) -> Result<()> {
     let path = stored::state_path(ctx.env, name)?;
     let file = format!("{name}.json");
     let Some(dir) = stored::open_dir(ctx.env, false)? else {

@@ -10,7 +10,7 @@ use crate::output::env::{self, EnvView, Shell};
 
 /// The segment, or an empty string when there is no token or anything is wrong.
 #[must_use]
-pub fn segment(ctx: &Context<'_>, format: &str) -> String {
+pub(crate) fn segment(ctx: &Context<'_>, format: &str) -> String {
     let Ok(cred) = Credential::active(ctx, None) else {
         return String::new();
     };
@@ -21,7 +21,7 @@ pub fn segment(ctx: &Context<'_>, format: &str) -> String {
 }
 
 /// `oci-token env`: export lines for `eval`, after making the credential fresh.
-pub fn env(ctx: &Context<'_>, shell: Option<Shell>, fresh: &Freshness) -> Result<()> {
+pub(crate) fn env(ctx: &Context<'_>, shell: Option<Shell>, fresh: &Freshness) -> Result<()> {
     let mut cred = Credential::active(ctx, None)?;
     cred.ensure_fresh(ctx, fresh)?;
     let shell = shell.unwrap_or_else(|| {

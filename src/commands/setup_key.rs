@@ -11,7 +11,7 @@ use crate::{crypto::key, crypto::keygen, output};
 
 /// `setup-key`'s options, as plain values.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     pub user: String,
     pub tenancy: String,
     pub profile_name: String,
@@ -24,7 +24,7 @@ pub struct Request {
 
 /// The Python SDK's OCID pattern: `^([0-9a-zA-Z-_]+[.:])([0-9a-zA-Z-_]*[.:]){3,}([0-9a-zA-Z-_]+)$`.
 #[must_use]
-pub fn is_ocid(s: &str) -> bool {
+pub(crate) fn is_ocid(s: &str) -> bool {
     let parts: Vec<&str> = s.split(['.', ':']).collect();
     let word = |p: &str| {
         p.bytes()
@@ -37,7 +37,7 @@ pub fn is_ocid(s: &str) -> bool {
 }
 
 /// Generates the key pair, writes the profile, prints what to upload.
-pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
+pub(crate) fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     for (flag, v) in [("--user", &args.user), ("--tenancy", &args.tenancy)] {
         if !is_ocid(v) {
             return Err(Error::Config(format!("{flag} '{v}' is not an OCID")));

@@ -13,7 +13,7 @@ use crate::credential::{Credential, Freshness};
 use crate::error::{Error, Result};
 
 /// Keys the query may hold.
-pub const QUERY_KEYS: [&str; 5] = [
+pub(crate) const QUERY_KEYS: [&str; 5] = [
     "profile",
     "config_file",
     "min_valid",
@@ -70,7 +70,7 @@ fn read_stdin() -> Result<String> {
 }
 
 /// `oci-token terraform`.
-pub fn run(ctx: &Context<'_>, fresh: &Freshness) -> Result<()> {
+pub(crate) fn run(ctx: &Context<'_>, fresh: &Freshness) -> Result<()> {
     let q = parse_query(&read_stdin()?)?;
     let mut config = ctx.config.clone();
     if let Some(p) = q.get("profile") {

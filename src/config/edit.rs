@@ -44,7 +44,7 @@ pub fn remove_section(text: &str, name: &str) -> Result<(String, bool), ini::Ini
 /// The one profile-name rule of every command that creates, imports, exports or removes a
 /// profile (the oci CLI's `^[A-Za-z0-9._\-@]+$`, not `.` or `..`). The name becomes a
 /// directory under the sessions directory, so nothing else may pass: no `/`, no `..`.
-pub fn check_profile_name(name: &str) -> Result<()> {
+pub(crate) fn check_profile_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name != "."
         && name != ".."
@@ -116,7 +116,7 @@ pub fn append_section(text: &str, name: &str, entries: &[(&str, String)]) -> Res
 
 /// Reads `path` (an absent file is empty), replaces or adds the profile, writes atomically
 /// with mode 0600. With `replace` false an existing profile is an error.
-pub fn upsert_profile(
+pub(crate) fn upsert_profile(
     path: &Path,
     name: &str,
     entries: &[(&str, String)],
@@ -149,7 +149,7 @@ pub fn upsert_profile(
 }
 
 /// Removes the profile; `false` when it was not there.
-pub fn delete_profile(path: &Path, name: &str) -> Result<bool> {
+pub(crate) fn delete_profile(path: &Path, name: &str) -> Result<bool> {
     let text = crate::sys::store::read_text(path, crate::sys::store::MAX_CONFIG)
         .map_err(|e| Error::Config(format!("cannot read config file {}: {e}", path.display())))?;
     let (rest, existed) = remove_section(&text, name).map_err(|e| {

@@ -51,7 +51,7 @@ pub struct Section {
 
 impl Section {
     #[must_use]
-    pub fn get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.entries
             .iter()
             .find(|(k, _)| k == key)
@@ -76,13 +76,13 @@ pub const DEFAULT_SECTION: &str = "DEFAULT";
 impl Ini {
     /// Whether `name` is a profile, as Python's `name in parser` (DEFAULT always is).
     #[must_use]
-    pub fn has_section(&self, name: &str) -> bool {
+    pub(crate) fn has_section(&self, name: &str) -> bool {
         name == DEFAULT_SECTION || self.index.contains_key(name)
     }
 
     /// The value of `key` in `section`, falling back to `[DEFAULT]`.
     #[must_use]
-    pub fn get(&self, section: &str, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, section: &str, key: &str) -> Option<&str> {
         if section != DEFAULT_SECTION
             && let Some(v) = self.section(section).and_then(|s| s.get(key))
         {
@@ -92,7 +92,7 @@ impl Ini {
     }
 
     #[must_use]
-    pub fn section(&self, name: &str) -> Option<&Section> {
+    pub(crate) fn section(&self, name: &str) -> Option<&Section> {
         if name == DEFAULT_SECTION {
             return Some(&self.defaults);
         }

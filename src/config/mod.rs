@@ -2,9 +2,9 @@
 
 pub mod edit;
 pub mod ini;
-pub mod path;
-pub mod profile;
-pub mod rc;
+pub(crate) mod path;
+pub(crate) mod profile;
+pub(crate) mod rc;
 
-pub use path::expand_user;
-pub use profile::{Options, Profile, resolve};
+pub(crate) use path::expand_user;
+pub(crate) use profile::{Options, Profile, resolve};

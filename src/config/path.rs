@@ -8,7 +8,7 @@ use crate::sys::env::Env;
 /// directory, `~name/…` the home of `name` (from the passwd file; on Windows, beside ours);
 /// anything else is returned unchanged.
 #[must_use]
-pub fn expand_user(path: &str, env: &dyn Env) -> PathBuf {
+pub(crate) fn expand_user(path: &str, env: &dyn Env) -> PathBuf {
     let Some(rest) = path.strip_prefix('~') else {
         return PathBuf::from(path);
     };

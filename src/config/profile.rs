@@ -10,11 +10,11 @@ use crate::sys::env::Env;
 use crate::sys::env::home_path;
 
 /// The literal default the oci CLI compares `--config-file` against.
-pub const DEFAULT_CONFIG: &str = "~/.oci/config";
+pub(crate) const DEFAULT_CONFIG: &str = "~/.oci/config";
 
 /// What the command line says about configuration.
 #[derive(Debug, Default, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     pub config_file: Option<PathBuf>,
     pub profile: Option<String>,
     pub region: Option<String>,
@@ -23,7 +23,7 @@ pub struct Options {
 
 /// A profile as the oci CLI would see it, env overrides applied, paths `~`-expanded.
 #[derive(Debug)]
-pub struct Profile {
+pub(crate) struct Profile {
     pub name: String,
     /// The config file read (`None` when the environment alone defines the profile).
     pub config_file: Option<PathBuf>,
@@ -39,14 +39,14 @@ pub struct Profile {
 impl Profile {
     /// The config file, for messages.
     #[must_use]
-    pub fn config_display(&self) -> String {
+    pub(crate) fn config_display(&self) -> String {
         self.config_file
             .as_ref()
             .map_or_else(|| "(environment)".to_owned(), |p| p.display().to_string())
     }
 
     /// The region, or a configuration error naming the profile.
-    pub fn require_region(&self) -> Result<&str> {
+    pub(crate) fn require_region(&self) -> Result<&str> {
         self.region.as_deref().ok_or_else(|| {
             Error::Config(format!(
                 "profile '{}' in {} has no region; add region=... to the profile, or pass --region / set OCI_CLI_REGION",
@@ -61,7 +61,7 @@ impl Profile {
 /// `OCI_CLI_CONFIG_FILE`; then the SDK's fallbacks for the default (`~/.oci/config` if it
 /// exists, else `OCI_CONFIG_FILE`, else `~/.oraclebmc/config` if it exists).
 #[must_use]
-pub fn config_path(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
+pub(crate) fn config_path(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
     let requested = flag
         .map(|p| p.to_string_lossy().into_owned())
         .filter(|p| p != DEFAULT_CONFIG)
@@ -82,7 +82,7 @@ pub fn config_path(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
 }
 
 /// The profile name: `--profile`, `OCI_CLI_PROFILE`, the rc file's `default_profile`, `DEFAULT`.
-pub fn profile_name(opts: &Options, env: &dyn Env) -> Result<String> {
+pub(crate) fn profile_name(opts: &Options, env: &dyn Env) -> Result<String> {
     if let Some(p) = opts.profile.clone().or_else(|| env.var("OCI_CLI_PROFILE")) {
         return Ok(p);
     }
@@ -92,7 +92,7 @@ pub fn profile_name(opts: &Options, env: &dyn Env) -> Result<String> {
 
 /// `--region`, else `OCI_CLI_REGION`: what overrides a profile's region.
 #[must_use]
-pub fn region_override(flag: Option<&str>, env: &dyn Env) -> Option<String> {
+pub(crate) fn region_override(flag: Option<&str>, env: &dyn Env) -> Option<String> {
     flag.map(str::to_owned)
         .or_else(|| env.var("OCI_CLI_REGION"))
 }
@@ -101,7 +101,7 @@ pub fn region_override(flag: Option<&str>, env: &dyn Env) -> Option<String> {
 type Lookup = Box<dyn Fn(&str) -> Option<String>>;
 
 /// Resolves the active profile.
-pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
+pub(crate) fn resolve(opts: &Options, env: &dyn Env) -> Result<Profile> {
     let name = profile_name(opts, env)?;
     let region_override = region_override(opts.region.as_deref(), env);
     let var = |k: &str| env.var(k);
@@ -219,13 +219,13 @@ fn profile_list(parsed: &ini::Ini) -> String {
 
 /// Reads and parses a config file, with errors that name it. Regular files of at most
 /// 16 MiB only (a FIFO or device is refused without blocking).
-pub fn read_config(path: &Path) -> Result<ini::Ini> {
+pub(crate) fn read_config(path: &Path) -> Result<ini::Ini> {
     read_config_for(path, None)
 }
 
 /// [`read_config`], materialising only `profile` and DEFAULT when given (see
 /// [`ini::parse_only`]).
-pub fn read_config_for(path: &Path, profile: Option<&str>) -> Result<ini::Ini> {
+pub(crate) fn read_config_for(path: &Path, profile: Option<&str>) -> Result<ini::Ini> {
     let bytes = crate::sys::store::read_regular(path, crate::sys::store::MAX_CONFIG).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Config(format!(

@@ -11,7 +11,7 @@ use crate::sys::env::home_path;
 /// The rc file the oci CLI would read: `--cli-rc-file` if it exists, else
 /// `OCI_CLI_RC_FILE`, else `~/.oci/oci_cli_rc`, else `~/.oci/cli-defaults`.
 #[must_use]
-pub fn locate(flag: Option<&Path>, env: &dyn Env) -> Option<PathBuf> {
+pub(crate) fn locate(flag: Option<&Path>, env: &dyn Env) -> Option<PathBuf> {
     if let Some(p) = flag {
         let p = expand_user(&p.to_string_lossy(), env);
         if p.exists() {
@@ -31,13 +31,13 @@ pub fn locate(flag: Option<&Path>, env: &dyn Env) -> Option<PathBuf> {
 }
 
 /// `default_profile` from the rc file, if any.
-pub fn default_profile(flag: Option<&Path>, env: &dyn Env) -> Result<Option<String>> {
+pub(crate) fn default_profile(flag: Option<&Path>, env: &dyn Env) -> Result<Option<String>> {
     value(flag, env, "OCI_CLI_SETTINGS", "default_profile")
 }
 
 /// A default option value of `profile`'s section of the rc file (with its `[DEFAULT]`), such
 /// as `auth`: what the oci CLI applies when neither the flag nor the environment says.
-pub fn profile_default(
+pub(crate) fn profile_default(
     flag: Option<&Path>,
     env: &dyn Env,
     profile: &str,

@@ -20,7 +20,7 @@ use crate::token::{Claims, Jwk};
 
 /// An API-key profile needs what the Python SDK requires of one, and its key file must
 /// exist.
-pub fn check(p: &Profile) -> Result<()> {
+pub(crate) fn check(p: &Profile) -> Result<()> {
     let missing: Vec<&str> = [
         ("user", p.user.is_none()),
         ("tenancy", p.tenancy.is_none()),
@@ -44,7 +44,7 @@ pub fn check(p: &Profile) -> Result<()> {
 
 /// `tenancy/user/fingerprint`: the keyId of API-key signing.
 #[must_use]
-pub fn key_id(p: &Profile) -> String {
+pub(crate) fn key_id(p: &Profile) -> String {
     format!(
         "{}/{}/{}",
         p.tenancy.as_deref().unwrap_or_default(),
@@ -54,7 +54,7 @@ pub fn key_id(p: &Profile) -> String {
 }
 
 /// The key file must exist (as the Python SDK checks at load time).
-pub fn require_key_file(p: &Profile) -> Result<&Path> {
+pub(crate) fn require_key_file(p: &Profile) -> Result<&Path> {
     let path = p.key_file.as_deref().ok_or_else(|| {
         Error::Config(format!(
             "profile '{}' in {} has no key_file",
@@ -84,7 +84,7 @@ pub fn require_key_file(p: &Profile) -> Result<&Path> {
 /// that the token belongs to this key. A key that another user owns or that group or
 /// others can write is refused; one they can read is used with a warning (as the oci CLI
 /// warns; ssh would refuse).
-pub fn load_key(p: &Profile, jwk: Option<&Jwk>) -> Result<SigningKey> {
+pub(crate) fn load_key(p: &Profile, jwk: Option<&Jwk>) -> Result<SigningKey> {
     let path = require_key_file(p)?;
     let fix = || crate::sys::os::fix_hint(path, false);
     match crate::sys::os::exposure_at(path) {
@@ -133,7 +133,7 @@ pub fn load_key(p: &Profile, jwk: Option<&Jwk>) -> Result<SigningKey> {
 
 /// The key file's path as text (empty when the profile names none).
 #[must_use]
-pub fn key_file_text(p: &Profile) -> String {
+pub(crate) fn key_file_text(p: &Profile) -> String {
     p.key_file
         .as_ref()
         .map(|k| k.display().to_string())
@@ -142,12 +142,12 @@ pub fn key_file_text(p: &Profile) -> String {
 
 /// An API-key profile as a credential kind.
 #[derive(Debug)]
-pub struct ApiKey {
+pub(crate) struct ApiKey {
     profile: Profile,
 }
 
 /// The API key `profile` (or the active profile) holds.
-pub fn make(ctx: &Context<'_>, profile: Option<Profile>) -> Result<Box<dyn Kind>> {
+pub(crate) fn make(ctx: &Context<'_>, profile: Option<Profile>) -> Result<Box<dyn Kind>> {
     let profile = match profile {
         Some(p) => p,
         None => ctx.profile()?,

@@ -16,7 +16,7 @@ pub enum Auth {
 }
 
 impl Auth {
-    pub const ALL: [Auth; 5] = [
+    pub(crate) const ALL: [Auth; 5] = [
         Auth::ApiKey,
         Auth::SecurityToken,
         Auth::InstancePrincipal,
@@ -26,7 +26,7 @@ impl Auth {
 
     /// The oci CLI's name, as `OCI_CLI_AUTH` and the JSON `auth` field spell it.
     #[must_use]
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Auth::ApiKey => "api_key",
             Auth::SecurityToken => "security_token",
@@ -38,20 +38,20 @@ impl Auth {
 
     /// The name as the oci CLI spells it, or `None`.
     #[must_use]
-    pub fn parse(name: &str) -> Option<Auth> {
+    pub(crate) fn parse(name: &str) -> Option<Auth> {
         Auth::ALL.into_iter().find(|a| a.name() == name)
     }
 
     /// Whether this is a principal (no profile, no config file).
     #[must_use]
-    pub fn is_principal(self) -> bool {
+    pub(crate) fn is_principal(self) -> bool {
         !matches!(self, Auth::ApiKey | Auth::SecurityToken)
     }
 
     /// What a profile holds when no `--auth` says: a session when it names a
     /// `security_token_file`, else an API key.
     #[must_use]
-    pub fn of_profile(p: &Profile) -> Auth {
+    pub(crate) fn of_profile(p: &Profile) -> Auth {
         if p.security_token_file.is_some() {
             Auth::SecurityToken
         } else {
@@ -63,7 +63,7 @@ impl Auth {
 /// The auth mode the oci CLI would use: `--auth`, else `OCI_CLI_AUTH`, else the `auth`
 /// default of the profile's section of `oci_cli_rc`; `None` leaves it to the profile. An
 /// unknown name is a usage error (exit 2), as it is for the oci CLI.
-pub fn requested_auth(ctx: &Context<'_>) -> Result<Option<Auth>> {
+pub(crate) fn requested_auth(ctx: &Context<'_>) -> Result<Option<Auth>> {
     let (name, from) = if let Some(a) = &ctx.auth {
         (Some(a.clone()), "--auth")
     } else if let Some(a) = ctx.env.var("OCI_CLI_AUTH") {

@@ -34,7 +34,7 @@ use crate::token::Claims;
 /// The per-user cache root's path: `OCI_TOKEN_CACHE_DIR`, else `$XDG_CACHE_HOME/oci-token`
 /// (an absolute `XDG_CACHE_HOME` only, as the XDG spec says), else `~/.cache/oci-token`; on
 /// Windows `%LOCALAPPDATA%\oci-token`.
-pub fn root_path(env: &dyn Env) -> Result<PathBuf> {
+pub(crate) fn root_path(env: &dyn Env) -> Result<PathBuf> {
     if let Some(d) = env.var("OCI_TOKEN_CACHE_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(d));
     }
@@ -46,14 +46,14 @@ pub fn root_path(env: &dyn Env) -> Result<PathBuf> {
 /// The name of a cache entry: `<kind>-<16 hex digits>` of SHA-256 over `kind` and each
 /// part of the identity (NUL-separated, so parts cannot run into each other).
 #[must_use]
-pub fn entry_name(kind: &str, identity: &[&str]) -> String {
+pub(crate) fn entry_name(kind: &str, identity: &[&str]) -> String {
     format!("{kind}-{}", &digest(kind, identity)[..16])
 }
 
 /// SHA-256 over `kind` and each part (NUL-separated), as 64 hex digits. ring's assembly: an
 /// identity can hold a whole session token (a few KiB), hashed on every cached `kube`.
 #[must_use]
-pub fn digest(kind: &str, parts: &[&str]) -> String {
+pub(crate) fn digest(kind: &str, parts: &[&str]) -> String {
     let mut h = ring::digest::Context::new(&ring::digest::SHA256);
     h.update(kind.as_bytes());
     for part in parts {
@@ -65,12 +65,12 @@ pub fn digest(kind: &str, parts: &[&str]) -> String {
 
 /// Opens the entry `name` under the cache root, checked (see the module docs); created
 /// (0700) when `create`, else `Ok(None)` when the root or the entry is missing.
-pub fn entry(env: &dyn Env, name: &str, create: bool) -> Result<Option<Dir>> {
+pub(crate) fn entry(env: &dyn Env, name: &str, create: bool) -> Result<Option<Dir>> {
     entry_in(&root_path(env)?, name, create)
 }
 
 /// [`entry`] under a root already resolved.
-pub fn entry_in(root: &Path, name: &str, create: bool) -> Result<Option<Dir>> {
+pub(crate) fn entry_in(root: &Path, name: &str, create: bool) -> Result<Option<Dir>> {
     let Some(root) = Dir::open_private(root, create)? else {
         return Ok(None);
     };
@@ -79,7 +79,7 @@ pub fn entry_in(root: &Path, name: &str, create: bool) -> Result<Option<Dir>> {
 
 /// A JWT as cached: the text and its claims.
 #[derive(Debug)]
-pub struct Token {
+pub(crate) struct Token {
     pub token: crate::secret::Secret<String>,
     pub claims: Claims,
 }
@@ -88,7 +88,7 @@ impl Token {
     /// The token in a file's bytes (a trailing newline tolerated); `None` when it is not a
     /// JWT with an `exp`.
     #[must_use]
-    pub fn parse(bytes: &[u8]) -> Option<Token> {
+    pub(crate) fn parse(bytes: &[u8]) -> Option<Token> {
         let text = std::str::from_utf8(bytes).ok()?;
         let t = crate::token::trim_file(text);
         let claims = crate::token::decode(t).ok()?;
@@ -100,7 +100,7 @@ impl Token {
 }
 
 /// A credential kind's part of [`ensure`]: how its item is read, judged and fetched.
-pub trait Provider {
+pub(crate) trait Provider {
     /// What is cached: a token and its claims, a registry token and its expiry, …
     type Item;
 
@@ -173,7 +173,7 @@ pub trait Provider {
 
 /// What [`ensure`] returns.
 #[derive(Debug)]
-pub struct Outcome<T> {
+pub(crate) struct Outcome<T> {
     pub item: T,
     /// Whether this run fetched and wrote it.
     pub refreshed: bool,
@@ -207,7 +207,7 @@ fn read(slot: &Pinned, max: u64, again_if_empty: bool) -> (std::io::Result<Vec<u
 /// as [`policy::decide`] says. A failure leaves `slot` byte-identical; while the current
 /// item still satisfies `min_valid` (and the refresh was not forced) it is served with a
 /// warning instead.
-pub fn ensure<P: Provider>(
+pub(crate) fn ensure<P: Provider>(
     slot: &Pinned,
     provider: &mut P,
     policy: &Policy,

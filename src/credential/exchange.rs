@@ -17,13 +17,13 @@ use crate::secret::Secret;
 use crate::services::oidc::{self, OidcClient, OidcError};
 use crate::sys::store;
 
-pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-pub const UPST: &str = "urn:oci:token-type:oci-upst";
+pub(crate) const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub(crate) const UPST: &str = "urn:oci:token-type:oci-upst";
 
 /// Where the subject token comes from.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum Subject {
+pub(crate) enum Subject {
     /// The domain's access token, from the stored refresh token (device login).
     RefreshToken,
     /// A JWT file, re-read on every exchange (CI).
@@ -34,7 +34,7 @@ pub enum Subject {
 
 /// `exchange.json` (no `Debug`: it may hold a refresh token).
 #[derive(Serialize, Deserialize)]
-pub struct State {
+pub(crate) struct State {
     pub version: u8,
     pub domain_url: String,
     pub client_id: String,
@@ -48,14 +48,14 @@ pub struct State {
 
 /// `<session dir>/exchange.json`.
 #[must_use]
-pub fn state_path(token_path: &Path) -> PathBuf {
+pub(crate) fn state_path(token_path: &Path) -> PathBuf {
     token_path.with_file_name("exchange.json")
 }
 
 #[must_use]
 /// The exchange state beside a session's token, if it has one. One that exists but cannot
 /// be used (garbled, too large, not a regular file) is said once on stderr, not ignored.
-pub fn read_state(token_path: &Path) -> Option<State> {
+pub(crate) fn read_state(token_path: &Path) -> Option<State> {
     let path = state_path(token_path);
     let broken = |why: &dyn std::fmt::Display| {
         crate::output::warn(&format!(
@@ -74,7 +74,7 @@ pub fn read_state(token_path: &Path) -> Option<State> {
     }
 }
 
-pub fn write_state(token_path: &Path, s: &State) -> Result<()> {
+pub(crate) fn write_state(token_path: &Path, s: &State) -> Result<()> {
     let path = state_path(token_path);
     let text = serde_json::to_string(s).map_err(|e| Error::Other(e.to_string()))?;
     store::Pinned::new(&path)
@@ -84,12 +84,12 @@ pub fn write_state(token_path: &Path, s: &State) -> Result<()> {
 
 /// `<domain>/oauth2/v1/token`.
 #[must_use]
-pub fn token_endpoint(domain_url: &str) -> String {
+pub(crate) fn token_endpoint(domain_url: &str) -> String {
     format!("{}/oauth2/v1/token", domain_url.trim_end_matches('/'))
 }
 
 /// One exchange: `subject` (a JWT) for a UPST bound to `key`.
-pub fn exchange(
+pub(crate) fn exchange(
     ctx: &Context<'_>,
     domain_url: &str,
     client_id: &str,
@@ -130,7 +130,7 @@ pub fn exchange(
 }
 
 /// The subject JWT from a file: regular, at most 64 KiB, a JWT that has not expired.
-pub fn jwt_from_file(ctx: &Context<'_>, path: &Path) -> Result<Secret<String>> {
+pub(crate) fn jwt_from_file(ctx: &Context<'_>, path: &Path) -> Result<Secret<String>> {
     let t = store::read_text(path, 64 << 10).map_err(|e| {
         Error::Config(format!(
             "cannot read the subject token file {}: {e}",
@@ -158,7 +158,7 @@ pub fn jwt_from_file(ctx: &Context<'_>, path: &Path) -> Result<Secret<String>> {
 
 /// The job's OIDC token from GitHub Actions: `GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=…`
 /// with `Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN`, answered `{"value": …}`.
-pub fn jwt_from_github(ctx: &Context<'_>, audience: Option<&str>) -> Result<Secret<String>> {
+pub(crate) fn jwt_from_github(ctx: &Context<'_>, audience: Option<&str>) -> Result<Secret<String>> {
     let url = ctx.env.var("ACTIONS_ID_TOKEN_REQUEST_URL").ok_or_else(|| {
         Error::Config(
             "ACTIONS_ID_TOKEN_REQUEST_URL is not set: run in GitHub Actions with `permissions: id-token: write`".into(),
@@ -246,7 +246,7 @@ fn subject(ctx: &Context<'_>, token_path: &Path, s: &mut State) -> Result<Secret
 
 /// A new UPST for the session at `token_path`, bound to its `key`, when the session was
 /// made by exchange; `None` otherwise. Call with the session's lock held.
-pub fn renew(
+pub(crate) fn renew(
     ctx: &Context<'_>,
     token_path: &Path,
     key: &SigningKey,

@@ -18,7 +18,7 @@ use crate::token::Claims;
 
 /// A session token as read (and perhaps just refreshed).
 #[derive(Debug)]
-pub struct Session {
+pub(crate) struct Session {
     pub token_path: PathBuf,
     pub token: Secret<String>,
     pub claims: Claims,
@@ -28,7 +28,7 @@ pub struct Session {
 
 /// The command that makes a new session for `profile`, for "log in" hints.
 #[must_use]
-pub fn login_hint(profile: &str) -> String {
+pub(crate) fn login_hint(profile: &str) -> String {
     format!(
         "`oci-token login --profile-name {profile}` (or `oci session authenticate --profile-name {profile}`)"
     )
@@ -36,7 +36,7 @@ pub fn login_hint(profile: &str) -> String {
 
 /// How fresh a credential must be: `--refresh-window`, `--min-valid`, `--lock-timeout`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Freshness {
+pub(crate) struct Freshness {
     pub window: SignedDuration,
     pub min_valid: SignedDuration,
     pub lock_timeout: SignedDuration,
@@ -55,7 +55,7 @@ impl Default for Freshness {
 impl Freshness {
     /// The refresh policy these options ask for (`force` for `refresh`).
     #[must_use]
-    pub fn policy(&self, force: bool) -> Policy {
+    pub(crate) fn policy(&self, force: bool) -> Policy {
         Policy {
             window: self.window,
             min_valid: self.min_valid,
@@ -66,7 +66,7 @@ impl Freshness {
 
 /// Why the current token is served although a new one was wanted (one stderr line).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Warning {
+pub(crate) enum Warning {
     /// The refresh failed (network, service, lock, key); the token is still good.
     RefreshFailed(String),
     /// The service answered but did not move `exp`: the session cannot be extended.
@@ -75,7 +75,7 @@ pub enum Warning {
 
 impl Warning {
     /// Prints the warning as one stderr line.
-    pub fn print(&self) {
+    pub(crate) fn print(&self) {
         match self {
             Warning::RefreshFailed(w) | Warning::NotExtended(w) => output::warn(w),
         }
@@ -84,7 +84,7 @@ impl Warning {
 
 /// One credential kind. Each kind is one module that implements this trait; the table in
 /// [`super::select`] is the one place that picks a kind.
-pub trait Kind: std::fmt::Debug + Send {
+pub(crate) trait Kind: std::fmt::Debug + Send {
     /// The oci CLI's `--auth` name of the kind.
     fn auth(&self) -> Auth;
 

@@ -4,16 +4,16 @@
 //! [`Credential::select`] the one place that picks one. What the kinds share lives in
 //! [`kind`] and [`auth`], so the kinds never reach back into this module.
 
-pub mod api_key;
-pub mod auth;
-pub mod cache;
-pub mod exchange;
-pub mod kind;
+pub(crate) mod api_key;
+pub(crate) mod auth;
+pub(crate) mod cache;
+pub(crate) mod exchange;
+pub(crate) mod kind;
 pub mod ocir;
 pub mod oidc;
-pub mod oke;
-pub mod policy;
-pub mod principal;
+pub(crate) mod oke;
+pub(crate) mod policy;
+pub(crate) mod principal;
 pub mod session;
 
 use std::path::Path;
@@ -27,17 +27,16 @@ use crate::error::{Error, Result};
 use crate::output::View;
 use crate::secret::Secret;
 
-pub use api_key::load_key;
-pub use auth::{Auth, requested_auth};
-pub use kind::{Freshness, Kind, Session, Warning};
-pub use policy::Policy;
+pub(crate) use auth::{Auth, requested_auth};
+pub(crate) use kind::{Freshness, Kind, Warning};
+pub(crate) use policy::Policy;
 
 /// How a kind is made: from the command's context and, for the kinds read from a profile,
 /// the profile to use (`None`: the active one).
-pub type Make = fn(&Context<'_>, Option<Profile>) -> Result<Box<dyn Kind>>;
+pub(crate) type Make = fn(&Context<'_>, Option<Profile>) -> Result<Box<dyn Kind>>;
 
 /// Every kind, by its `--auth` name. Adding a kind adds its module and one row here.
-pub const KINDS: [(Auth, Make); 5] = [
+pub(crate) const KINDS: [(Auth, Make); 5] = [
     (Auth::ApiKey, api_key::make),
     (Auth::SecurityToken, session::make),
     (Auth::InstancePrincipal, principal::instance),
@@ -49,7 +48,7 @@ pub const KINDS: [(Auth, Make); 5] = [
 /// [`Kind`]; what every kind does the same way (printing, OKE tokens, the signing identity)
 /// is here.
 #[derive(Debug)]
-pub struct Credential(Box<dyn Kind>);
+pub(crate) struct Credential(Box<dyn Kind>);
 
 impl std::ops::Deref for Credential {
     type Target = dyn Kind;
@@ -67,7 +66,11 @@ impl std::ops::DerefMut for Credential {
 impl Credential {
     /// The one place that picks a kind: `auth` when given, else what `profile` (or the
     /// active profile) holds ([`Auth::of_profile`]); then the row of [`KINDS`].
-    pub fn select(ctx: &Context<'_>, auth: Option<Auth>, profile: Option<Profile>) -> Result<Self> {
+    pub(crate) fn select(
+        ctx: &Context<'_>,
+        auth: Option<Auth>,
+        profile: Option<Profile>,
+    ) -> Result<Self> {
         let (auth, profile) = if let Some(a) = auth {
             (a, profile)
         } else {
@@ -87,7 +90,7 @@ impl Credential {
 
     /// The credential a command uses: `auth` when the command fixes one, else
     /// [`requested_auth`] (`--auth`, `OCI_CLI_AUTH`, `oci_cli_rc`), else the active profile's.
-    pub fn active(ctx: &Context<'_>, auth: Option<Auth>) -> Result<Self> {
+    pub(crate) fn active(ctx: &Context<'_>, auth: Option<Auth>) -> Result<Self> {
         let auth = match auth {
             Some(a) => Some(a),
             None => requested_auth(ctx)?,
@@ -96,7 +99,7 @@ impl Credential {
     }
 
     /// [`Kind::ensure`] with a command's freshness options, printing any warning.
-    pub fn ensure_fresh(&mut self, ctx: &Context<'_>, fresh: &Freshness) -> Result<()> {
+    pub(crate) fn ensure_fresh(&mut self, ctx: &Context<'_>, fresh: &Freshness) -> Result<()> {
         if let Some(w) = self.ensure(ctx, &fresh.policy(false), fresh.lock_timeout)? {
             w.print();
         }
@@ -105,13 +108,13 @@ impl Credential {
 
     /// When the credential stops working, if it expires.
     #[must_use]
-    pub fn expires_at(&self) -> Option<Timestamp> {
+    pub(crate) fn expires_at(&self) -> Option<Timestamp> {
         self.session().map(|s| s.claims.exp)
     }
 
     /// The keyId and key that sign requests (the key is loaded now; for a session it is
     /// checked against the token's `jwk`). Call after [`Kind::ensure`].
-    pub fn signer(&self) -> Result<Signer> {
+    pub(crate) fn signer(&self) -> Result<Signer> {
         Ok(Signer {
             key_id: self.key_id()?,
             key: self.key()?,
@@ -122,7 +125,7 @@ impl Credential {
     /// key comes from. Two credentials with the same signing identity make the same
     /// signatures; anything signed for one (an OKE token) may be served to the other and to
     /// no one else.
-    pub fn signing_identity(&self) -> Result<Secret<String>> {
+    pub(crate) fn signing_identity(&self) -> Result<Secret<String>> {
         let key_id = self.key_id()?;
         Ok(Secret::new(format!(
             "{}\0{}\0{}",
@@ -134,7 +137,7 @@ impl Credential {
 
     /// The OKE token for `cluster`, signed by the (fresh) credential, and when to stop using
     /// it: in 4 minutes, as the oci CLI says, but never after the credential itself expires.
-    pub fn oke_token(
+    pub(crate) fn oke_token(
         &self,
         ctx: &Context<'_>,
         cluster: &str,
@@ -167,7 +170,7 @@ impl Credential {
     /// credential's token and key files, so that anything reading session profiles (the oci
     /// CLI with `--auth security_token`, Terraform's `SecurityToken`, the SDKs) uses it.
     /// Returns the config path and whether it changed.
-    pub fn write_as_profile(
+    pub(crate) fn write_as_profile(
         &self,
         ctx: &Context<'_>,
         name: &str,
@@ -201,7 +204,7 @@ impl Credential {
 
     /// Everything `get` prints.
     #[must_use]
-    pub fn view(&self, now: Timestamp) -> View<'_> {
+    pub(crate) fn view(&self, now: Timestamp) -> View<'_> {
         let s = self.session();
         let claims = s.map(|s| &s.claims);
         let path = |o: Option<&Path>| o.map(|x| x.display().to_string());

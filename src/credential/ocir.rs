@@ -16,11 +16,11 @@ use crate::{region, services::api, sys::store};
 
 /// The docker protocol's "no credentials" answer, which docker treats as "none", not as a
 /// failure.
-pub const NOT_FOUND: &str = "credentials not found in native keychain";
+pub(crate) const NOT_FOUND: &str = "credentials not found in native keychain";
 
 /// A cached token is served while it has at least this long left (tokens live an hour;
 /// kubelet's example caches them for 55 minutes).
-pub const MARGIN: SignedDuration = SignedDuration::from_mins(5);
+pub(crate) const MARGIN: SignedDuration = SignedDuration::from_mins(5);
 
 /// A registry host from what a client passes: a bare host (`iad.ocir.io`), or a URL
 /// (`https://iad.ocir.io/v2/`), lower-cased, without scheme, path or the default port.
@@ -45,7 +45,7 @@ pub fn normalize(server_url: &str) -> Option<String> {
 /// The region of a registry host: `OCI_TOKEN_OCIR_HOSTS` (`host=region,…`, for private
 /// endpoints and tests) first, then the OCIR host forms of every realm.
 #[must_use]
-pub fn region_of(host: &str, env: &dyn Env) -> Option<String> {
+pub(crate) fn region_of(host: &str, env: &dyn Env) -> Option<String> {
     if let Some(extra) = env.var("OCI_TOKEN_OCIR_HOSTS") {
         for pair in extra.split(',') {
             if let Some((h, r)) = pair.split_once('=')
@@ -60,7 +60,7 @@ pub fn region_of(host: &str, env: &dyn Env) -> Option<String> {
 }
 
 /// A registry token and when it expires.
-pub struct RegistryToken {
+pub(crate) struct RegistryToken {
     pub token: Secret<String>,
     pub expires_at: Timestamp,
 }
@@ -95,7 +95,7 @@ fn check_token(t: &str) -> std::result::Result<(), &'static str> {
 /// The cached token for `host` if it has more than [`MARGIN`] left: no lock, no network;
 /// read through the checked cache entry (a planted token is never served).
 #[must_use]
-pub fn cached(ctx: &Context<'_>, host: &str, identity: &str) -> Option<RegistryToken> {
+pub(crate) fn cached(ctx: &Context<'_>, host: &str, identity: &str) -> Option<RegistryToken> {
     let entry = cache::entry(ctx.env, &entry_name(host, identity), false).ok()??;
     let bytes = entry.file("token").ok()?.read(store::MAX_TOKEN).ok()?;
     parse_cached(&bytes).filter(|t| t.expires_at.duration_since(ctx.env.now()) > MARGIN)
@@ -143,7 +143,7 @@ impl Provider for Fetcher<'_, '_> {
 
 /// A token for `host` that satisfies [`MARGIN`]: the cache, else a signed request under the
 /// cache's lock (50 concurrent callers make one request).
-pub fn token(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Result<RegistryToken> {
+pub(crate) fn token(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Result<RegistryToken> {
     let identity = cred.identity();
     if let Some(t) = cached(ctx, host, &identity) {
         return Ok(t);
@@ -221,7 +221,7 @@ fn fetch(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Result<Registr
 
 /// Removes a host's cached token for this identity (docker's `erase`), through the
 /// checked cache entry: a planted link is refused, never followed.
-pub fn erase(ctx: &Context<'_>, cred: &Credential, host: &str) -> Result<()> {
+pub(crate) fn erase(ctx: &Context<'_>, cred: &Credential, host: &str) -> Result<()> {
     let Some(entry) = cache::entry(ctx.env, &entry_name(host, &cred.identity()), false)? else {
         return Ok(());
     };
@@ -236,13 +236,13 @@ pub fn erase(ctx: &Context<'_>, cred: &Credential, host: &str) -> Result<()> {
 /// The per-registry choice of credential, `~/.oci/oci-token-registries.json`:
 /// `{"<host>": {"profile": "...", "auth": "..."}}`, written by `docker install`.
 #[must_use]
-pub fn registries_file(env: &dyn Env) -> PathBuf {
+pub(crate) fn registries_file(env: &dyn Env) -> PathBuf {
     crate::sys::env::home_path(env, ".oci/oci-token-registries.json")
 }
 
 /// The profile and auth recorded for `host`, if any.
 #[must_use]
-pub fn recorded(path: &Path, host: &str) -> (Option<String>, Option<String>) {
+pub(crate) fn recorded(path: &Path, host: &str) -> (Option<String>, Option<String>) {
     let Ok(text) = store::read_text(path, 1 << 20) else {
         return (None, None);
     };

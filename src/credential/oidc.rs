@@ -26,7 +26,7 @@ use crate::sys::store::{self, Dir};
 use crate::token::{self, Claims};
 
 /// The largest state file read: three tokens of at most 64 KiB and a few URLs.
-pub const MAX_STATE: u64 = 1 << 20;
+pub(crate) const MAX_STATE: u64 = 1 << 20;
 
 /// Which token a consumer of an `ExecCredential` gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,7 @@ impl Stored {
     /// none in, and `previous_id` when it brings no ID token but the old one is still
     /// valid (an expired ID token is dropped, never carried on).
     #[must_use]
-    pub fn from_reply(
+    pub(crate) fn from_reply(
         meta: &oidc::Metadata,
         client: (&str, Option<&Path>),
         scope: &str,
@@ -112,7 +112,7 @@ impl Stored {
 
     /// When the ID token expires, if there is one that decodes.
     #[must_use]
-    pub fn id_expires_at(&self) -> Option<Timestamp> {
+    pub(crate) fn id_expires_at(&self) -> Option<Timestamp> {
         self.id_token
             .as_deref()
             .and_then(|id| token::decode(id).ok())
@@ -142,7 +142,7 @@ impl Stored {
 
 /// `~/.oci/oidc/<name>.json`, on Windows under `%LOCALAPPDATA%\oci-token\oidc` (the name
 /// is checked as a profile name is).
-pub fn state_path(env: &dyn crate::sys::env::Env, name: &str) -> Result<PathBuf> {
+pub(crate) fn state_path(env: &dyn crate::sys::env::Env, name: &str) -> Result<PathBuf> {
     config::edit::check_profile_name(name)?;
     Ok(state_dir(env).join(format!("{name}.json")))
 }
@@ -153,7 +153,7 @@ fn state_dir(env: &dyn crate::sys::env::Env) -> PathBuf {
 
 /// The state directory, opened and checked (this user's, not writable by others):
 /// created when `create`, else `None` when missing.
-pub fn open_dir(env: &dyn crate::sys::env::Env, create: bool) -> Result<Option<Dir>> {
+pub(crate) fn open_dir(env: &dyn crate::sys::env::Env, create: bool) -> Result<Option<Dir>> {
     Dir::open_private(&state_dir(env), create)
 }
 
@@ -174,7 +174,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Stored> {
 }
 
 /// Writes the state atomically through its pinned slot.
-pub fn write(slot: &store::Pinned, s: &Stored) -> Result<()> {
+pub(crate) fn write(slot: &store::Pinned, s: &Stored) -> Result<()> {
     let text = serde_json::to_string(s).map_err(|e| Error::Other(e.to_string()))?;
     slot.write_atomic(text.as_bytes())
         .map_err(|e| Error::Other(format!("cannot write {}: {e}", slot.path().display())))
@@ -282,7 +282,7 @@ fn refresh(ctx: &Context<'_>, s: &Stored, name: &str) -> Result<Stored> {
 
 /// The freshness `oidc token` asks for.
 #[derive(Debug, Clone, Copy)]
-pub struct Wish {
+pub(crate) struct Wish {
     pub window: SignedDuration,
     pub min_valid: SignedDuration,
     pub lock_timeout: SignedDuration,
@@ -292,7 +292,11 @@ pub struct Wish {
 /// The login `name`, fresh enough for `wish` (refreshed under its lock when not), and the
 /// warning to print when a wanted refresh failed but the tokens are still good. Never
 /// returns tokens the consumer would find expired.
-pub fn ensure(ctx: &Context<'_>, name: &str, wish: &Wish) -> Result<(Stored, Option<Warning>)> {
+pub(crate) fn ensure(
+    ctx: &Context<'_>,
+    name: &str,
+    wish: &Wish,
+) -> Result<(Stored, Option<Warning>)> {
     let path = state_path(ctx.env, name)?;
     let dir = open_dir(ctx.env, false)?.ok_or_else(|| no_login(name))?;
     let slot = dir.file(&format!("{name}.json"))?;
@@ -321,7 +325,7 @@ const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// The device flow (RFC 8628): show the code, poll at `interval` (`slow_down` adds 5 s),
 /// until approved, denied or expired. `poll_floor` shortens the wait in tests.
-pub fn device_flow(
+pub(crate) fn device_flow(
     client: &OidcClient<'_>,
     meta: &oidc::Metadata,
     scope: &str,

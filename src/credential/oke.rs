@@ -25,11 +25,11 @@ use crate::error::{Error, Result};
 use crate::secret::Secret;
 
 /// A cached OKE token is served while it has at least this long left.
-pub const MARGIN: SignedDuration = SignedDuration::from_mins(1);
+pub(crate) const MARGIN: SignedDuration = SignedDuration::from_mins(1);
 
 /// An OKE token and when to stop using it.
 #[derive(Debug)]
-pub struct OkeToken {
+pub(crate) struct OkeToken {
     pub token: Secret<String>,
     pub signed_at: Timestamp,
     pub expires_at: Timestamp,
@@ -120,7 +120,7 @@ impl Provider for Signing<'_, '_> {
 
 /// An OKE token for `cluster`, signed by `cred` (already made fresh): the cached one while
 /// it has [`MARGIN`] left, else a new signature, written to the cache.
-pub fn token(ctx: &Context<'_>, cred: &Credential, cluster: &str) -> Result<OkeToken> {
+pub(crate) fn token(ctx: &Context<'_>, cred: &Credential, cluster: &str) -> Result<OkeToken> {
     let region = crate::region::resolve(cred.require_region()?, ctx.env);
     let name = entry_name(cluster, &region, &cred.identity());
     let signer = signer_digest(cluster, &region, cred.signing_identity()?.expose());

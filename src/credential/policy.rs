@@ -8,7 +8,7 @@ use crate::token::{self, Claims, Decision};
 
 /// The caller's wishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// Refresh when less than this is left (at most half the token's life is used).
     pub window: SignedDuration,
     /// The served token must be valid for at least this long.
@@ -19,7 +19,7 @@ pub struct Policy {
 
 impl Policy {
     /// `get`'s defaults: a 15-minute window, one minute of validity.
-    pub const DEFAULT: Policy = Policy {
+    pub(crate) const DEFAULT: Policy = Policy {
         window: SignedDuration::from_mins(15),
         min_valid: crate::duration::DEFAULT_MIN_VALID,
         force: false,
@@ -28,7 +28,7 @@ impl Policy {
 
 /// What just happened.
 #[derive(Debug, Clone, Copy)]
-pub enum Input<'a> {
+pub(crate) enum Input<'a> {
     /// The token as read: first without the lock, then again under it, `changed` when
     /// another process replaced it while this one waited.
     Read {
@@ -44,7 +44,7 @@ pub enum Input<'a> {
 
 /// Why the current token is served although a new one was wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Why {
+pub(crate) enum Why {
     /// The refresh failed; the token is still good for `min_valid`.
     RefreshFailed,
     /// The service answered but did not move `exp` (`GenerateUpst` sessions).
@@ -53,7 +53,7 @@ pub enum Why {
 
 /// What to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Serve the token as it is: no lock, no request, no write.
     Serve,
     /// Take the lock and read the token again.
@@ -82,7 +82,7 @@ fn valid_for(now: Timestamp, c: &Claims, d: SignedDuration) -> bool {
 /// over (with a warning) only when not forced and the token is still good for `min_valid`.
 /// A new token is written unless it did not move `exp` (see [`token::not_extended`]).
 #[must_use]
-pub fn decide(now: Timestamp, p: &Policy, input: Input<'_>) -> Verdict {
+pub(crate) fn decide(now: Timestamp, p: &Policy, input: Input<'_>) -> Verdict {
     match input {
         Input::Read {
             claims,

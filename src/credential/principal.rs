@@ -35,7 +35,7 @@ use rsa::sha2::{Digest as _, Sha256};
 
 /// Which principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Instance,
     Resource,
     OkeWorkload,
@@ -43,7 +43,7 @@ pub enum Kind {
 
 impl Kind {
     #[must_use]
-    pub fn auth(self) -> Auth {
+    pub(crate) fn auth(self) -> Auth {
         match self {
             Kind::Instance => Auth::InstancePrincipal,
             Kind::Resource => Auth::ResourcePrincipal,
@@ -53,7 +53,7 @@ impl Kind {
 
     /// A short name for prompts (`oci:instance 17m`) and messages.
     #[must_use]
-    pub fn short(self) -> &'static str {
+    pub(crate) fn short(self) -> &'static str {
         match self {
             Kind::Instance => "instance",
             Kind::Resource => "resource",
@@ -121,7 +121,7 @@ enum Source {
 
 /// A principal, its cache and, once [`Principal::ensure`] ran, its token.
 #[derive(Debug)]
-pub struct Principal {
+pub(crate) struct Principal {
     pub kind: Kind,
     /// `--region`, else the principal's own (metadata service, cache or environment).
     pub region: Option<String>,
@@ -149,7 +149,7 @@ fn region_from(env: &dyn Env, r: &str) -> String {
 
 impl Principal {
     /// Reads the environment for `kind`: no network, no file.
-    pub fn new(ctx: &Context<'_>, kind: Kind) -> Result<Self> {
+    pub(crate) fn new(ctx: &Context<'_>, kind: Kind) -> Result<Self> {
         let env = ctx.env;
         let region_flag =
             crate::config::profile::region_override(ctx.config.region.as_deref(), env)
@@ -196,7 +196,7 @@ impl Principal {
 
     /// The token file and the session key file, when there are files.
     #[must_use]
-    pub fn files(&self) -> (Option<PathBuf>, Option<PathBuf>) {
+    pub(crate) fn files(&self) -> (Option<PathBuf>, Option<PathBuf>) {
         match (&self.source, &self.cache) {
             (Source::Resource { rpst, key, .. }, _) => (
                 rpst.path().map(Path::to_owned),
@@ -215,7 +215,7 @@ impl Principal {
     /// Who this principal is, for cache keys: the cache entry (whose name hashes the
     /// identity), or for a resource principal the RPST's subject and tenancy.
     #[must_use]
-    pub fn identity(&self) -> String {
+    pub(crate) fn identity(&self) -> String {
         match (&self.source, &self.cache) {
             (Source::Resource { rpst, .. }, _) => rpst
                 .read("OCI_RESOURCE_PRINCIPAL_RPST", store::MAX_TOKEN)
@@ -235,7 +235,7 @@ impl Principal {
     }
 
     /// The claims of the cached token, without locking or fetching (prompts, exec).
-    pub fn peek(&self) -> Result<Option<Claims>> {
+    pub(crate) fn peek(&self) -> Result<Option<Claims>> {
         if let Source::Resource { rpst, .. } = &self.source {
             let t = rpst.read("OCI_RESOURCE_PRINCIPAL_RPST", store::MAX_TOKEN)?;
             return Ok(token::decode(t.expose()).ok());
@@ -255,7 +255,7 @@ impl Principal {
     }
 
     /// The signing key: the cached session key, or the resource principal's key.
-    pub fn key(&self) -> Result<SigningKey> {
+    pub(crate) fn key(&self) -> Result<SigningKey> {
         let (bytes, pass, what) = if let Source::Resource {
             key: k, passphrase, ..
         } = &self.source
@@ -309,7 +309,7 @@ impl Principal {
     /// Makes the token usable under `policy`: the resource principal's is read (the
     /// platform renews it); a cached one is served while fresh and fetched again under the
     /// cache's lock when the policy says so.
-    pub fn ensure(
+    pub(crate) fn ensure(
         &mut self,
         ctx: &Context<'_>,
         policy: &Policy,
@@ -764,7 +764,7 @@ fn oke_workload(
 }
 
 /// The instance principal (`--auth instance_principal`).
-pub fn instance(
+pub(crate) fn instance(
     ctx: &Context<'_>,
     _: Option<crate::config::Profile>,
 ) -> Result<Box<dyn CredentialKind>> {
@@ -772,7 +772,7 @@ pub fn instance(
 }
 
 /// The resource principal (`--auth resource_principal`).
-pub fn resource(
+pub(crate) fn resource(
     ctx: &Context<'_>,
     _: Option<crate::config::Profile>,
 ) -> Result<Box<dyn CredentialKind>> {
@@ -780,7 +780,7 @@ pub fn resource(
 }
 
 /// The OKE workload identity (`--auth oke_workload_identity`).
-pub fn oke_workload_identity(
+pub(crate) fn oke_workload_identity(
     ctx: &Context<'_>,
     _: Option<crate::config::Profile>,
 ) -> Result<Box<dyn CredentialKind>> {

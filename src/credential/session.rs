@@ -19,7 +19,7 @@ use crate::token::{self, Claims};
 use crate::{crypto::key, services::auth, sys::store};
 
 /// The token file of a session profile, or a configuration error.
-pub fn token_path(p: &Profile) -> Result<&Path> {
+pub(crate) fn token_path(p: &Profile) -> Result<&Path> {
     p.security_token_file.as_deref().ok_or_else(|| {
         Error::Config(format!(
             "profile '{}' in {} has no security_token_file (it is not a session profile); log in with {}",
@@ -211,7 +211,7 @@ impl Provider for Refresher<'_, '_> {
 /// The token path is resolved once: its directory is opened, and the reads, the check
 /// (before locking, it must be this user's and not writable by others), the lock and the
 /// write all happen relative to it, so a symlink swapped in while we wait is never followed.
-pub fn ensure(
+pub(crate) fn ensure(
     ctx: &Context<'_>,
     p: &Profile,
     policy: &Policy,
@@ -324,19 +324,19 @@ fn refresh_once(
 
 /// Whether a session is valid now: not past `exp` and not past `sess_exp`.
 #[must_use]
-pub fn is_valid(c: &Claims, now: Timestamp) -> bool {
+pub(crate) fn is_valid(c: &Claims, now: Timestamp) -> bool {
     now < c.exp && c.sess_exp.is_none_or(|s| now < s)
 }
 
 /// A session profile as a credential kind.
 #[derive(Debug)]
-pub struct SessionProfile {
+pub(crate) struct SessionProfile {
     profile: Profile,
     session: Option<Session>,
 }
 
 /// The session `profile` (or the active profile) holds.
-pub fn make(ctx: &Context<'_>, profile: Option<Profile>) -> Result<Box<dyn Kind>> {
+pub(crate) fn make(ctx: &Context<'_>, profile: Option<Profile>) -> Result<Box<dyn Kind>> {
     let profile = match profile {
         Some(p) => p,
         None => ctx.profile()?,

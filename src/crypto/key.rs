@@ -130,7 +130,7 @@ enum Der {
 /// ignored, as the Python SDK does.
 /// Most PBKDF2 iterations an encrypted key may ask for: openssl uses 2,048 and current
 /// advice is about 600,000; 2^31 would keep every command busy for minutes.
-pub const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
+pub(crate) const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
 /// Most scrypt work (N·r·p) an encrypted key may ask for: 2^21 (256 MiB); openssl and
 /// `setup-key` use N=16384, r=8, p=1 (2^17).
 const MAX_SCRYPT_WORK: u128 = 1 << 21;
@@ -286,7 +286,7 @@ fn parse_rsa_public_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
 /// The DER `SubjectPublicKeyInfo` of the key's public half (rsaEncryption, NULL
 /// parameters), encoded by the `spki` and `pkcs1` crates.
 #[must_use]
-pub fn public_der(key: &SigningKey) -> Vec<u8> {
+pub(crate) fn public_der(key: &SigningKey) -> Vec<u8> {
     use der::Encode as _;
     let encode = || -> der::Result<Vec<u8>> {
         let rsa = pkcs1::RsaPublicKey {
@@ -330,7 +330,7 @@ pub fn fingerprint(key: &SigningKey) -> String {
 
 /// The fingerprint of a DER `SubjectPublicKeyInfo`.
 #[must_use]
-pub fn fingerprint_of_der(spki: &[u8]) -> String {
+pub(crate) fn fingerprint_of_der(spki: &[u8]) -> String {
     let hex = crate::encoding::hex(&Md5::digest(spki), false);
     let pairs: Vec<&str> = (0..hex.len()).step_by(2).map(|i| &hex[i..i + 2]).collect();
     pairs.join(":")

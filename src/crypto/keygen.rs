@@ -11,10 +11,10 @@ use crate::error::{Error, Result};
 use crate::secret::Secret;
 
 /// The label the oci CLI appends after a private key it writes (no trailing newline).
-pub const KEY_LABEL: &str = "OCI_API_KEY";
+pub(crate) const KEY_LABEL: &str = "OCI_API_KEY";
 
 /// A fresh key pair.
-pub struct NewKey {
+pub(crate) struct NewKey {
     /// PKCS#8 PEM, encrypted (PBES2, AES-256-CBC) when a passphrase was given.
     pub private_pem: Secret<String>,
     /// SPKI PEM with `\n` line ends and a final newline.
@@ -23,7 +23,7 @@ pub struct NewKey {
 }
 
 /// Generates an RSA-2048 key pair (e = 65537).
-pub fn generate(passphrase: Option<&Secret<String>>) -> Result<NewKey> {
+pub(crate) fn generate(passphrase: Option<&Secret<String>>) -> Result<NewKey> {
     let mut rng = getrandom::SysRng;
     let private = rsa::PrivateKey::new(&mut rng, 2048)
         .map_err(|e| Error::Other(format!("key generation failed: {e}")))?;
@@ -53,7 +53,7 @@ pub fn generate(passphrase: Option<&Secret<String>>) -> Result<NewKey> {
 /// The `public_key` login parameter: base64url (padding kept) of the JWK JSON as Python's
 /// `json.dumps` writes it: `{"kty": "RSA", "n": …, "e": …, "kid": "Ignored"}`.
 #[must_use]
-pub fn jwk_param(k: &SigningKey) -> String {
+pub(crate) fn jwk_param(k: &SigningKey) -> String {
     let json = format!(
         "{{\"kty\": \"RSA\", \"n\": \"{}\", \"e\": \"{}\", \"kid\": \"Ignored\"}}",
         URL_SAFE_NO_PAD.encode(k.n()),
@@ -64,7 +64,7 @@ pub fn jwk_param(k: &SigningKey) -> String {
 
 /// Writes `<dir>/<name>.pem` (with the label, 0600) and `<dir>/<name>_public.pem` (0600),
 /// creating `dir` with mode 0700. Returns both paths.
-pub fn write_pair(dir: &Path, name: &str, k: &NewKey) -> Result<(PathBuf, PathBuf)> {
+pub(crate) fn write_pair(dir: &Path, name: &str, k: &NewKey) -> Result<(PathBuf, PathBuf)> {
     crate::sys::store::create_private_dir(dir)?;
     let private = dir.join(format!("{name}.pem"));
     let public = dir.join(format!("{name}_public.pem"));

@@ -3,6 +3,6 @@
 //! need ([`x509`], by the `x509-cert` crate).
 
 pub mod key;
-pub mod keygen;
+pub(crate) mod keygen;
 pub mod sign;
 pub mod x509;

@@ -106,14 +106,14 @@ fn signing_string_for(
 
 /// The `Authorization` value in the parameter order of the Python SDK and oci CLI.
 #[must_use]
-pub fn authorization(header_list: &str, key_id: &str, signature_b64: &str) -> String {
+pub(crate) fn authorization(header_list: &str, key_id: &str, signature_b64: &str) -> String {
     format!(
         "Signature algorithm=\"rsa-sha256\",headers=\"{header_list}\",keyId=\"{key_id}\",signature=\"{signature_b64}\",version=\"1\""
     )
 }
 
 /// RSASSA-PKCS1-v1_5 / SHA-256 over `data`, standard base64.
-pub fn rsa_sha256(key: &SigningKey, data: &[u8]) -> Result<String, SignError> {
+pub(crate) fn rsa_sha256(key: &SigningKey, data: &[u8]) -> Result<String, SignError> {
     Ok(STANDARD.encode(key.sign_sha256(data)?))
 }
 
@@ -125,7 +125,7 @@ pub fn sign(key: &SigningKey, key_id: &str, req: &Request<'_>) -> Result<Signed,
 /// [`sign`] for the x509 federation endpoint: `host` is not signed (and, being a body
 /// request, the list is `date (request-target) content-length content-type
 /// x-content-sha256`).
-pub fn sign_federation(
+pub(crate) fn sign_federation(
     key: &SigningKey,
     key_id: &str,
     req: &Request<'_>,
@@ -163,12 +163,12 @@ pub fn split_url(url: &str) -> Option<(&str, &str)> {
 
 /// An RFC 9110 IMF-fixdate (`Tue, 24 Nov 2026 03:01:07 GMT`).
 #[must_use]
-pub fn http_date(t: jiff::Timestamp) -> String {
+pub(crate) fn http_date(t: jiff::Timestamp) -> String {
     t.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 /// What signs a request: the keyId and the private key.
-pub struct Signer {
+pub(crate) struct Signer {
     pub key_id: crate::secret::Secret<String>,
     pub key: crate::crypto::key::SigningKey,
 }

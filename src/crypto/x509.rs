@@ -28,13 +28,13 @@ pub fn certificates(pem: &str) -> Vec<Vec<u8>> {
 /// The base64 of the DER: the PEM without its BEGIN/END lines and line breaks, the form
 /// the federation service takes.
 #[must_use]
-pub fn stripped(der: &[u8]) -> String {
+pub(crate) fn stripped(der: &[u8]) -> String {
     STANDARD.encode(der)
 }
 
 /// SHA-256 of the DER, lower-case hex pairs joined by `:` (the `fed-x509-sha256` keyId).
 #[must_use]
-pub fn sha256_fingerprint(der: &[u8]) -> String {
+pub(crate) fn sha256_fingerprint(der: &[u8]) -> String {
     let hex = crate::encoding::hex(&Sha256::digest(der), false);
     let pairs: Vec<&str> = (0..hex.len()).step_by(2).map(|i| &hex[i..i + 2]).collect();
     pairs.join(":")

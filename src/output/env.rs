@@ -12,7 +12,7 @@ use jiff::Timestamp;
 
 /// The shells `env` writes for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shell {
+pub(crate) enum Shell {
     Sh,
     Bash,
     Zsh,
@@ -26,7 +26,7 @@ impl Shell {
     /// the platform's: POSIX sh on Unix, PowerShell on Windows (where `SHELL` is set only by
     /// Git Bash, MSYS2 and Cygwin, whose shells it then names).
     #[must_use]
-    pub fn from_shell_var(shell_var: Option<&str>, windows: bool) -> Shell {
+    pub(crate) fn from_shell_var(shell_var: Option<&str>, windows: bool) -> Shell {
         let name = shell_var.and_then(|s| s.rsplit(['/', '\\']).next());
         let name = name.map(|n| n.strip_suffix(".exe").unwrap_or(n));
         match name {
@@ -43,7 +43,7 @@ impl Shell {
 
 /// A value that cmd cannot carry (see [`quote`]), and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unquotable {
+pub(crate) struct Unquotable {
     pub name: String,
     pub why: &'static str,
 }
@@ -60,7 +60,7 @@ impl std::fmt::Display for Unquotable {
 
 /// What the lines say.
 #[derive(Debug, Clone)]
-pub struct EnvView<'a> {
+pub(crate) struct EnvView<'a> {
     /// `None` for principals: `OCI_CLI_PROFILE` is unset.
     pub profile: Option<&'a str>,
     pub auth: &'a str,
@@ -148,7 +148,10 @@ fn unset(shell: Shell, name: &str) -> String {
 }
 
 /// Export lines for `pairs`; a `None` value is unset.
-pub fn render_pairs(shell: Shell, pairs: &[(&str, Option<&str>)]) -> Result<String, Unquotable> {
+pub(crate) fn render_pairs(
+    shell: Shell,
+    pairs: &[(&str, Option<&str>)],
+) -> Result<String, Unquotable> {
     pairs
         .iter()
         .map(|(k, v)| match v {
@@ -161,7 +164,7 @@ pub fn render_pairs(shell: Shell, pairs: &[(&str, Option<&str>)]) -> Result<Stri
 /// `OCI_CLI_PROFILE`, `OCI_CLI_AUTH`, `OCI_CLI_CONFIG_FILE`, `OCI_TOKEN_EXPIRES_AT` (RFC
 /// 3339) and `OCI_TOKEN_EXPIRES_EPOCH` (seconds, for prompts that compute the remaining
 /// time without running anything); what does not apply is unset.
-pub fn render(shell: Shell, v: &EnvView<'_>) -> Result<String, Unquotable> {
+pub(crate) fn render(shell: Shell, v: &EnvView<'_>) -> Result<String, Unquotable> {
     let at = v.expires_at.map(|e| e.to_string());
     let epoch = v.expires_at.map(|e| e.as_second().to_string());
     render_pairs(

@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use crate::secret::Secret;
 
-pub const V1: &str = "client.authentication.k8s.io/v1";
-pub const V1BETA1: &str = "client.authentication.k8s.io/v1beta1";
+pub(crate) const V1: &str = "client.authentication.k8s.io/v1";
+pub(crate) const V1BETA1: &str = "client.authentication.k8s.io/v1beta1";
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -23,7 +23,7 @@ struct Status<'a> {
 }
 
 /// One line of JSON: the token (its contract includes it) and its expiry in whole seconds.
-pub fn render(
+pub(crate) fn render(
     api_version: &str,
     token: &Secret<String>,
     expires: jiff::Timestamp,

@@ -52,12 +52,12 @@ fn session<'a>(v: &'a View<'a>, valid: Option<bool>) -> Payload<'a> {
 }
 
 /// `get` and `refresh`: one line of JSON and a newline.
-pub fn render(v: &View<'_>) -> Result<String> {
+pub(crate) fn render(v: &View<'_>) -> Result<String> {
     super::json_line(&session(v, None), false).map(ascii)
 }
 
 /// `validate --output json`: the same fields plus `valid`.
-pub fn render_validate(v: &View<'_>, valid: bool) -> Result<String> {
+pub(crate) fn render_validate(v: &View<'_>, valid: bool) -> Result<String> {
     super::json_line(&session(v, Some(valid)), false).map(ascii)
 }
 
@@ -68,7 +68,7 @@ pub fn render_validate(v: &View<'_>, valid: bool) -> Result<String> {
 /// Serializer output holds non-ASCII characters only inside strings, where escapes mean
 /// the same characters.
 #[must_use]
-pub fn ascii(json: String) -> String {
+pub(crate) fn ascii(json: String) -> String {
     use std::fmt::Write as _;
     if json.is_ascii() {
         return json;

@@ -1,12 +1,12 @@
 //! Renderers (pure, one per format) and `emit`, the only stdout writer.
 
-pub mod env;
+pub(crate) mod env;
 pub mod exec_credential;
-pub mod json;
-pub mod prompt;
-pub mod setup_key;
-pub mod terraform;
-pub mod text;
+pub(crate) mod json;
+pub(crate) mod prompt;
+pub(crate) mod setup_key;
+pub(crate) mod terraform;
+pub(crate) mod text;
 
 use std::io::Write as _;
 
@@ -16,7 +16,7 @@ use crate::secret::Secret;
 
 /// `get`, `refresh` and `validate` formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// One JSON object (the stable schema, version 1).
     Json,
     /// `field: value` lines for people (never the token).
@@ -25,7 +25,7 @@ pub enum Format {
 
 /// Everything a session renderer may show.
 #[derive(Debug)]
-pub struct View<'a> {
+pub(crate) struct View<'a> {
     pub auth: &'static str,
     /// `None` for principals, which need no profile.
     pub profile: Option<&'a str>,
@@ -47,7 +47,7 @@ pub struct View<'a> {
 impl View<'_> {
     /// Whole seconds left before `expires_at` (negative once past).
     #[must_use]
-    pub fn expires_in_seconds(&self) -> Option<i64> {
+    pub(crate) fn expires_in_seconds(&self) -> Option<i64> {
         self.expires_at
             .map(|e| e.as_second() - self.now.as_second())
     }
@@ -55,7 +55,7 @@ impl View<'_> {
 
 /// Writes `payload` to stdout in one write and flushes. A closed pipe (`| head -c1`) is not
 /// an error.
-pub fn emit(payload: &str) -> std::io::Result<()> {
+pub(crate) fn emit(payload: &str) -> std::io::Result<()> {
     #[allow(clippy::disallowed_methods)] // the one stdout writer
     let mut out = std::io::stdout().lock();
     match out.write_all(payload.as_bytes()).and_then(|()| out.flush()) {
@@ -67,7 +67,7 @@ pub fn emit(payload: &str) -> std::io::Result<()> {
 /// `value` as JSON text and a newline (one line, or indented when `pretty`). Serialising the
 /// plain structs and maps of this crate does not fail; if it ever did, that is a bug and is
 /// reported as one (exit 1), never printed as an empty payload with exit 0.
-pub fn json_line<T: serde::Serialize + ?Sized>(
+pub(crate) fn json_line<T: serde::Serialize + ?Sized>(
     value: &T,
     pretty: bool,
 ) -> crate::error::Result<String> {
@@ -84,7 +84,7 @@ pub fn json_line<T: serde::Serialize + ?Sized>(
 }
 
 /// [`emit`] for commands: the payload, with a write failure as an exit-1 error.
-pub fn print(payload: &str) -> crate::error::Result<()> {
+pub(crate) fn print(payload: &str) -> crate::error::Result<()> {
     emit(payload).map_err(|e| crate::error::Error::Other(format!("cannot write to stdout: {e}")))
 }
 
@@ -92,13 +92,13 @@ pub fn print(payload: &str) -> crate::error::Result<()> {
 /// closed stdout, `>&-`, onto `/dev/null`, where writes vanish without an error.) A secret
 /// shown only once must not be sent there.
 #[must_use]
-pub fn stdout_is_open() -> bool {
+pub(crate) fn stdout_is_open() -> bool {
     crate::sys::os::stdout_is_open()
 }
 
 /// [`print`] for a payload shown once (a new auth token): a closed stdout or a reader that
 /// went away (broken pipe) is an error, not a success.
-pub fn print_once(payload: &str) -> crate::error::Result<()> {
+pub(crate) fn print_once(payload: &str) -> crate::error::Result<()> {
     let err = |e: &dyn std::fmt::Display| {
         crate::error::Error::Other(format!("cannot write to stdout: {e}"))
     };
@@ -113,7 +113,7 @@ pub fn print_once(payload: &str) -> crate::error::Result<()> {
 }
 
 /// A one-line warning on stderr (the only stderr writer besides `main`).
-pub fn warn(msg: &str) {
+pub(crate) fn warn(msg: &str) {
     #[allow(clippy::print_stderr)]
     {
         eprintln!("oci-token: warning: {msg}");
@@ -121,7 +121,7 @@ pub fn warn(msg: &str) {
 }
 
 /// A one-line notice on stderr for people (`validate`, `refresh`).
-pub fn note(msg: &str) {
+pub(crate) fn note(msg: &str) {
     #[allow(clippy::print_stderr)]
     {
         eprintln!("{msg}");

@@ -5,11 +5,11 @@ use jiff::Timestamp;
 use crate::token::Claims;
 
 /// The default segment.
-pub const DEFAULT_FORMAT: &str = "oci:{profile} {remaining}";
+pub(crate) const DEFAULT_FORMAT: &str = "oci:{profile} {remaining}";
 
 /// `42m`, `1h05m`, `30s`, or `expired`.
 #[must_use]
-pub fn remaining(now: Timestamp, c: &Claims) -> String {
+pub(crate) fn remaining(now: Timestamp, c: &Claims) -> String {
     let left = c.exp.as_second() - now.as_second();
     if left <= 0 || c.sess_exp.is_some_and(|s| now >= s) {
         return "expired".to_owned();
@@ -23,7 +23,7 @@ pub fn remaining(now: Timestamp, c: &Claims) -> String {
 
 /// Fills `{profile}`, `{region}`, `{remaining}` and `{expires_at}` in `format`.
 #[must_use]
-pub fn render(
+pub(crate) fn render(
     format: &str,
     profile: &str,
     region: Option<&str>,

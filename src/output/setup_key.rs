@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// The fields, in this order.
 #[derive(Debug, Serialize)]
-pub struct SetupKeyView<'a> {
+pub(crate) struct SetupKeyView<'a> {
     pub profile: &'a str,
     pub config_file: String,
     pub key_file: String,
@@ -14,7 +14,7 @@ pub struct SetupKeyView<'a> {
 
 /// One line of JSON.
 #[must_use]
-pub fn render(v: &SetupKeyView<'_>) -> String {
+pub(crate) fn render(v: &SetupKeyView<'_>) -> String {
     let mut s = serde_json::to_string(v).unwrap_or_else(|_| "{}".to_owned());
     s.push('\n');
     s

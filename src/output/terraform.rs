@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 /// One line of JSON, keys sorted (a `BTreeMap`), every value a string.
 #[must_use]
-pub fn render(map: &BTreeMap<&str, String>) -> String {
+pub(crate) fn render(map: &BTreeMap<&str, String>) -> String {
     let mut s = serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned());
     s.push('\n');
     s

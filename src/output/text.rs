@@ -3,7 +3,7 @@
 use super::View;
 
 #[must_use]
-pub fn render(v: &View<'_>, valid: Option<bool>) -> String {
+pub(crate) fn render(v: &View<'_>, valid: Option<bool>) -> String {
     let opt = |o: Option<&str>| o.unwrap_or("-").to_owned();
     let ts = |t: Option<jiff::Timestamp>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
     let mut rows: Vec<(&str, String)> = vec![

@@ -11,7 +11,7 @@ use crate::sys::env::Env;
 
 /// Why a call did not get an answer worth reading.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CallError {
+pub(crate) enum CallError {
     /// Not an `https://` URL.
     #[error("{0} is not an https:// URL")]
     NotHttps(String),
@@ -27,7 +27,7 @@ pub enum CallError {
 /// that is not a 5xx or 429. A POST is retried only with a `retry_token` (sent as
 /// `opc-retry-token`, unsigned as in the SDKs); without one it is sent once, since a repeat
 /// could do twice what it does.
-pub fn signed(
+pub(crate) fn signed(
     settings: &Settings,
     method: &str,
     url: &str,

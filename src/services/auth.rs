@@ -14,13 +14,13 @@ use crate::sys::env::Env;
 
 /// `<base>/v1/authentication/refresh`.
 #[must_use]
-pub fn refresh_url(base: &str) -> String {
+pub(crate) fn refresh_url(base: &str) -> String {
     format!("{}/v1/authentication/refresh", base.trim_end_matches('/'))
 }
 
 /// `<base>/v1/token/upst/actions/GenerateUpst`.
 #[must_use]
-pub fn generate_upst_url(base: &str) -> String {
+pub(crate) fn generate_upst_url(base: &str) -> String {
     format!(
         "{}/v1/token/upst/actions/GenerateUpst",
         base.trim_end_matches('/')
@@ -29,7 +29,7 @@ pub fn generate_upst_url(base: &str) -> String {
 
 /// The refresh body the oci CLI sends: Python `json.dumps` spacing.
 #[must_use]
-pub fn refresh_body(token: &str) -> String {
+pub(crate) fn refresh_body(token: &str) -> String {
     format!(
         "{{\"currentToken\": {}}}",
         serde_json::Value::String(token.to_owned())
@@ -38,7 +38,7 @@ pub fn refresh_body(token: &str) -> String {
 
 /// Why a token call failed. Texts never hold a secret; service texts are one line, bounded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthError {
+pub(crate) enum AuthError {
     /// The endpoint is not an `https://` URL.
     NotHttps(String),
     /// Our side could not sign or connect for a reason retrying cannot fix (CA bundle,
@@ -72,7 +72,7 @@ impl From<SignError> for AuthError {
 }
 
 /// One signed `POST` whose reply carries a `token`.
-pub struct Call<'a> {
+pub(crate) struct Call<'a> {
     pub url: &'a str,
     pub key: &'a SigningKey,
     /// `ST$<token>`, `tenancy/user/fingerprint` or `tenancy/fed-x509-sha256/<fp>`.
@@ -85,7 +85,7 @@ pub struct Call<'a> {
 /// The body of `POST /v1/x509`: the leaf certificate and the new session public key as
 /// base64 DER (PEM without its armour), the intermediates, and `fingerprintAlgorithm`
 /// `SHA256` to go with the `fed-x509-sha256` keyId (as the Go and Java SDKs send it).
-pub fn x509_body(
+pub(crate) fn x509_body(
     leaf_der: &[u8],
     session_public_der: &[u8],
     intermediates: &[Vec<u8>],
@@ -117,7 +117,7 @@ pub fn x509_body(
 
 /// `<tenancy>/fed-x509-sha256/<sha256 of the leaf DER>`: the keyId of a federation request.
 #[must_use]
-pub fn x509_key_id(tenancy: &str, leaf_der: &[u8]) -> String {
+pub(crate) fn x509_key_id(tenancy: &str, leaf_der: &[u8]) -> String {
     format!(
         "{tenancy}/fed-x509-sha256/{}",
         crate::crypto::x509::sha256_fingerprint(leaf_der)
@@ -125,7 +125,7 @@ pub fn x509_key_id(tenancy: &str, leaf_der: &[u8]) -> String {
 }
 
 /// Refreshes `token` at `url`, signed with the session key. Returns the new token text.
-pub fn refresh(
+pub(crate) fn refresh(
     settings: &Settings,
     url: &str,
     key: &SigningKey,
@@ -153,7 +153,7 @@ pub fn refresh(
 /// with `Authorization: Bearer <service-account token>` and `{"podKey": <base64 DER of the
 /// session public key>}`. The answer is a JSON string holding base64 of
 /// `{"token": "ST$<jwt>"}`; the JWT is returned. Retried like the token calls.
-pub fn oke_workload_token(
+pub(crate) fn oke_workload_token(
     settings: &Settings,
     url: &str,
     sa_token: &Secret<String>,
@@ -233,7 +233,7 @@ fn workload_token(body: &str) -> Option<Secret<String>> {
 
 /// Sends `call`, signed, with bounded retries on 5xx, 429, unusable replies and connection
 /// errors (none on other 4xx), within `total` (at most 30 s). Returns the reply's `token`.
-pub fn post_for_token(
+pub(crate) fn post_for_token(
     settings: &Settings,
     call: &Call<'_>,
     env: &dyn Env,
@@ -316,7 +316,7 @@ fn attempt_once(
 
 /// ` code: message` from an OCI error body, one line, bounded; empty if there is none.
 #[must_use]
-pub fn service_detail(body: &str) -> String {
+pub(crate) fn service_detail(body: &str) -> String {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
         return String::new();
     };

@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 use crate::sys::env::Env;
 
 /// Connect timeout of one attempt.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The deadline across all attempts of one logical request.
-pub const TOTAL_DEADLINE: Duration = Duration::from_secs(30);
+pub(crate) const TOTAL_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The deadline of one logical request: `OCI_TOKEN_HTTP_TIMEOUT`, at most (and by default)
 /// `TOTAL_DEADLINE`.
 #[must_use]
-pub fn total_deadline(env: &dyn Env) -> Duration {
+pub(crate) fn total_deadline(env: &dyn Env) -> Duration {
     env.var("OCI_TOKEN_HTTP_TIMEOUT")
         .and_then(|v| crate::duration::parse(&v).ok())
         .map_or(TOTAL_DEADLINE, |d| {
@@ -33,7 +33,7 @@ const OUTPUT_BUFFER: usize = 32 << 10;
 
 /// Where TLS trust and the proxy come from.
 #[derive(Debug, Default, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// `--cert-bundle`, else `OCI_CLI_CERT_BUNDLE`, else `REQUESTS_CA_BUNDLE`.
     pub cert_bundle: Option<PathBuf>,
     /// `HTTPS_PROXY`/`https_proxy`, else `ALL_PROXY`/`all_proxy` (never `HTTP_PROXY`).
@@ -44,7 +44,7 @@ pub struct Settings {
 
 impl Settings {
     #[must_use]
-    pub fn from_env(cert_bundle_flag: Option<PathBuf>, env: &dyn Env) -> Self {
+    pub(crate) fn from_env(cert_bundle_flag: Option<PathBuf>, env: &dyn Env) -> Self {
         let first = |names: &[&str]| names.iter().find_map(|n| env.var(n));
         Settings {
             cert_bundle: cert_bundle_flag.or_else(|| {
@@ -59,7 +59,7 @@ impl Settings {
 /// Whether `NO_PROXY` exempts `host`: `*`, an exact host, or `.suffix` / `*.suffix`
 /// (which also match the bare suffix). A port in an entry or the host is ignored.
 #[must_use]
-pub fn no_proxy_matches(no_proxy: &str, host: &str) -> bool {
+pub(crate) fn no_proxy_matches(no_proxy: &str, host: &str) -> bool {
     let host = strip_port(host).to_ascii_lowercase();
     no_proxy
         .split(',')
@@ -87,7 +87,7 @@ fn strip_port(h: &str) -> &str {
 
 /// A failure before a status code came back. Texts never hold a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TransportError {
+pub(crate) enum TransportError {
     /// The CA bundle cannot be read or holds no certificate: a configuration error.
     #[error("{0}")]
     CaBundle(String),
@@ -108,7 +108,7 @@ pub enum TransportError {
 impl TransportError {
     /// Whether the user's configuration (not the network) is at fault: retrying cannot help.
     #[must_use]
-    pub fn is_config(&self) -> bool {
+    pub(crate) fn is_config(&self) -> bool {
         matches!(
             self,
             TransportError::CaBundle(_) | TransportError::ProxySetting
@@ -118,20 +118,20 @@ impl TransportError {
 
 /// A reply.
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub body: String,
     pub request_id: Option<String>,
 }
 
 /// One configured client for one URL (trust, proxy, timeouts).
-pub struct Client {
+pub(crate) struct Client {
     agent: ureq::Agent,
 }
 
 impl Client {
     /// Builds the agent. `remaining` bounds the whole attempt.
-    pub fn new(
+    pub(crate) fn new(
         settings: &Settings,
         host: &str,
         remaining: Duration,
@@ -207,7 +207,7 @@ impl Client {
     /// A client for the instance metadata service: plain HTTP to a link-local address, so
     /// never through a proxy, and a short connect timeout (off OCI nothing answers there).
     #[must_use]
-    pub fn metadata(remaining: Duration) -> Self {
+    pub(crate) fn metadata(remaining: Duration) -> Self {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .https_only(false)
@@ -225,7 +225,7 @@ impl Client {
     }
 
     /// Any method: `body` is sent with POST and PUT.
-    pub fn request(
+    pub(crate) fn request(
         &self,
         method: &str,
         url: &str,
@@ -253,7 +253,11 @@ impl Client {
     }
 
     /// GETs `url` with `headers` and reads the reply (at most 1 MiB).
-    pub fn get(&self, url: &str, headers: &[(&str, String)]) -> Result<Reply, TransportError> {
+    pub(crate) fn get(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+    ) -> Result<Reply, TransportError> {
         let mut req = self.agent.get(url);
         for (name, value) in headers {
             req = req.header(*name, value.as_str());
@@ -263,7 +267,7 @@ impl Client {
     }
 
     /// POSTs `body` with `headers` (which include the signed ones) and reads the reply.
-    pub fn post(
+    pub(crate) fn post(
         &self,
         url: &str,
         headers: &[(&str, String)],
@@ -355,7 +359,7 @@ fn describe(e: &ureq::Error) -> TransportError {
 
 /// A random `opc-request-id`: 32 upper-case hex digits, as the SDKs send.
 #[must_use]
-pub fn request_id() -> String {
+pub(crate) fn request_id() -> String {
     let mut b = [0u8; 16];
     if getrandom::fill(&mut b).is_err() {
         b = std::process::id()
@@ -368,10 +372,10 @@ pub fn request_id() -> String {
 }
 
 /// Attempts at most, the first one included, of [`with_retries`].
-pub const ATTEMPTS: u32 = 3;
+pub(crate) const ATTEMPTS: u32 = 3;
 
 /// What one attempt of [`with_retries`] came to.
-pub enum Attempt<T, E> {
+pub(crate) enum Attempt<T, E> {
     /// The answer.
     Done(T),
     /// An answer that another attempt cannot change.
@@ -384,7 +388,7 @@ pub enum Attempt<T, E> {
 /// `host` bounded by the time left, pausing 250 ms and then 750 ms in between (never past
 /// the deadline). A client that cannot be made ends it at once (`client_error` says how);
 /// when no attempt succeeded, the last reason goes to `unavailable`.
-pub fn with_retries<T, E>(
+pub(crate) fn with_retries<T, E>(
     settings: &Settings,
     host: &str,
     total: Duration,
@@ -418,15 +422,15 @@ pub fn with_retries<T, E>(
 
 /// A deadline helper for retries.
 #[derive(Debug, Clone, Copy)]
-pub struct Deadline(Instant);
+pub(crate) struct Deadline(Instant);
 
 impl Deadline {
     #[must_use]
-    pub fn after(d: Duration) -> Self {
+    pub(crate) fn after(d: Duration) -> Self {
         Deadline(Instant::now() + d)
     }
     #[must_use]
-    pub fn remaining(&self) -> Duration {
+    pub(crate) fn remaining(&self) -> Duration {
         self.0.saturating_duration_since(Instant::now())
     }
 }

@@ -8,7 +8,7 @@ use crate::services::http::{Client, Deadline};
 use crate::sys::env::Env;
 
 /// The SDKs' default base.
-pub const DEFAULT_BASE: &str = "http://169.254.169.254/opc/v2";
+pub(crate) const DEFAULT_BASE: &str = "http://169.254.169.254/opc/v2";
 /// All metadata calls of one command together, retries included.
 const TOTAL: Duration = Duration::from_secs(10);
 /// Attempts per path (the first included).
@@ -18,7 +18,7 @@ const MAX_REPLY: usize = 64 << 10;
 
 /// `OCI_METADATA_BASE_URL` (trimmed; white space only counts as unset), else the default.
 #[must_use]
-pub fn base_url(env: &dyn Env) -> String {
+pub(crate) fn base_url(env: &dyn Env) -> String {
     env.var("OCI_METADATA_BASE_URL")
         .map(|v| v.trim().trim_end_matches('/').to_owned())
         .filter(|v| !v.is_empty())
@@ -26,7 +26,7 @@ pub fn base_url(env: &dyn Env) -> String {
 }
 
 /// A metadata client for one command: one deadline across every call.
-pub struct Imds {
+pub(crate) struct Imds {
     base: String,
     deadline: Deadline,
 }
@@ -35,22 +35,17 @@ impl Imds {
     /// A client whose calls together take at most 10 s, or `total` when shorter
     /// (`OCI_TOKEN_HTTP_TIMEOUT`).
     #[must_use]
-    pub fn new(base: String, total: Duration) -> Self {
+    pub(crate) fn new(base: String, total: Duration) -> Self {
         Imds {
             base,
             deadline: Deadline::after(TOTAL.min(total)),
         }
     }
 
-    #[must_use]
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-
     /// The text at `path` (e.g. `/identity/cert.pem`). Connection errors, 404, 429 and 5xx
     /// are retried a few times within the deadline; the error says what went wrong and
     /// never carries the answer.
-    pub fn get(&self, path: &str) -> Result<String, String> {
+    pub(crate) fn get(&self, path: &str) -> Result<String, String> {
         let url = format!("{}{path}", self.base);
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {

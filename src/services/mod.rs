@@ -2,9 +2,9 @@
 //! ([`api`]), the instance metadata service ([`imds`]), the OKE token ([`oke`]) and `OpenID
 //! Connect` issuers ([`oidc`]), all over one bounded HTTPS transport ([`http`]).
 
-pub mod api;
-pub mod auth;
-pub mod http;
-pub mod imds;
-pub mod oidc;
+pub(crate) mod api;
+pub(crate) mod auth;
+pub(crate) mod http;
+pub(crate) mod imds;
+pub(crate) mod oidc;
 pub mod oke;

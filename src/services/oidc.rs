@@ -14,7 +14,7 @@ use crate::sys::env::Env;
 
 /// What discovery says about an issuer.
 #[derive(Debug, Clone)]
-pub struct Metadata {
+pub(crate) struct Metadata {
     pub issuer: String,
     pub token_endpoint: String,
     pub device_authorization_endpoint: Option<String>,
@@ -23,7 +23,7 @@ pub struct Metadata {
 }
 
 /// A client: its id and, for confidential clients, its secret (sent with HTTP Basic).
-pub struct OidcClient<'a> {
+pub(crate) struct OidcClient<'a> {
     pub settings: &'a Settings,
     pub env: &'a dyn Env,
     pub client_id: &'a str,
@@ -31,7 +31,7 @@ pub struct OidcClient<'a> {
 }
 
 /// The client secret from its file (first line), read for each use and never copied.
-pub fn client_secret(file: Option<&Path>) -> crate::error::Result<Option<Secret<String>>> {
+pub(crate) fn client_secret(file: Option<&Path>) -> crate::error::Result<Option<Secret<String>>> {
     let Some(f) = file else { return Ok(None) };
     let line = crate::secret::from_file(f, "client secret")?;
     let trimmed = line.expose().trim();
@@ -47,7 +47,7 @@ pub fn client_secret(file: Option<&Path>) -> crate::error::Result<Option<Secret<
 /// Runs `f` with a client of `client_id` whose secret (confidential clients) is re-read
 /// from `secret_file`: how stored OIDC logins and token-exchange sessions talk to their
 /// issuer.
-pub fn with_client<T>(
+pub(crate) fn with_client<T>(
     settings: &Settings,
     env: &dyn Env,
     client_id: &str,
@@ -66,7 +66,7 @@ pub fn with_client<T>(
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OidcError {
+pub(crate) enum OidcError {
     /// The issuer could not be reached or answered 5xx / garbage (retry later).
     #[error("{0}")]
     Unavailable(String),
@@ -85,7 +85,7 @@ impl OidcError {
     /// The error of `what` (`refreshing at …`), with its exit code: the network is 5 (with
     /// what to check), our setup 3, an unusable or refusing issuer 5.
     #[must_use]
-    pub fn to_error(&self, what: &str) -> Error {
+    pub(crate) fn to_error(&self, what: &str) -> Error {
         match self {
             OidcError::Unavailable(_) => Error::Service(format!(
                 "{what}: {self}; check the network, proxy and CA bundle"
@@ -109,7 +109,7 @@ fn described(description: &str) -> String {
 
 /// Tokens from a token endpoint.
 #[derive(Debug)]
-pub struct Tokens {
+pub(crate) struct Tokens {
     pub access_token: Secret<String>,
     pub refresh_token: Option<Secret<String>>,
     pub id_token: Option<Secret<String>>,
@@ -117,9 +117,10 @@ pub struct Tokens {
     pub scope: Option<String>,
 }
 
-/// What the device authorization endpoint says.
+/// What the device authorization endpoint says (RFC 8628's names).
 #[derive(Debug)]
-pub struct DeviceCode {
+#[allow(clippy::struct_field_names)]
+pub(crate) struct DeviceCode {
     pub device_code: Secret<String>,
     pub user_code: String,
     pub verification_uri: String,
@@ -132,7 +133,7 @@ pub struct DeviceCode {
 /// `<issuer>/.well-known/openid-configuration` (an issuer ending in `/` is joined without
 /// doubling it).
 #[must_use]
-pub fn discovery_url(issuer: &str) -> String {
+pub(crate) fn discovery_url(issuer: &str) -> String {
     if issuer.ends_with('/') {
         format!("{issuer}.well-known/openid-configuration")
     } else {
@@ -152,7 +153,7 @@ fn one_line(s: &str) -> String {
 
 /// `application/x-www-form-urlencoded` of `pairs`.
 #[must_use]
-pub fn form(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| format!("{}={}", quote_plus(k), quote_plus(v)))
@@ -218,7 +219,7 @@ impl OidcClient<'_> {
     }
 
     /// Discovery. The document's `issuer` must be the issuer asked for.
-    pub fn discover(&self, issuer: &str) -> Result<Metadata, OidcError> {
+    pub(crate) fn discover(&self, issuer: &str) -> Result<Metadata, OidcError> {
         let url = discovery_url(issuer);
         let r = self.send("GET", &url, None, false)?;
         if r.status != 200 {
@@ -260,7 +261,7 @@ impl OidcClient<'_> {
 
     /// The device authorization request (`extra` adds e.g. identity domains'
     /// `response_type=device_code`).
-    pub fn device_authorization(
+    pub(crate) fn device_authorization(
         &self,
         endpoint: &str,
         scope: &str,
@@ -292,7 +293,11 @@ impl OidcClient<'_> {
     }
 
     /// One token request with a grant's parameters.
-    pub fn token(&self, endpoint: &str, pairs: Vec<(&str, &str)>) -> Result<Tokens, OidcError> {
+    pub(crate) fn token(
+        &self,
+        endpoint: &str,
+        pairs: Vec<(&str, &str)>,
+    ) -> Result<Tokens, OidcError> {
         let body = form(&self.with_client(pairs));
         let r = self.send("POST", endpoint, Some(&body), true)?;
         let v = json_reply(&r, endpoint)?;
@@ -321,7 +326,7 @@ impl OidcClient<'_> {
     }
 
     /// The `refresh_token` grant (RFC 6749 §6).
-    pub fn refresh(&self, endpoint: &str, refresh_token: &str) -> Result<Tokens, OidcError> {
+    pub(crate) fn refresh(&self, endpoint: &str, refresh_token: &str) -> Result<Tokens, OidcError> {
         self.token(
             endpoint,
             vec![
@@ -333,7 +338,7 @@ impl OidcClient<'_> {
 
     /// An OCI token exchange (identity domains' `/oauth2/v1/token`): the reply's `token`
     /// (a UPST), not an `access_token`.
-    pub fn exchange(
+    pub(crate) fn exchange(
         &self,
         endpoint: &str,
         pairs: Vec<(&str, &str)>,
@@ -351,7 +356,7 @@ impl OidcClient<'_> {
     }
 
     /// Revokes a refresh token (RFC 7009).
-    pub fn revoke(&self, endpoint: &str, token: &Secret<String>) -> Result<(), OidcError> {
+    pub(crate) fn revoke(&self, endpoint: &str, token: &Secret<String>) -> Result<(), OidcError> {
         let body = form(&self.with_client(vec![
             ("token", token.expose()),
             ("token_type_hint", "refresh_token"),

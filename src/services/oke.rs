@@ -11,7 +11,7 @@ use crate::crypto::sign;
 use crate::encoding::quote_plus;
 
 /// How long the oci CLI says an OKE token is good for; kubectl re-execs after it.
-pub const TOKEN_LIFETIME_SECS: i64 = 240;
+pub(crate) const TOKEN_LIFETIME_SECS: i64 = 240;
 
 /// `https://containerengine.<region>.oraclecloud.com/cluster_request/<cluster>` (the domain
 /// is fixed, as in the oci CLI).

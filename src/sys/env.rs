@@ -3,6 +3,7 @@
 //! Everything that depends on the environment takes `&dyn Env`, so tests can run on a fixed
 //! clock with a made-up environment.
 
+#[cfg(test)]
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -26,16 +27,18 @@ pub trait Env: Sync {
 }
 
 /// A made-up environment for unit tests.
+#[cfg(test)]
 #[derive(Debug, Clone)]
-pub struct FakeEnv {
+pub(crate) struct FakeEnv {
     pub vars: HashMap<String, OsString>,
     pub home: Option<PathBuf>,
     pub now: Timestamp,
 }
 
+#[cfg(test)]
 impl FakeEnv {
     #[must_use]
-    pub fn new(home: impl Into<PathBuf>, now: Timestamp) -> Self {
+    pub(crate) fn new(home: impl Into<PathBuf>, now: Timestamp) -> Self {
         Self {
             vars: HashMap::new(),
             home: Some(home.into()),
@@ -43,12 +46,13 @@ impl FakeEnv {
         }
     }
     #[must_use]
-    pub fn with(mut self, name: &str, value: impl Into<OsString>) -> Self {
+    pub(crate) fn with(mut self, name: &str, value: impl Into<OsString>) -> Self {
         self.vars.insert(name.to_owned(), value.into());
         self
     }
 }
 
+#[cfg(test)]
 impl Env for FakeEnv {
     fn var_os(&self, name: &str) -> Option<OsString> {
         self.vars.get(name).cloned()
@@ -63,7 +67,7 @@ impl Env for FakeEnv {
 
 /// `<home>/<rel>`, or `~/<rel>` when there is no home.
 #[must_use]
-pub fn home_path(env: &dyn Env, rel: &str) -> PathBuf {
+pub(crate) fn home_path(env: &dyn Env, rel: &str) -> PathBuf {
     let home = env.home().unwrap_or_else(|| PathBuf::from("~"));
     if std::path::MAIN_SEPARATOR == '/' {
         home.join(rel)

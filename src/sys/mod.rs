@@ -3,7 +3,7 @@
 //! ([`spawn`]), with what differs between Unix and Windows in [`os`]. Nothing outside this
 //! module touches them directly.
 
-pub mod env;
+pub(crate) mod env;
 pub mod os;
-pub mod spawn;
-pub mod store;
+pub(crate) mod spawn;
+pub(crate) mod store;

@@ -6,7 +6,7 @@ use std::process::{Child, Command};
 /// Starts `program` (looked up as the platform's shell would, see
 /// [`super::os::resolve_program`]) with `args`, the inherited environment plus `env`, and
 /// inherited stdio.
-pub fn child(
+pub(crate) fn child(
     ambient: &dyn super::env::Env,
     program: &OsString,
     args: &[OsString],
@@ -22,7 +22,7 @@ pub fn child(
 }
 
 /// Starts `program` detached from our stdio (a browser); does not wait for it.
-pub fn detached(program: &str, args: &[String]) -> std::io::Result<()> {
+pub(crate) fn detached(program: &str, args: &[String]) -> std::io::Result<()> {
     #[allow(clippy::disallowed_methods)] // the one place that starts processes
     let mut cmd = Command::new(program);
     cmd.args(args)

@@ -19,11 +19,11 @@ use super::os;
 use crate::error::{Error, Result};
 
 /// Size caps of the files `oci-token` reads. A real token is 2-4 KiB, a key 2-3 KiB.
-pub const MAX_TOKEN: u64 = 64 << 10;
-pub const MAX_KEY: u64 = 1 << 20;
+pub(crate) const MAX_TOKEN: u64 = 64 << 10;
+pub(crate) const MAX_KEY: u64 = 1 << 20;
 /// A config with 10,000 profiles is about 3 MiB.
-pub const MAX_CONFIG: u64 = 16 << 20;
-pub const MAX_SMALL: u64 = 4 << 20;
+pub(crate) const MAX_CONFIG: u64 = 16 << 20;
+pub(crate) const MAX_SMALL: u64 = 4 << 20;
 
 fn not_regular(m: &std::fs::Metadata) -> std::io::Error {
     std::io::Error::new(
@@ -63,27 +63,21 @@ fn read_opened(file: File, max: u64) -> std::io::Result<Vec<u8>> {
 
 /// Reads `path` (symlinks followed) if it is a regular file of at most `max` bytes. A FIFO,
 /// device, socket or directory is refused without blocking; so is a larger file.
-pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     read_opened(os::open_read(path)?, max)
 }
 
 /// [`read_regular`] as UTF-8 text.
-pub fn read_text(path: &Path, max: u64) -> std::io::Result<String> {
+pub(crate) fn read_text(path: &Path, max: u64) -> std::io::Result<String> {
     String::from_utf8(read_regular(path, max)?)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
-}
-
-/// Whether `path` exists as a regular file (after symlinks).
-#[must_use]
-pub fn is_regular(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 /// A file named once: its directory is opened when this is made, and everything afterwards
 /// (read, lock, write) happens relative to that directory, so a symlink or directory swapped
 /// in later by someone who can write there is never followed.
 #[derive(Debug)]
-pub struct Pinned {
+pub(crate) struct Pinned {
     dir: File,
     dir_path: PathBuf,
     name: OsString,
@@ -92,7 +86,7 @@ pub struct Pinned {
 impl Pinned {
     /// Resolves a symlinked `path` to its target once (a rename must replace the file, not
     /// the link) and opens its directory.
-    pub fn new(path: &Path) -> std::io::Result<Self> {
+    pub(crate) fn new(path: &Path) -> std::io::Result<Self> {
         let target = write_target(path);
         let name = target
             .file_name()
@@ -117,7 +111,7 @@ impl Pinned {
 
     /// The file's path, for messages.
     #[must_use]
-    pub fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         self.dir_path.join(&self.name)
     }
 
@@ -128,15 +122,9 @@ impl Pinned {
         s
     }
 
-    /// The sidecar lock's path.
-    #[must_use]
-    pub fn lock_path(&self) -> PathBuf {
-        self.dir_path.join(self.sibling("", ".lock"))
-    }
-
     /// The directory must belong to this user (or root) and not be writable by others, as
     /// ssh demands of `~/.ssh`: otherwise another user could replace the token under us.
-    pub fn check_private(&self) -> std::result::Result<(), String> {
+    pub(crate) fn check_private(&self) -> std::result::Result<(), String> {
         match os::unsafe_owner(&self.dir).map_err(|e| e.to_string())? {
             Some(why) => Err(format!(
                 "the directory {} is unsafe: {why}; run {}",
@@ -148,7 +136,7 @@ impl Pinned {
     }
 
     /// Reads the file without following a symlink at its name.
-    pub fn read(&self, max: u64) -> std::io::Result<Vec<u8>> {
+    pub(crate) fn read(&self, max: u64) -> std::io::Result<Vec<u8>> {
         read_opened(
             os::open_read_at(&self.dir, &self.dir_path, &self.name)?,
             max,
@@ -157,7 +145,7 @@ impl Pinned {
 
     /// Takes the exclusive sidecar lock (`<name>.lock`, mode 0600, never a symlink), waiting
     /// at most `timeout` in a blocking (queued, fair) `flock`; past it, exit 5.
-    pub fn lock(&self, timeout: Duration) -> Result<Lock> {
+    pub(crate) fn lock(&self, timeout: Duration) -> Result<Lock> {
         let lock_name = self.sibling("", ".lock");
         let path = self.dir_path.join(&lock_name);
         let file = os::open_lock_at(&self.dir, &self.dir_path, &lock_name).map_err(|e| {
@@ -170,7 +158,7 @@ impl Pinned {
     /// a fixed name (`.<name>.oci-token.tmp`; a stale one left by a killed writer is removed
     /// first), written, synced, renamed over the name, then the directory synced. Call with
     /// the lock held. On any error the file is untouched and no temp file remains.
-    pub fn write_atomic(&self, data: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn write_atomic(&self, data: &[u8]) -> std::io::Result<()> {
         let tmp = self.sibling(".", ".oci-token.tmp");
         match os::remove_at(&self.dir, &self.dir_path, &tmp) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
@@ -197,7 +185,7 @@ impl Pinned {
 /// opened this way, so a symlink or directory planted by someone who can write a parent is
 /// refused instead of followed.
 #[derive(Debug)]
-pub struct Dir {
+pub(crate) struct Dir {
     fd: File,
     path: PathBuf,
 }
@@ -225,7 +213,7 @@ impl Dir {
     /// the checks made on the opened descriptor. A check by path followed by an open by path
     /// let another user swap a directory for a symlink in between (in a shared, 1777
     /// `XDG_CACHE_HOME`), and a link higher up the path was followed unchecked.
-    pub fn open_private(path: &Path, create: bool) -> Result<Option<Dir>> {
+    pub(crate) fn open_private(path: &Path, create: bool) -> Result<Option<Dir>> {
         let fd = match os::open_dir_walk(path, create) {
             Ok(fd) => fd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(None),
@@ -253,14 +241,14 @@ impl Dir {
 
     /// The directory's path, for messages and output.
     #[must_use]
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The sub-directory `name` (one path component), created 0700 when `create` and
     /// missing; `Ok(None)` when missing and not `create`. Never a symlink; checked as
     /// [`Dir::open_private`] checks.
-    pub fn child(&self, name: &str, create: bool) -> Result<Option<Dir>> {
+    pub(crate) fn child(&self, name: &str, create: bool) -> Result<Option<Dir>> {
         let path = self.path.join(name);
         if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
             return Err(Error::Other(format!(
@@ -294,7 +282,7 @@ impl Dir {
 
     /// The file `name` in this directory, pinned: reads, the lock and writes go through
     /// this directory's descriptor.
-    pub fn file(&self, name: &str) -> Result<Pinned> {
+    pub(crate) fn file(&self, name: &str) -> Result<Pinned> {
         let dir = self
             .fd
             .try_clone()
@@ -308,7 +296,7 @@ impl Dir {
 
     /// Removes the file `name` (never following a link: a link is removed, not its
     /// target); a missing file is no error.
-    pub fn remove(&self, name: &str) -> std::io::Result<()> {
+    pub(crate) fn remove(&self, name: &str) -> std::io::Result<()> {
         match os::remove_at(&self.fd, &self.path, OsStr::new(name)) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             other => other,
@@ -316,18 +304,10 @@ impl Dir {
     }
 }
 
-/// Whether a directory entry is one of our temp files (for tests and cleanup reports).
-#[must_use]
-pub fn is_temp_name(name: &OsStr) -> bool {
-    let b = name.as_encoded_bytes();
-    b.starts_with(b".")
-        && (b.ends_with(b".oci-token.tmp") || b.ends_with(b".tmp") && b.starts_with(b".oci-token."))
-}
-
 /// The path a write must replace: a symlinked token path resolves to its target, so the
 /// rename replaces the file and not the link.
 #[must_use]
-pub fn write_target(path: &Path) -> PathBuf {
+pub(crate) fn write_target(path: &Path) -> PathBuf {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
             std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
@@ -336,21 +316,9 @@ pub fn write_target(path: &Path) -> PathBuf {
     }
 }
 
-/// The sidecar lock of a token file: `<token>.lock` beside the (resolved) token.
-#[must_use]
-pub fn lock_path(token: &Path) -> PathBuf {
-    let target = write_target(token);
-    let mut name = target
-        .file_name()
-        .map(std::ffi::OsStr::to_os_string)
-        .unwrap_or_default();
-    name.push(".lock");
-    target.with_file_name(name)
-}
-
 /// An exclusive lock, released when dropped (or by the OS when the process dies).
 #[derive(Debug)]
-pub struct Lock {
+pub(crate) struct Lock {
     _file: File,
 }
 
@@ -409,20 +377,9 @@ fn lock_file(file: File, path: &Path, timeout: Duration) -> Result<Lock> {
     }
 }
 
-/// Takes the sidecar lock of `token` (resolved once), waiting at most `timeout`.
-pub fn lock(token: &Path, timeout: Duration) -> Result<Lock> {
-    let pinned = Pinned::new(token).map_err(|e| {
-        Error::Other(format!(
-            "cannot open the directory of {}: {e}",
-            token.display()
-        ))
-    })?;
-    pinned.lock(timeout)
-}
-
 /// An `Instant` `d` from now, saturating instead of overflowing.
 #[must_use]
-pub fn deadline_after(d: Duration) -> Instant {
+pub(crate) fn deadline_after(d: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(d)
         .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
@@ -432,7 +389,7 @@ pub fn deadline_after(d: Duration) -> Instant {
 /// told it created, unless [`Rollback::commit`] was called. A retry then starts clean
 /// instead of finding "already exists".
 #[derive(Debug, Default)]
-pub struct Rollback {
+pub(crate) struct Rollback {
     files: Vec<PathBuf>,
     dirs: Vec<PathBuf>,
     done: bool,
@@ -440,21 +397,21 @@ pub struct Rollback {
 
 impl Rollback {
     /// Remembers `path` if it does not exist yet (call before creating it).
-    pub fn will_create_file(&mut self, path: &Path) {
+    pub(crate) fn will_create_file(&mut self, path: &Path) {
         if std::fs::symlink_metadata(path).is_err() {
             self.files.push(path.to_owned());
         }
     }
 
     /// Remembers `dir` if it does not exist yet (call before creating it).
-    pub fn will_create_dir(&mut self, dir: &Path) {
+    pub(crate) fn will_create_dir(&mut self, dir: &Path) {
         if std::fs::symlink_metadata(dir).is_err() {
             self.dirs.push(dir.to_owned());
         }
     }
 
     /// Everything was written: keep it.
-    pub fn commit(mut self) {
+    pub(crate) fn commit(mut self) {
         self.done = true;
     }
 }
@@ -477,7 +434,7 @@ impl Drop for Rollback {
 }
 
 /// Creates `dir` (and its parents) if missing; a directory this creates gets mode 0700.
-pub fn create_private_dir(dir: &Path) -> crate::error::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> crate::error::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -486,27 +443,11 @@ pub fn create_private_dir(dir: &Path) -> crate::error::Result<()> {
     })
 }
 
-/// A cache directory of ours (created 0700 if missing), pinned at its `token` file and
-/// checked: this user's, not writable by others. `what` names the cache in errors.
-pub fn private_cache(dir: &Path, what: &str) -> Result<Pinned> {
-    create_private_dir(dir)?;
-    let pinned = Pinned::new(&dir.join("token")).map_err(|e| {
-        Error::Config(format!(
-            "cannot open the cache directory {}: {e}",
-            dir.display()
-        ))
-    })?;
-    pinned
-        .check_private()
-        .map_err(|why| Error::Config(format!("refusing {what}: {why}")))?;
-    Ok(pinned)
-}
-
 /// Replaces `path` atomically: a 0600 temp file in the same directory, written, synced,
 /// renamed over the target, then the directory synced. Readers see the old or the new
 /// content, never a part; on any error the target is untouched and the temp file removed.
 /// For files written without a lock (config, keys, archives): the temp name is random.
-pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let target = write_target(path);
     let dir = target
         .parent()
@@ -522,6 +463,21 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sidecar lock of `token`, as `Pinned` takes it.
+    fn lock(token: &Path, timeout: Duration) -> Result<Lock> {
+        Pinned::new(token).unwrap().lock(timeout)
+    }
+
+    /// Where the sidecar lock of `token` lives: beside the (resolved) token (the symlink
+    /// test, Unix only).
+    #[cfg(unix)]
+    fn lock_path(token: &Path) -> PathBuf {
+        let target = write_target(token);
+        let mut name = target.file_name().unwrap().to_os_string();
+        name.push(".lock");
+        target.with_file_name(name)
+    }
 
     #[test]
     fn atomic_write_replaces_and_is_private() {

@@ -52,7 +52,7 @@ fn uuid4() -> Result<String> {
 
 /// The login URL with the oci CLI's parameters, in its order, encoded as Python's `urlencode`.
 #[must_use]
-pub fn login_url(
+pub(crate) fn login_url(
     base: &str,
     public_key: &str,
     nonce: &str,
@@ -238,7 +238,7 @@ fn open_browser(browser: Option<&str>, url: &str) -> bool {
 }
 
 /// `oci-token login`.
-pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
+pub(crate) fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     let config_path = ctx.config_location(args.config_location.as_deref());
     let profile = profile_name(args, &config_path)?;
     let region = login_region(ctx, &config_path, &profile)?;

@@ -16,10 +16,10 @@ use crate::services::oidc::{Metadata, OidcClient};
 
 /// Scopes asked for by `login --device-code` without `--scope`: every scope the client
 /// was granted, and a refresh token so the session can be renewed.
-pub const DEFAULT_DEVICE_SCOPE: &str = "urn:opc:idm:__myscopes__ offline_access";
+pub(crate) const DEFAULT_DEVICE_SCOPE: &str = "urn:opc:idm:__myscopes__ offline_access";
 
 /// `login --device-code` or `login --token-exchange`.
-pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
+pub(crate) fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     let domain = args
         .domain_url
         .as_deref()

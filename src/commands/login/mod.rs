@@ -5,17 +5,17 @@
 //! These are the only commands that talk to a person, and only when asked to log in.
 
 pub mod browser;
-pub mod exchange;
-pub mod no_browser;
-pub mod session;
+pub(crate) mod exchange;
+pub(crate) mod no_browser;
+pub(crate) mod session;
 
-pub use session::Request;
+pub(crate) use session::Request;
 
 use crate::context::Context;
 use crate::error::Result;
 
 /// `oci-token login [--no-browser]`.
-pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
+pub(crate) fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     if args.device_code || args.token_exchange {
         return exchange::run(ctx, args);
     }

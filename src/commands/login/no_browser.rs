@@ -12,7 +12,7 @@ use crate::services::auth::{self, AuthError};
 use super::session::{NewSession, Request, persist, profile_name, report};
 
 /// The oci CLI's bounds and texts for `--session-expiration-in-minutes`.
-pub fn check_minutes(m: i64) -> Result<()> {
+pub(crate) fn check_minutes(m: i64) -> Result<()> {
     if m > 60 {
         return Err(Error::Usage(
             "Session expiration cannot be longer than 60 minutes".into(),
@@ -28,7 +28,7 @@ pub fn check_minutes(m: i64) -> Result<()> {
 
 /// The request body, as the oci CLI sends it (the minutes as a JSON string).
 #[must_use]
-pub fn body(public_pem: &str, minutes: i64) -> String {
+pub(crate) fn body(public_pem: &str, minutes: i64) -> String {
     format!(
         "{{\"publicKey\": {}, \"sessionExpirationInMinutes\": \"{minutes}\"}}",
         serde_json::Value::String(public_pem.to_owned())
@@ -54,7 +54,7 @@ fn public_key(args: &Request) -> Result<(Option<keygen::NewKey>, String, Option<
 }
 
 /// `oci-token login --no-browser`.
-pub fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
+pub(crate) fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
     check_minutes(args.session_expiration_in_minutes)?;
     let config_path = ctx.config_location(args.config_location.as_deref());
     let profile = profile_name(args, &config_path)?;

@@ -15,7 +15,7 @@ use crate::{crypto::key, token};
 /// `login`'s options, as plain values.
 #[derive(Debug, Clone)]
 #[allow(clippy::struct_excessive_bools)]
-pub struct Request {
+pub(crate) struct Request {
     /// The profile to create or replace (`DEFAULT` when the config does not exist yet).
     pub profile_name: Option<String>,
     pub tenancy_name: Option<String>,
@@ -51,7 +51,7 @@ pub struct Request {
 use crate::config::edit::check_profile_name;
 
 /// What a new session consists of.
-pub struct NewSession<'a> {
+pub(crate) struct NewSession<'a> {
     pub profile: &'a str,
     pub region: &'a str,
     pub token: &'a str,
@@ -66,7 +66,7 @@ pub struct NewSession<'a> {
 /// Checks the token against the key, writes `<token-location>/<PROFILE>/{oci_api_key.pem,
 /// oci_api_key_public.pem, token}` (0600, directory 0700) and the profile (replacing an
 /// old one of that name, keeping every other byte of the config). Returns the token path.
-pub fn persist(s: &NewSession<'_>, config_path: &Path, token_dir: &Path) -> Result<PathBuf> {
+pub(crate) fn persist(s: &NewSession<'_>, config_path: &Path, token_dir: &Path) -> Result<PathBuf> {
     let claims = token::decode(s.token).map_err(|e| {
         Error::Service(format!(
             "the login service returned no usable token ({e}); nothing was written"
@@ -121,7 +121,7 @@ pub fn persist(s: &NewSession<'_>, config_path: &Path, token_dir: &Path) -> Resu
 
 /// The profile a login creates: `--profile-name`, else `DEFAULT` when the config does not
 /// exist yet (as the oci CLI); otherwise it must be named.
-pub fn profile_name(args: &Request, config_path: &Path) -> Result<String> {
+pub(crate) fn profile_name(args: &Request, config_path: &Path) -> Result<String> {
     let name = match &args.profile_name {
         Some(n) => n.clone(),
         None if !config_path.exists() => "DEFAULT".to_owned(),
@@ -137,7 +137,7 @@ pub fn profile_name(args: &Request, config_path: &Path) -> Result<String> {
 }
 
 /// The region: `--region` / `OCI_CLI_REGION`, else the region the profile already has.
-pub fn login_region(ctx: &Context<'_>, config_path: &Path, profile: &str) -> Result<String> {
+pub(crate) fn login_region(ctx: &Context<'_>, config_path: &Path, profile: &str) -> Result<String> {
     let from_config = || {
         config::profile::read_config(config_path)
             .ok()
@@ -152,7 +152,7 @@ pub fn login_region(ctx: &Context<'_>, config_path: &Path, profile: &str) -> Res
 }
 
 /// Says where things went, on stderr.
-pub fn report(config_path: &Path, profile: &str) {
+pub(crate) fn report(config_path: &Path, profile: &str) {
     crate::output::note(&format!(
         "Config written to: {}\nTry it: oci-token get --profile {profile}    (or: oci iam region list --profile {profile} --auth security_token)",
         config_path.display()

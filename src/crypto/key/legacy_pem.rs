@@ -51,7 +51,7 @@ where
 }
 
 /// Decrypts the DER body of a legacy encrypted PEM.
-pub fn decrypt(dek_info: &str, pass: &[u8], data: &[u8]) -> Result<Vec<u8>, KeyError> {
+pub(crate) fn decrypt(dek_info: &str, pass: &[u8], data: &[u8]) -> Result<Vec<u8>, KeyError> {
     let (cipher, iv_hex) = dek_info
         .split_once(',')
         .ok_or_else(|| KeyError::Malformed("DEK-Info without an IV".into()))?;

@@ -15,14 +15,14 @@ use oci_token_win::{Ace, Security, Sid};
 /// Rights that let someone change what a file says or who may use it: write or append
 /// data, add or delete children, delete, change the DACL or the owner, generic write, and
 /// generic all.
-pub const WRITE_RIGHTS: u32 =
+pub(crate) const WRITE_RIGHTS: u32 =
     0x0002 | 0x0004 | 0x0040 | 0x0001_0000 | 0x0004_0000 | 0x0008_0000 | 0x4000_0000 | 0x1000_0000;
 /// Rights that let someone read a file's data: read data, generic read, generic all.
-pub const READ_RIGHTS: u32 = 0x0001 | 0x8000_0000 | 0x1000_0000;
+pub(crate) const READ_RIGHTS: u32 = 0x0001 | 0x8000_0000 | 0x1000_0000;
 
 /// A SID in its text form (`S-1-5-21-...`), from its binary form.
 #[must_use]
-pub fn sid_string(sid: &Sid) -> String {
+pub(crate) fn sid_string(sid: &Sid) -> String {
     let b = &sid.0;
     if b.len() < 8 {
         return "S-?".into();
@@ -40,7 +40,7 @@ pub fn sid_string(sid: &Sid) -> String {
 
 /// A well-known SID's name, or its text form.
 #[must_use]
-pub fn sid_name(sid: &Sid) -> String {
+pub(crate) fn sid_name(sid: &Sid) -> String {
     let s = sid_string(sid);
     let name = match s.as_str() {
         "S-1-1-0" => "Everyone",
@@ -67,7 +67,7 @@ fn trusted(sid: &Sid, me: &Sid) -> bool {
 /// Why an owner is not to be trusted: another user (`None` when fine; a missing owner is
 /// judged by the DACL alone).
 #[must_use]
-pub fn foreign_owner(owner: Option<&Sid>, me: &Sid) -> Option<String> {
+pub(crate) fn foreign_owner(owner: Option<&Sid>, me: &Sid) -> Option<String> {
     owner
         .filter(|o| !trusted(o, me))
         .map(|o| format!("another user ({})", sid_name(o)))
@@ -76,7 +76,7 @@ pub fn foreign_owner(owner: Option<&Sid>, me: &Sid) -> Option<String> {
 /// Why a file or directory holding credentials is unsafe: another user owns it, it has no
 /// DACL (everyone may do anything), or someone untrusted may write it. `None` when fine.
 #[must_use]
-pub fn unsafe_owner_or_writers(sec: &Security, me: &Sid) -> Option<String> {
+pub(crate) fn unsafe_owner_or_writers(sec: &Security, me: &Sid) -> Option<String> {
     if let Some(who) = foreign_owner(sec.owner.as_ref(), me) {
         return Some(format!("it belongs to {who}"));
     }
@@ -105,7 +105,7 @@ pub fn unsafe_owner_or_writers(sec: &Security, me: &Sid) -> Option<String> {
 
 /// Who besides the trusted may read the file, if anyone.
 #[must_use]
-pub fn other_readers(sec: &Security, me: &Sid) -> Option<String> {
+pub(crate) fn other_readers(sec: &Security, me: &Sid) -> Option<String> {
     let Some(dacl) = &sec.dacl else {
         return Some("everyone can read it (it has no DACL)".into());
     };

@@ -9,5 +9,6 @@ pub enum Exposure {
     Readable(String),
     /// Who may get at it could not be read (why): the file opens, but its owner or access
     /// list does not (a network share without `READ_CONTROL`, say). Reported, not ignored.
+    #[cfg_attr(not(windows), allow(dead_code))] // only a DACL can be unreadable
     Unknown(String),
 }

@@ -8,9 +8,12 @@
 //! owners and access entries are safe), kept free of system calls so it is tested on
 //! every platform.
 
-pub mod acl;
+// The Windows rules, tested on every platform and used by the Windows build.
+#[cfg_attr(not(windows), allow(dead_code))]
+pub(crate) mod acl;
 mod exposure;
-pub mod winpath;
+#[cfg_attr(not(windows), allow(dead_code))]
+pub(crate) mod winpath;
 
 pub use exposure::Exposure;
 
@@ -26,18 +29,18 @@ pub use windows::*;
 
 /// Whether this is a Windows build: for texts that name platform things (paths, modes,
 /// shells), and for defaults such as PowerShell syntax.
-pub const WINDOWS: bool = cfg!(windows);
+pub(crate) const WINDOWS: bool = cfg!(windows);
 
 /// Whether this is a macOS build (see `docs/macos.md` for what differs there).
-pub const MACOS: bool = cfg!(target_os = "macos");
+pub(crate) const MACOS: bool = cfg!(target_os = "macos");
 
 /// `env` and `oidc token --output env` write PowerShell syntax when no `SHELL` names a shell.
-pub const POWERSHELL_BY_DEFAULT: bool = WINDOWS;
+pub(crate) const POWERSHELL_BY_DEFAULT: bool = WINDOWS;
 
 /// `unix` in a Unix build, `windows` in a Windows build: a message that names platform
 /// things.
 #[must_use]
-pub const fn text(unix: &'static str, windows: &'static str) -> &'static str {
+pub(crate) const fn text(unix: &'static str, windows: &'static str) -> &'static str {
     if WINDOWS { windows } else { unix }
 }
 

@@ -22,18 +22,18 @@ const READ_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::CLOEXEC);
 
 /// What separates entries of a list in an environment variable (`PATH`, `BROWSER`).
-pub const LIST_SEPARATOR: char = ':';
+pub(crate) const LIST_SEPARATOR: char = ':';
 
 /// The program `exec` starts for `name`: on Unix, `name` itself (`execvp` searches `PATH`).
 #[must_use]
-pub fn resolve_program(_env: &dyn crate::sys::env::Env, name: &OsStr) -> std::ffi::OsString {
+pub(crate) fn resolve_program(_env: &dyn crate::sys::env::Env, name: &OsStr) -> std::ffi::OsString {
     name.to_owned()
 }
 
 /// The command that opens `url` in the user's browser: `xdg-open`, on macOS `open`
 /// (Launch Services). Started without a shell, so `&` in the URL stays in it.
 #[must_use]
-pub fn url_opener(url: &str) -> Vec<String> {
+pub(crate) fn url_opener(url: &str) -> Vec<String> {
     url_opener_for(url, cfg!(target_os = "macos"))
 }
 
@@ -47,13 +47,13 @@ fn url_opener_for(url: &str, macos: bool) -> Vec<String> {
 /// Whether `name` cannot be a file name of its own here (never on Unix; see the Windows
 /// version).
 #[must_use]
-pub fn reserved_file_name(_name: &str) -> bool {
+pub(crate) fn reserved_file_name(_name: &str) -> bool {
     false
 }
 
 /// What a file that is not a regular file is, for messages.
 #[must_use]
-pub fn kind_of(ft: std::fs::FileType) -> &'static str {
+pub(crate) fn kind_of(ft: std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt as _;
     if ft.is_dir() {
         "a directory"
@@ -72,7 +72,7 @@ pub fn kind_of(ft: std::fs::FileType) -> &'static str {
 /// another user owns it, a mode change is not ours to make, so `chown` (as root), or a
 /// file or directory of our own.
 #[must_use]
-pub fn fix_hint(path: &Path, dir: bool) -> String {
+pub(crate) fn fix_hint(path: &Path, dir: bool) -> String {
     let me = rustix::process::geteuid().as_raw();
     let foreign = std::fs::symlink_metadata(path).is_ok_and(|m| m.uid() != me && m.uid() != 0);
     fix_hint_for(path, dir, foreign)
@@ -102,14 +102,17 @@ fn fix_hint_for(path: &Path, dir: bool, foreign: bool) -> String {
 
 /// The home directory: `HOME`, else the passwd entry (`std::env::home_dir`).
 #[must_use]
-pub fn home_dir(_env: &dyn crate::sys::env::Env) -> Option<std::path::PathBuf> {
+pub(crate) fn home_dir(_env: &dyn crate::sys::env::Env) -> Option<std::path::PathBuf> {
     #[allow(clippy::disallowed_methods)] // the home directory, read once here
     std::env::home_dir()
 }
 
 /// Another user's home directory, from the passwd file (for `~name`).
 #[must_use]
-pub fn other_user_home(_env: &dyn crate::sys::env::Env, user: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn other_user_home(
+    _env: &dyn crate::sys::env::Env,
+    user: &str,
+) -> Option<std::path::PathBuf> {
     let text = std::fs::read_to_string("/etc/passwd").ok()?;
     text.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
@@ -122,7 +125,7 @@ pub fn other_user_home(_env: &dyn crate::sys::env::Env, user: &str) -> Option<st
 /// directory: `~/.cache/oci-token`, on macOS `~/Library/Caches/oci-token` (see
 /// `docs/macos.md`).
 #[must_use]
-pub fn default_cache_root(env: &dyn crate::sys::env::Env) -> Option<std::path::PathBuf> {
+pub(crate) fn default_cache_root(env: &dyn crate::sys::env::Env) -> Option<std::path::PathBuf> {
     cache_root_for(env, cfg!(target_os = "macos"))
 }
 
@@ -142,19 +145,19 @@ fn cache_root_for(env: &dyn crate::sys::env::Env, macos: bool) -> Option<std::pa
 
 /// Where OIDC logins keep their state: `~/.oci/oidc`.
 #[must_use]
-pub fn oidc_state_dir(env: &dyn crate::sys::env::Env) -> std::path::PathBuf {
+pub(crate) fn oidc_state_dir(env: &dyn crate::sys::env::Env) -> std::path::PathBuf {
     crate::sys::env::home_path(env, ".oci/oidc")
 }
 
 /// The system's trusted roots, when they are used instead of the built-in Mozilla roots:
 /// never on Unix (a CA bundle is given with `cert_bundle` / `OCI_CLI_CERT_BUNDLE`).
 #[must_use]
-pub fn system_roots() -> Option<Vec<Vec<u8>>> {
+pub(crate) fn system_roots() -> Option<Vec<Vec<u8>>> {
     None
 }
 
 /// Opens `path` for reading (links followed) without blocking on a FIFO or a device.
-pub fn open_read(path: &Path) -> io::Result<File> {
+pub(crate) fn open_read(path: &Path) -> io::Result<File> {
     Ok(File::from(rustix::fs::open(
         path,
         READ_FLAGS,
@@ -163,7 +166,7 @@ pub fn open_read(path: &Path) -> io::Result<File> {
 }
 
 /// Opens the directory `path` (links followed).
-pub fn open_dir(path: &Path) -> io::Result<File> {
+pub(crate) fn open_dir(path: &Path) -> io::Result<File> {
     Ok(File::from(rustix::fs::open(
         path,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -178,7 +181,7 @@ pub fn open_dir(path: &Path) -> io::Result<File> {
 /// files), at most 40 of them. A missing component is created (0700) with `mkdirat` when
 /// `create`. Errors: `NotFound` (missing, not `create`), `PermissionDenied` naming the
 /// foreign link, `NotADirectory`.
-pub fn open_dir_walk(path: &Path, create: bool) -> io::Result<File> {
+pub(crate) fn open_dir_walk(path: &Path, create: bool) -> io::Result<File> {
     use std::collections::VecDeque;
     use std::path::Component;
     let me = rustix::process::geteuid().as_raw();
@@ -258,7 +261,7 @@ pub fn open_dir_walk(path: &Path, create: bool) -> io::Result<File> {
 }
 
 /// Opens `name` in `dir` for reading, never through a link at `name`.
-pub fn open_read_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
+pub(crate) fn open_read_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
     match rustix::fs::openat(dir, name, READ_FLAGS | OFlags::NOFOLLOW, Mode::empty()) {
         Ok(fd) => Ok(File::from(fd)),
         Err(rustix::io::Errno::LOOP) => Err(io::Error::new(
@@ -270,7 +273,7 @@ pub fn open_read_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<Fi
 }
 
 /// Opens (creating, 0600) the lock file `name` in `dir`, never through a link.
-pub fn open_lock_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
+pub(crate) fn open_lock_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
     Ok(File::from(rustix::fs::openat(
         dir,
         name,
@@ -280,7 +283,7 @@ pub fn open_lock_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<Fi
 }
 
 /// Creates the new file `name` in `dir` for writing, private (0600), never through a link.
-pub fn create_private_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
+pub(crate) fn create_private_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
     let f = File::from(rustix::fs::openat(
         dir,
         name,
@@ -293,7 +296,7 @@ pub fn create_private_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Resu
 }
 
 /// Renames `from` over `to`, both in `dir`.
-pub fn rename_at(dir: &File, _dir_path: &Path, from: &OsStr, to: &OsStr) -> io::Result<()> {
+pub(crate) fn rename_at(dir: &File, _dir_path: &Path, from: &OsStr, to: &OsStr) -> io::Result<()> {
     Ok(rustix::fs::renameat(dir, from, dir, to)?)
 }
 
@@ -301,7 +304,7 @@ pub fn rename_at(dir: &File, _dir_path: &Path, from: &OsStr, to: &OsStr) -> io::
 /// which may keep it in its cache across a power loss; `F_FULLFSYNC` asks the drive to
 /// flush (std's `File::sync_all`, used for the file itself, already does). File systems
 /// that refuse it (some network mounts) get the plain `fsync`.
-pub fn sync_dir(dir: &File) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &File) -> io::Result<()> {
     #[cfg(target_os = "macos")]
     if rustix::fs::fcntl_fullfsync(dir).is_ok() {
         return Ok(());
@@ -314,7 +317,7 @@ pub fn sync_dir(dir: &File) -> io::Result<()> {
 /// warning: every write is an atomic rename, so two refreshes at once each leave a whole,
 /// valid token; failing instead would make a home on such a mount unusable.
 #[must_use]
-pub fn lock_unsupported(e: &io::Error) -> bool {
+pub(crate) fn lock_unsupported(e: &io::Error) -> bool {
     use rustix::io::Errno;
     e.raw_os_error().is_some_and(|c| {
         [Errno::NOTSUP, Errno::OPNOTSUPP, Errno::NOLCK]
@@ -324,18 +327,18 @@ pub fn lock_unsupported(e: &io::Error) -> bool {
 }
 
 /// Removes `name` in `dir` (a link itself, never its target).
-pub fn remove_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<()> {
+pub(crate) fn remove_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<()> {
     Ok(rustix::fs::unlinkat(dir, name, AtFlags::empty())?)
 }
 
 /// Creates the private (0700) directory `name` in `dir`.
-pub fn mkdir_private_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<()> {
+pub(crate) fn mkdir_private_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<()> {
     Ok(rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o700))?)
 }
 
 /// Opens the directory `name` in `dir`; a link or a non-directory there is
 /// `ErrorKind::NotADirectory`.
-pub fn open_dir_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
+pub(crate) fn open_dir_at(dir: &File, _dir_path: &Path, name: &OsStr) -> io::Result<File> {
     match rustix::fs::openat(
         dir,
         name,
@@ -366,7 +369,7 @@ fn unsafe_meta(m: &std::fs::Metadata) -> Option<String> {
 
 /// Why an open file or directory that holds credentials is unsafe: owned by another user
 /// (root excepted) or writable by group or others. `None` when it is fine.
-pub fn unsafe_owner(file: &File) -> io::Result<Option<String>> {
+pub(crate) fn unsafe_owner(file: &File) -> io::Result<Option<String>> {
     Ok(unsafe_meta(&file.metadata()?))
 }
 
@@ -384,7 +387,7 @@ pub fn exposure_at(path: &Path) -> Option<Exposure> {
 }
 
 /// Creates `dir` and its missing parents, each mode 0700.
-pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
+pub(crate) fn create_private_dir_all(dir: &Path) -> io::Result<()> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
@@ -392,7 +395,7 @@ pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
 }
 
 /// A new private (0600) temp file in `dir`, with a random name.
-pub fn private_tempfile(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+pub(crate) fn private_tempfile(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
     use std::os::unix::fs::PermissionsExt as _;
     let tmp = tempfile::Builder::new()
         .prefix(".oci-token.")
@@ -405,12 +408,12 @@ pub fn private_tempfile(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
 }
 
 /// Renames the temp file over `target`.
-pub fn persist<F>(tmp: tempfile::NamedTempFile<F>, target: &Path) -> io::Result<()> {
+pub(crate) fn persist<F>(tmp: tempfile::NamedTempFile<F>, target: &Path) -> io::Result<()> {
     tmp.persist(target).map(drop).map_err(|e| e.error)
 }
 
 /// Creates `path` as a new private (0600) file; an existing path of any kind is an error.
-pub fn create_private_new(path: &Path) -> io::Result<File> {
+pub(crate) fn create_private_new(path: &Path) -> io::Result<File> {
     let mut b = std::fs::OpenOptions::new();
     b.write(true).create_new(true);
     std::os::unix::fs::OpenOptionsExt::mode(&mut b, 0o600);
@@ -418,7 +421,7 @@ pub fn create_private_new(path: &Path) -> io::Result<File> {
 }
 
 /// Reads a line from the terminal on stdin with echo off (echo is restored afterwards).
-pub fn read_hidden_line() -> io::Result<String> {
+pub(crate) fn read_hidden_line() -> io::Result<String> {
     let stdin = std::io::stdin();
     let termios = rustix::termios::tcgetattr(&stdin).ok();
     if let Some(t) = &termios {
@@ -445,7 +448,7 @@ pub fn read_hidden_line() -> io::Result<String> {
 /// Whether stdout goes anywhere: not closed and not `/dev/null`. (Rust's runtime reopens a
 /// closed stdout, `>&-`, onto `/dev/null`, where writes vanish without an error.)
 #[must_use]
-pub fn stdout_is_open() -> bool {
+pub(crate) fn stdout_is_open() -> bool {
     use std::os::fd::AsFd as _;
     #[allow(clippy::disallowed_methods)] // only looked at, never written here
     let out = std::io::stdout();
@@ -460,13 +463,13 @@ pub fn stdout_is_open() -> bool {
 /// A terminal's Ctrl-C / Ctrl-\\ / hang-up already reaches the child (same process group);
 /// forwarding those too would deliver them twice (a second Ctrl-C makes Terraform abort),
 /// so only signals sent by a process are forwarded to the child.
-pub struct Interrupts {
+pub(crate) struct Interrupts {
     signals: SignalsInfo<WithOrigin>,
 }
 
 impl Interrupts {
     /// Catches the signals (before the child starts, so none is lost).
-    pub fn catch() -> io::Result<Self> {
+    pub(crate) fn catch() -> io::Result<Self> {
         Ok(Interrupts {
             signals: SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])?,
         })
@@ -474,7 +477,7 @@ impl Interrupts {
 
     /// Forwards caught signals to `child` on a thread of `scope` until [`Closer::close`].
     #[must_use]
-    pub fn forward<'scope>(
+    pub(crate) fn forward<'scope>(
         mut self,
         scope: &'scope std::thread::Scope<'scope, '_>,
         child: &Child,
@@ -497,10 +500,10 @@ impl Interrupts {
 }
 
 /// Stops forwarding.
-pub struct Closer(signal_hook::iterator::Handle);
+pub(crate) struct Closer(signal_hook::iterator::Handle);
 
 impl Closer {
-    pub fn close(self) {
+    pub(crate) fn close(self) {
         self.0.close();
     }
 }
@@ -518,7 +521,7 @@ fn to_rustix(sig: i32) -> Option<rustix::process::Signal> {
 
 /// The child's exit code; 128 + N for a death by signal N, as shells report it.
 #[must_use]
-pub fn exit_code(status: ExitStatus) -> u8 {
+pub(crate) fn exit_code(status: ExitStatus) -> u8 {
     use std::os::unix::process::ExitStatusExt as _;
     match (status.code(), status.signal()) {
         (Some(c), _) => u8::try_from(c.rem_euclid(256)).unwrap_or(1),
@@ -529,7 +532,7 @@ pub fn exit_code(status: ExitStatus) -> u8 {
 
 /// The docker helper: a symlink `link` -> `exe` (kept when it is one already). An existing
 /// link elsewhere is replaced; anything else at `link` is `AlreadyExists`.
-pub fn install_helper(exe: &Path, link: &Path) -> io::Result<()> {
+pub(crate) fn install_helper(exe: &Path, link: &Path) -> io::Result<()> {
     let points_here = || std::fs::read_link(link).ok().as_deref() == Some(exe);
     match std::fs::symlink_metadata(link) {
         Ok(m) if m.file_type().is_symlink() => {

@@ -4,6 +4,10 @@
 //! protected DACL for the current user only, and ownership and write access are judged
 //! from the owner SID and the DACL ([`super::acl`]).
 
+// The same functions as unix.rs, with the same signatures: a result or a `self` that one
+// platform does not need is the interface both share.
+#![allow(clippy::unnecessary_wraps, clippy::unused_self)]
+
 use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -46,7 +50,7 @@ fn me() -> io::Result<&'static Sid> {
 }
 
 /// What separates entries of a list in an environment variable (`PATH`, `BROWSER`).
-pub const LIST_SEPARATOR: char = ';';
+pub(crate) const LIST_SEPARATOR: char = ';';
 
 /// The program `exec` starts for `name`: found on `PATH` with `PATHEXT` as cmd finds it
 /// ([`super::winpath::find_program`]), so `.cmd` and `.bat` shims run; else `name` itself.
@@ -54,7 +58,7 @@ pub const LIST_SEPARATOR: char = ';';
 /// and escaped for it, and refuses an argument it cannot escape, so a `&`, `|` or `^` in
 /// an argument stays an argument.
 #[must_use]
-pub fn resolve_program(env: &dyn crate::sys::env::Env, name: &OsStr) -> std::ffi::OsString {
+pub(crate) fn resolve_program(env: &dyn crate::sys::env::Env, name: &OsStr) -> std::ffi::OsString {
     let Some(n) = name.to_str() else {
         return name.to_owned();
     };
@@ -72,7 +76,7 @@ pub fn resolve_program(env: &dyn crate::sys::env::Env, name: &OsStr) -> std::ffi
 /// (no shell, so `&` in the URL is not a command separator, as it would be for `cmd /c
 /// start`).
 #[must_use]
-pub fn url_opener(url: &str) -> Vec<String> {
+pub(crate) fn url_opener(url: &str) -> Vec<String> {
     vec![
         "rundll32.exe".into(),
         "url.dll,FileProtocolHandler".into(),
@@ -84,13 +88,13 @@ pub fn url_opener(url: &str) -> Vec<String> {
 /// `NUL`, `COM1`, ..., with or without an extension) or a name ending in `.` (which Windows
 /// strips, so `a.` would be the file `a`). See [`super::winpath::reserved`].
 #[must_use]
-pub fn reserved_file_name(name: &str) -> bool {
+pub(crate) fn reserved_file_name(name: &str) -> bool {
     super::winpath::reserved(name)
 }
 
 /// What a file that is not a regular file is, for messages.
 #[must_use]
-pub fn kind_of(ft: std::fs::FileType) -> &'static str {
+pub(crate) fn kind_of(ft: std::fs::FileType) -> &'static str {
     if ft.is_dir() {
         "a directory"
     } else {
@@ -100,7 +104,7 @@ pub fn kind_of(ft: std::fs::FileType) -> &'static str {
 
 /// How to make a file (or directory) private, for messages.
 #[must_use]
-pub fn fix_hint(path: &Path, _dir: bool) -> String {
+pub(crate) fn fix_hint(path: &Path, _dir: bool) -> String {
     format!(
         "`icacls \"{p}\" /inheritance:r /grant:r \"%USERNAME%:F\"` (if another account owns it, first `takeown /F \"{p}\"` as an administrator, or use one of your own)",
         p = path.display()
@@ -123,7 +127,7 @@ fn open_no_link(opts: &mut OpenOptions, path: &Path) -> io::Result<File> {
 /// The home directory as the oci CLI (Python's `expanduser`) finds it: see
 /// [`super::winpath::home`].
 #[must_use]
-pub fn home_dir(env: &dyn crate::sys::env::Env) -> Option<PathBuf> {
+pub(crate) fn home_dir(env: &dyn crate::sys::env::Env) -> Option<PathBuf> {
     super::winpath::home(
         env.var_os("USERPROFILE"),
         env.var_os("HOME"),
@@ -134,7 +138,7 @@ pub fn home_dir(env: &dyn crate::sys::env::Env) -> Option<PathBuf> {
 
 /// Another user's home directory (for `~name`): beside ours, as Python's `ntpath` does.
 #[must_use]
-pub fn other_user_home(env: &dyn crate::sys::env::Env, user: &str) -> Option<PathBuf> {
+pub(crate) fn other_user_home(env: &dyn crate::sys::env::Env, user: &str) -> Option<PathBuf> {
     super::winpath::other_user_home(&env.home()?, user)
 }
 
@@ -142,7 +146,7 @@ pub fn other_user_home(env: &dyn crate::sys::env::Env, user: &str) -> Option<Pat
 /// `%LOCALAPPDATA%\oci-token` (an absolute `LOCALAPPDATA` only), else
 /// `<home>\AppData\Local\oci-token`.
 #[must_use]
-pub fn default_cache_root(env: &dyn crate::sys::env::Env) -> Option<PathBuf> {
+pub(crate) fn default_cache_root(env: &dyn crate::sys::env::Env) -> Option<PathBuf> {
     if let Some(d) = env
         .var("LOCALAPPDATA")
         .filter(|d| Path::new(d).is_absolute())
@@ -157,7 +161,7 @@ pub fn default_cache_root(env: &dyn crate::sys::env::Env) -> Option<PathBuf> {
 /// local to this machine (what is in `%USERPROFILE%` may roam with the profile).
 /// `OCI_TOKEN_CACHE_DIR` does not move it: that is for caches, and this is a login.
 #[must_use]
-pub fn oidc_state_dir(env: &dyn crate::sys::env::Env) -> PathBuf {
+pub(crate) fn oidc_state_dir(env: &dyn crate::sys::env::Env) -> PathBuf {
     default_cache_root(env)
         .unwrap_or_else(|| crate::sys::env::home_path(env, ".oci"))
         .join("oidc")
@@ -168,14 +172,14 @@ pub fn oidc_state_dir(env: &dyn crate::sys::env::Env) -> PathBuf {
 /// deployed by group policy, is trusted as it is by the oci CLI and browsers. `None` (the
 /// built-in Mozilla roots) when the store yields nothing.
 #[must_use]
-pub fn system_roots() -> Option<Vec<Vec<u8>>> {
+pub(crate) fn system_roots() -> Option<Vec<Vec<u8>>> {
     let found = rustls_native_certs::load_native_certs();
     let ders: Vec<Vec<u8>> = found.certs.iter().map(|c| c.as_ref().to_vec()).collect();
     (!ders.is_empty()).then_some(ders)
 }
 
 /// Opens `path` for reading (links followed).
-pub fn open_read(path: &Path) -> io::Result<File> {
+pub(crate) fn open_read(path: &Path) -> io::Result<File> {
     File::open(path)
 }
 
@@ -189,7 +193,7 @@ fn dir_options() -> OpenOptions {
 
 /// Opens the directory `path` (links followed), pinned: while open, it cannot be renamed
 /// or removed.
-pub fn open_dir(path: &Path) -> io::Result<File> {
+pub(crate) fn open_dir(path: &Path) -> io::Result<File> {
     let f = dir_options().open(path)?;
     if !f.metadata()?.is_dir() {
         return Err(io::ErrorKind::NotADirectory.into());
@@ -198,7 +202,7 @@ pub fn open_dir(path: &Path) -> io::Result<File> {
 }
 
 /// Opens `name` in `dir` for reading, never through a link at `name`.
-pub fn open_read_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
+pub(crate) fn open_read_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
     let mut o = OpenOptions::new();
     o.read(true)
         .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
@@ -207,7 +211,7 @@ pub fn open_read_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<Fi
 }
 
 /// Opens (creating, private) the lock file `name` in `dir`, never through a link.
-pub fn open_lock_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
+pub(crate) fn open_lock_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
     match create_private_new(&dir_path.join(name)) {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         other => return other,
@@ -228,7 +232,7 @@ fn make_private(f: &File, directory: bool) -> io::Result<()> {
 }
 
 /// Creates the new file `name` in `dir` for writing, private (DACL: this user only).
-pub fn create_private_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
+pub(crate) fn create_private_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
     create_private_new(&dir_path.join(name))
 }
 
@@ -277,7 +281,7 @@ fn retrying<T>(mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
 }
 
 /// Renames `from` over `to`, both in `dir` (`MoveFileExW` with replace semantics).
-pub fn rename_at(_dir: &File, dir_path: &Path, from: &OsStr, to: &OsStr) -> io::Result<()> {
+pub(crate) fn rename_at(_dir: &File, dir_path: &Path, from: &OsStr, to: &OsStr) -> io::Result<()> {
     let (from, to) = (dir_path.join(from), dir_path.join(to));
     retrying(|| std::fs::rename(&from, &to))
 }
@@ -285,7 +289,7 @@ pub fn rename_at(_dir: &File, dir_path: &Path, from: &OsStr, to: &OsStr) -> io::
 /// Whether a lock failed because the file system has no locks (`ERROR_NOT_SUPPORTED`); see
 /// the Unix version.
 #[must_use]
-pub fn lock_unsupported(e: &io::Error) -> bool {
+pub(crate) fn lock_unsupported(e: &io::Error) -> bool {
     e.raw_os_error() == Some(50)
 }
 
@@ -293,7 +297,7 @@ pub fn lock_unsupported(e: &io::Error) -> bool {
 /// at `path` is followed only when this user made it (see the Unix version, which also
 /// walks every component; here the opened directory cannot be renamed or removed while
 /// open, and names inside it are opened without following reparse points).
-pub fn open_dir_walk(path: &Path, create: bool) -> io::Result<File> {
+pub(crate) fn open_dir_walk(path: &Path, create: bool) -> io::Result<File> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
             if let Some(why) = foreign_link(path, &m) {
@@ -308,12 +312,12 @@ pub fn open_dir_walk(path: &Path, create: bool) -> io::Result<File> {
 }
 
 /// Windows has no directory fsync; NTFS journals the rename itself.
-pub fn sync_dir(_dir: &File) -> io::Result<()> {
+pub(crate) fn sync_dir(_dir: &File) -> io::Result<()> {
     Ok(())
 }
 
 /// Removes `name` in `dir` (a link itself, never its target).
-pub fn remove_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<()> {
+pub(crate) fn remove_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<()> {
     let path = dir_path.join(name);
     retrying(|| std::fs::remove_file(&path))
 }
@@ -329,13 +333,13 @@ fn mkdir_private(path: &Path) -> io::Result<()> {
 }
 
 /// Creates the private directory `name` in `dir`.
-pub fn mkdir_private_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<()> {
+pub(crate) fn mkdir_private_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<()> {
     mkdir_private(&dir_path.join(name))
 }
 
 /// Opens the directory `name` in `dir`, pinned; a link (symlink or junction) or a
 /// non-directory there is `ErrorKind::NotADirectory`.
-pub fn open_dir_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
+pub(crate) fn open_dir_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<File> {
     let mut o = dir_options();
     o.custom_flags(FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT);
     let f = o.open(dir_path.join(name))?;
@@ -347,7 +351,7 @@ pub fn open_dir_at(_dir: &File, dir_path: &Path, name: &OsStr) -> io::Result<Fil
 }
 
 /// Why an open file or directory that holds credentials is unsafe (see [`acl`]).
-pub fn unsafe_owner(file: &File) -> io::Result<Option<String>> {
+pub(crate) fn unsafe_owner(file: &File) -> io::Result<Option<String>> {
     let sec = oci_token_win::security(file.as_handle())?;
     Ok(acl::unsafe_owner_or_writers(&sec, me()?))
 }
@@ -400,7 +404,7 @@ fn foreign_link(path: &Path, _m: &std::fs::Metadata) -> Option<String> {
 }
 
 /// Creates `dir` and its missing parents; each one this creates gets the private DACL.
-pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
+pub(crate) fn create_private_dir_all(dir: &Path) -> io::Result<()> {
     let mut missing: Vec<PathBuf> = Vec::new();
     let mut cur = Some(dir);
     while let Some(p) = cur {
@@ -420,7 +424,7 @@ pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
 }
 
 /// A new private temp file in `dir`, with a random name.
-pub fn private_tempfile(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+pub(crate) fn private_tempfile(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
     tempfile::Builder::new()
         .prefix(".oci-token.")
         .suffix(".tmp")
@@ -428,7 +432,7 @@ pub fn private_tempfile(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
 }
 
 /// Renames the temp file over `target`, retrying while a reader holds `target` open.
-pub fn persist<F>(tmp: tempfile::NamedTempFile<F>, target: &Path) -> io::Result<()> {
+pub(crate) fn persist<F>(tmp: tempfile::NamedTempFile<F>, target: &Path) -> io::Result<()> {
     let mut tmp = tmp;
     let mut backoff = Backoff::new();
     loop {
@@ -442,7 +446,7 @@ pub fn persist<F>(tmp: tempfile::NamedTempFile<F>, target: &Path) -> io::Result<
 
 /// Creates `path` as a new private file (DACL: this user only); an existing path of any
 /// kind, a link included, is an error.
-pub fn create_private_new(path: &Path) -> io::Result<File> {
+pub(crate) fn create_private_new(path: &Path) -> io::Result<File> {
     let mut o = OpenOptions::new();
     o.write(true)
         .create_new(true)
@@ -459,7 +463,7 @@ pub fn create_private_new(path: &Path) -> io::Result<File> {
 
 /// Reads a line from the console with echo off (restored afterwards). A terminal that is
 /// not a Windows console (Git Bash's mintty) cannot hide what is typed: refused.
-pub fn read_hidden_line() -> io::Result<String> {
+pub(crate) fn read_hidden_line() -> io::Result<String> {
     let stdin = std::io::stdin();
     let before = oci_token_win::set_echo(stdin.as_handle(), false).map_err(|_| {
         io::Error::other(
@@ -482,7 +486,7 @@ pub fn read_hidden_line() -> io::Result<String> {
 
 /// Whether stdout goes anywhere: a handle is there and it is not `NUL`.
 #[must_use]
-pub fn stdout_is_open() -> bool {
+pub(crate) fn stdout_is_open() -> bool {
     use std::os::windows::io::AsRawHandle as _;
     #[allow(clippy::disallowed_methods)] // only looked at, never written here
     let out = std::io::stdout();
@@ -495,19 +499,19 @@ pub fn stdout_is_open() -> bool {
 /// Interrupts while a child runs. Ctrl-C and Ctrl-Break go to every process of the
 /// console, the child included; we ignore them, so we are still there to pass on its exit
 /// code. (Windows has no other signals a process sends to another.)
-pub struct Interrupts;
+pub(crate) struct Interrupts;
 
 impl Interrupts {
     /// Starts ignoring console interrupts (before the child starts). Without a console
     /// (a service, a GUI parent) there are none to ignore, so a failure here is no error.
-    pub fn catch() -> io::Result<Self> {
+    pub(crate) fn catch() -> io::Result<Self> {
         let _ = oci_token_win::swallow_console_interrupts(true);
         Ok(Interrupts)
     }
 
     /// Nothing to forward: the console delivered them to the child already.
     #[must_use]
-    pub fn forward<'scope>(
+    pub(crate) fn forward<'scope>(
         self,
         _scope: &'scope std::thread::Scope<'scope, '_>,
         _child: &Child,
@@ -517,10 +521,10 @@ impl Interrupts {
 }
 
 /// Stops ignoring console interrupts.
-pub struct Closer;
+pub(crate) struct Closer;
 
 impl Closer {
-    pub fn close(self) {
+    pub(crate) fn close(self) {
         let _ = oci_token_win::swallow_console_interrupts(false);
     }
 }
@@ -529,7 +533,7 @@ impl Closer {
 /// oci-token exits with: a Ctrl-C (`STATUS_CONTROL_C_EXIT`) becomes 130, as Git Bash
 /// reports it; any other becomes 255.
 #[must_use]
-pub fn exit_code(status: ExitStatus) -> u8 {
+pub(crate) fn exit_code(status: ExitStatus) -> u8 {
     match status.code() {
         Some(c) => u8::try_from(c).unwrap_or(if c == STATUS_CONTROL_C_EXIT { 130 } else { 255 }),
         None => 1,
@@ -540,7 +544,7 @@ pub fn exit_code(status: ExitStatus) -> u8 {
 /// volumes); symlinks need a privilege on Windows. A copy of `exe` there is kept, an older
 /// oci-token binary replaced; anything else at `link` (a link, a directory, a file more than
 /// twice this binary's size, another program) is `AlreadyExists`.
-pub fn install_helper(exe: &Path, link: &Path) -> io::Result<()> {
+pub(crate) fn install_helper(exe: &Path, link: &Path) -> io::Result<()> {
     /// In every oci-token binary (this very constant), so an older copy is recognised.
     const MARK: &[u8] = b"docker-credential-oci-token: an oci-token binary";
     // An oci-token binary is at most twice this one (a debug build is ~20 times a release):

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// Git Bash's `/c/Users/me` (or `/c`) as `C:\Users\me`; `None` for anything else (a POSIX
 /// path under the MSYS root such as `/home/me` has no Windows meaning without MSYS).
 #[must_use]
-pub fn msys_to_windows(p: &str) -> Option<String> {
+pub(crate) fn msys_to_windows(p: &str) -> Option<String> {
     let rest = p.strip_prefix('/')?;
     let mut chars = rest.chars();
     let drive = chars.next().filter(char::is_ascii_alphabetic)?;
@@ -23,7 +23,7 @@ pub fn msys_to_windows(p: &str) -> Option<String> {
 /// The home directory on Windows: `USERPROFILE`; else `HOME` (an MSYS `/c/...` value made
 /// a Windows path); else `HOMEDRIVE` + `HOMEPATH`. Empty values count as unset.
 #[must_use]
-pub fn home(
+pub(crate) fn home(
     userprofile: Option<OsString>,
     home: Option<OsString>,
     homedrive: Option<OsString>,
@@ -52,7 +52,7 @@ pub fn home(
 /// Python's `ntpath.expanduser` for `~name`: the user's home beside the current one
 /// (`C:\Users\me` → `C:\Users\name`).
 #[must_use]
-pub fn other_user_home(current_home: &std::path::Path, user: &str) -> Option<PathBuf> {
+pub(crate) fn other_user_home(current_home: &std::path::Path, user: &str) -> Option<PathBuf> {
     current_home.parent().map(|p| p.join(user))
 }
 
@@ -60,7 +60,7 @@ pub fn other_user_home(current_home: &std::path::Path, user: &str) -> Option<Pat
 /// `COM0`-`COM9`, `LPT0`-`LPT9`, any case, also before an extension, as `nul.json`), or a
 /// name ending in `.` or a space (Windows strips those, so two names would be one file).
 #[must_use]
-pub fn reserved(name: &str) -> bool {
+pub(crate) fn reserved(name: &str) -> bool {
     if name.ends_with(['.', ' ']) {
         return true;
     }
@@ -76,7 +76,7 @@ pub fn reserved(name: &str) -> bool {
 }
 
 /// The extensions cmd tries when `PATHEXT` is not set.
-pub const DEFAULT_PATHEXT: &str = ".COM;.EXE;.BAT;.CMD";
+pub(crate) const DEFAULT_PATHEXT: &str = ".COM;.EXE;.BAT;.CMD";
 
 /// The program cmd would start for `name`, as `exec` looks it up on Windows (Rust's
 /// `Command` alone tries only `.exe`, so `az.cmd`, `gcloud.cmd` and npm's `.cmd` shims would
@@ -87,7 +87,7 @@ pub const DEFAULT_PATHEXT: &str = ".COM;.EXE;.BAT;.CMD";
 /// working directory cannot stand in for a program. `None`: nothing matched (std's own
 /// lookup then reports it as not found).
 #[must_use]
-pub fn find_program(
+pub(crate) fn find_program(
     name: &str,
     path: Option<&str>,
     pathext: Option<&str>,
