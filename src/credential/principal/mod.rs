@@ -13,6 +13,11 @@
 //! only: no metadata call, no federation, no key generation. A resource principal's key
 //! given as a value is written once to `resource-<hash>/key.pem`, so consumers get a path.
 
+mod instance;
+mod resource;
+mod shared;
+mod workload;
+
 use std::path::{Path, PathBuf};
 
 use jiff::SignedDuration;
@@ -24,14 +29,12 @@ use super::policy::Policy;
 use crate::context::Context;
 use crate::crypto::key::{self, SigningKey};
 use crate::error::{Error, Result};
-use crate::secret::Secret;
-use crate::services::auth::{self, AuthError};
-use crate::services::imds::{self, Imds};
+use crate::services::imds;
 use crate::sys::env::Env;
-use crate::sys::store::Dir;
+use crate::sys::store::{self, Dir};
 use crate::token::{self, Claims};
-use crate::{crypto::x509, region, services::http, sys::store};
 use rsa::sha2::{Digest as _, Sha256};
+use shared::{Value, region_from};
 
 /// Which principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,44 +65,6 @@ impl Kind {
     }
 }
 
-/// A value from the environment: the text itself, or an absolute path to a file holding
-/// it (re-read on every use).
-#[derive(Debug)]
-enum Value {
-    Path(PathBuf),
-    Literal(Secret<String>),
-}
-
-impl Value {
-    fn from_env(env: &dyn Env, name: &str) -> Option<Value> {
-        let v = env.var(name)?;
-        Some(
-            if v.starts_with('/') || std::path::Path::new(&v).is_absolute() {
-                Value::Path(PathBuf::from(v))
-            } else {
-                Value::Literal(Secret::new(v))
-            },
-        )
-    }
-
-    /// The text (a file is read now: regular, at most `max` bytes, trailing newline off).
-    fn read(&self, what: &str, max: u64) -> Result<Secret<String>> {
-        match self {
-            Value::Literal(s) => Ok(Secret::new(s.expose().trim().to_owned())),
-            Value::Path(p) => store::read_text(p, max)
-                .map(|t| Secret::new(t.trim_end_matches(['\n', '\r']).to_owned()))
-                .map_err(|e| Error::Config(format!("cannot read {what} {}: {e}", p.display()))),
-        }
-    }
-
-    fn path(&self) -> Option<&Path> {
-        match self {
-            Value::Path(p) => Some(p),
-            Value::Literal(_) => None,
-        }
-    }
-}
-
 /// Where the token comes from.
 #[derive(Debug)]
 enum Source {
@@ -112,11 +77,7 @@ enum Source {
         passphrase: Option<Value>,
     },
     /// The service-account token, posted to the proxymux with the cluster's CA.
-    OkeWorkload {
-        url: String,
-        sa_token: Value,
-        ca: PathBuf,
-    },
+    OkeWorkload(workload::Workload),
 }
 
 /// A principal, its cache and, once [`Principal::ensure`] ran, its token.
@@ -143,10 +104,6 @@ fn cache_entry(env: &dyn Env, kind: Kind, identity: &[&str]) -> Result<(PathBuf,
     ))
 }
 
-fn region_from(env: &dyn Env, r: &str) -> String {
-    region::region_id(r, &region::sources(env))
-}
-
 impl Principal {
     /// Reads the environment for `kind`: no network, no file.
     pub(crate) fn new(ctx: &Context<'_>, kind: Kind) -> Result<Self> {
@@ -163,7 +120,7 @@ impl Principal {
         let (source, cache, region) = match kind {
             Kind::Instance => {
                 let base = imds::base_url(env);
-                let federation = federation_override(ctx);
+                let federation = instance::federation_override(ctx);
                 let cache = cache_entry(
                     env,
                     kind,
@@ -176,11 +133,19 @@ impl Principal {
                 let source = Source::Instance { imds_base: base };
                 (source, Some(cache), region_flag.clone())
             }
-            Kind::Resource => (resource_source(env)?, None, env_region()),
+            Kind::Resource => {
+                let (rpst, key, passphrase) = resource::from_env(env)?;
+                let source = Source::Resource {
+                    rpst,
+                    key,
+                    passphrase,
+                };
+                (source, None, env_region())
+            }
             Kind::OkeWorkload => {
-                let (source, id) = workload_source(env)?;
+                let (w, id) = workload::from_env(env)?;
                 let cache = cache_entry(env, kind, &[&id])?;
-                (source, Some(cache), env_region())
+                (Source::OkeWorkload(w), Some(cache), env_region())
             }
         };
         Ok(Principal {
@@ -424,12 +389,9 @@ impl Principal {
         let session_key = session_key(entry)?;
         let new = match &self.source {
             Source::Instance { imds_base } => {
-                let base = imds_base.clone();
-                self.federate(ctx, &base, &session_key)?
+                instance::federate(ctx, imds_base, &mut self.region, &session_key)?
             }
-            Source::OkeWorkload { url, sa_token, ca } => {
-                oke_workload(ctx, url, sa_token, ca, &session_key)?
-            }
+            Source::OkeWorkload(w) => workload::exchange(ctx, w, &session_key)?,
             Source::Resource { .. } => {
                 return Err(Error::Other("internal: nothing to fetch".into()));
             }
@@ -449,218 +411,6 @@ impl Principal {
         }
         Ok(cache::Token { token: new, claims })
     }
-
-    /// Metadata service, then `POST /v1/x509` signed with the leaf key; a 401 fetches the
-    /// certificates once more (they rotate) and tries again.
-    fn federate(
-        &mut self,
-        ctx: &Context<'_>,
-        imds_base: &str,
-        session_key: &SigningKey,
-    ) -> Result<Secret<String>> {
-        let imds = Imds::new(imds_base.to_owned(), http::total_deadline(ctx.env));
-        let off_oci = |e: String| {
-            Error::Service(format!(
-                "instance principal: the metadata service failed ({e}); instance principals work only on OCI compute instances (OCI_METADATA_BASE_URL overrides the address)"
-            ))
-        };
-        if self.region.is_none() {
-            let r = imds.get("/instance/region").map_err(off_oci)?;
-            let r = r.trim();
-            if r.is_empty()
-                || r.len() > 64
-                || !r
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-            {
-                return Err(Error::Service(format!(
-                    "instance principal: the metadata service's region is not a region name: {:?}",
-                    r.chars().take(40).collect::<String>()
-                )));
-            }
-            self.region = Some(region_from(ctx.env, r));
-        }
-        let region = self.region.clone().unwrap_or_default();
-        let url = match federation_override(ctx) {
-            Some(u) => u,
-            None => format!(
-                "{}/v1/x509",
-                region::endpoint("auth", "", &region, &region::sources(ctx.env))
-            ),
-        };
-        let mut last = None;
-        for round in 0..2 {
-            // The re-read after a 401 gets a metadata deadline of its own (a slow 401 may
-            // have used the first up), and if it still fails the 401 is what is reported.
-            let fresh_imds;
-            let imds = if round == 0 {
-                &imds
-            } else {
-                fresh_imds = Imds::new(imds_base.to_owned(), http::total_deadline(ctx.env));
-                &fresh_imds
-            };
-            let certs = match (fetch_certificates(imds), last.take()) {
-                (Ok(c), _) => c,
-                (Err(e), None) => return Err(off_oci(e)),
-                (Err(_), Some(refused)) => {
-                    return Err(auth_error("instance principal federation", &url, refused));
-                }
-            };
-            let body = auth::x509_body(
-                &certs.leaf,
-                &key::public_der(session_key),
-                &certs.intermediates,
-            )
-            .map_err(|e| auth_error("instance principal federation", &url, e))?;
-            let key_id = auth::x509_key_id(&certs.tenancy, &certs.leaf);
-            let call = auth::Call {
-                url: &url,
-                key: &certs.key,
-                key_id: &key_id,
-                body: &body,
-                federation: true,
-            };
-            match auth::post_for_token(&ctx.http(), &call, ctx.env, http::total_deadline(ctx.env)) {
-                Ok(t) => return Ok(t),
-                Err(e @ AuthError::Unauthorized(_)) => last = Some(e),
-                Err(e) => return Err(auth_error("instance principal federation", &url, e)),
-            }
-        }
-        Err(auth_error(
-            "instance principal federation",
-            &url,
-            last.unwrap_or(AuthError::Unavailable(String::new())),
-        ))
-    }
-}
-
-/// Resource principal v2.2 from the environment (other versions are refused with a reason).
-fn resource_source(env: &dyn Env) -> Result<Source> {
-    match env.var("OCI_RESOURCE_PRINCIPAL_VERSION").as_deref() {
-        Some("2.2") => {}
-        Some(v) => {
-            return Err(Error::Config(format!(
-                "OCI_RESOURCE_PRINCIPAL_VERSION is {v}; oci-token serves resource principals of version 2.2 (an RPST and key from the platform)"
-            )));
-        }
-        None => {
-            return Err(Error::Config(
-                "resource principal: OCI_RESOURCE_PRINCIPAL_VERSION is not set (this is not an OCI Function or other resource with a principal)".into(),
-            ));
-        }
-    }
-    let need = |name: &str| {
-        Value::from_env(env, name)
-            .ok_or_else(|| Error::Config(format!("resource principal: {name} is not set")))
-    };
-    Ok(Source::Resource {
-        rpst: need("OCI_RESOURCE_PRINCIPAL_RPST")?,
-        key: need("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM")?,
-        passphrase: Value::from_env(env, "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE"),
-    })
-}
-
-/// OKE workload identity from the environment, and what identifies it for the cache.
-fn workload_source(env: &dyn Env) -> Result<(Source, String)> {
-    let url = if let Some(u) = env.var("OCI_TOKEN_OKE_PROXYMUX_URL") {
-        u.trim_end_matches('/').to_owned()
-    } else {
-        let host = env.var("KUBERNETES_SERVICE_HOST").ok_or_else(|| {
-            Error::Config(
-                "OKE workload identity: KUBERNETES_SERVICE_HOST is not set (this is not a pod)"
-                    .into(),
-            )
-        })?;
-        let host = if host.contains(':') && !host.starts_with('[') {
-            format!("[{host}]")
-        } else {
-            host
-        };
-        format!("https://{host}:12250")
-    };
-    let sa_token = if let Some(literal) = env.var("OCI_KUBERNETES_SERVICE_ACCOUNT_TOKEN_STRING") {
-        Value::Literal(Secret::new(literal))
-    } else {
-        Value::Path(PathBuf::from(
-            env.var("OCI_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH")
-                .unwrap_or_else(|| "/var/run/secrets/kubernetes.io/serviceaccount/token".into()),
-        ))
-    };
-    let ca = PathBuf::from(
-        env.var("OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH")
-            .unwrap_or_else(|| "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt".into()),
-    );
-    // Who: the service account the token names (`iss`, `sub`), or, for a token that is no
-    // JWT, a hash of the token. Never where the token came from: every pod has the same
-    // path, and a literal token is one string among many.
-    let sa = sa_token.read("the service-account token", store::MAX_TOKEN)?;
-    let who = if let Some((iss, sub)) = token::issuer_subject(sa.expose()) {
-        format!("sa\0{iss}\0{sub}")
-    } else {
-        let digest = Sha256::digest(sa.expose().as_bytes());
-        format!("sha256\0{}", crate::encoding::hex(&digest, false))
-    };
-    let id = format!("{url}\0{who}");
-    Ok((Source::OkeWorkload { url, sa_token, ca }, id))
-}
-
-/// `OCI_CLI_FEDERATION_ENDPOINT` (a full URL, as the oci CLI takes it), else
-/// `--auth-endpoint` / `OCI_TOKEN_AUTH_ENDPOINT` + `/v1/x509`.
-fn federation_override(ctx: &Context<'_>) -> Option<String> {
-    ctx.env.var("OCI_CLI_FEDERATION_ENDPOINT").or_else(|| {
-        ctx.auth_endpoint
-            .as_ref()
-            .map(|b| format!("{}/v1/x509", b.trim_end_matches('/')))
-    })
-}
-
-#[allow(clippy::needless_pass_by_value)] // called with errors just made
-fn auth_error(what: &str, url: &str, e: AuthError) -> Error {
-    match e {
-        AuthError::Unauthorized(_) => Error::NeedsLogin(format!(
-            "{what} at {url} was refused ({e}); check the dynamic group and policies of this principal"
-        )),
-        AuthError::NotHttps(_) | AuthError::Setup(_) => {
-            Error::Config(format!("{what} failed: {e}"))
-        }
-        AuthError::Rejected(..) => Error::Service(format!("{what} at {url} failed: {e}")),
-        AuthError::Unavailable(_) => Error::Service(format!(
-            "{what} at {url} failed: {e}; check the network, proxy and CA bundle, then try again"
-        )),
-    }
-}
-
-/// What the metadata service gives for federation.
-struct Certificates {
-    leaf: Vec<u8>,
-    key: SigningKey,
-    intermediates: Vec<Vec<u8>>,
-    tenancy: String,
-}
-
-fn fetch_certificates(imds: &Imds) -> std::result::Result<Certificates, String> {
-    let cert = imds.get("/identity/cert.pem")?;
-    let key_pem = imds.get("/identity/key.pem")?;
-    let inter = imds.get("/identity/intermediate.pem")?;
-    let leaf = x509::certificates(&cert)
-        .into_iter()
-        .next()
-        .ok_or("/identity/cert.pem holds no certificate")?;
-    let tenancy = x509::tenancy(&leaf)
-        .ok_or("the leaf certificate names no tenancy (no opc-tenant: in its subject)")?;
-    if !tenancy
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
-    {
-        return Err("the leaf certificate's opc-tenant is not an OCID".into());
-    }
-    let key = key::load(&key_pem, None).map_err(|e| format!("/identity/key.pem: {e}"))?;
-    Ok(Certificates {
-        leaf,
-        key,
-        intermediates: x509::certificates(&inter),
-        tenancy,
-    })
 }
 
 /// A principal's part of the cache loop.
@@ -734,33 +484,6 @@ fn session_key(entry: &Dir) -> Result<SigningKey> {
         ))
     })?;
     Ok(k.key)
-}
-
-/// `POST <proxymux>/resourcePrincipalSessionTokens` with the service-account token; the
-/// answer is a JSON string holding base64 of `{"token": "ST$<jwt>"}`.
-fn oke_workload(
-    ctx: &Context<'_>,
-    url: &str,
-    sa_token: &Value,
-    ca: &Path,
-    session_key: &SigningKey,
-) -> Result<Secret<String>> {
-    let sa = sa_token.read("the service-account token", store::MAX_TOKEN)?;
-    if let Ok(c) = token::decode(sa.expose())
-        && c.exp <= ctx.env.now()
-    {
-        return Err(Error::Config(format!(
-            "OKE workload identity: the service-account token expired at {}",
-            c.exp
-        )));
-    }
-    let settings = http::Settings {
-        cert_bundle: Some(ca.to_owned()),
-        ..ctx.http()
-    };
-    let url = format!("{url}/resourcePrincipalSessionTokens");
-    auth::oke_workload_token(&settings, &url, &sa, &key::public_der(session_key), ctx.env)
-        .map_err(|e| auth_error("OKE workload identity", &url, e))
 }
 
 /// The instance principal (`--auth instance_principal`).

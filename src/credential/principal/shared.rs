@@ -1,0 +1,70 @@
+//! What the principal kinds share: values from the environment, the region, and how a
+//! refused or failed call is reported.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::region;
+use crate::secret::Secret;
+use crate::services::auth::AuthError;
+use crate::sys::env::Env;
+use crate::sys::store;
+
+/// A value from the environment: the text itself, or an absolute path to a file holding
+/// it (re-read on every use).
+#[derive(Debug)]
+pub(crate) enum Value {
+    Path(PathBuf),
+    Literal(Secret<String>),
+}
+
+impl Value {
+    pub(crate) fn from_env(env: &dyn Env, name: &str) -> Option<Value> {
+        let v = env.var(name)?;
+        Some(
+            if v.starts_with('/') || std::path::Path::new(&v).is_absolute() {
+                Value::Path(PathBuf::from(v))
+            } else {
+                Value::Literal(Secret::new(v))
+            },
+        )
+    }
+
+    /// The text (a file is read now: regular, at most `max` bytes, trailing newline off).
+    pub(crate) fn read(&self, what: &str, max: u64) -> Result<Secret<String>> {
+        match self {
+            Value::Literal(s) => Ok(Secret::new(s.expose().trim().to_owned())),
+            Value::Path(p) => store::read_text(p, max)
+                .map(|t| Secret::new(t.trim_end_matches(['\n', '\r']).to_owned()))
+                .map_err(|e| Error::Config(format!("cannot read {what} {}: {e}", p.display()))),
+        }
+    }
+
+    pub(crate) fn path(&self) -> Option<&Path> {
+        match self {
+            Value::Path(p) => Some(p),
+            Value::Literal(_) => None,
+        }
+    }
+}
+
+/// A region name or key as its region id.
+pub(crate) fn region_from(env: &dyn Env, r: &str) -> String {
+    region::region_id(r, &region::sources(env))
+}
+
+#[allow(clippy::needless_pass_by_value)] // called with errors just made
+pub(crate) fn auth_error(what: &str, url: &str, e: AuthError) -> Error {
+    match e {
+        AuthError::Unauthorized(_) => Error::NeedsLogin(format!(
+            "{what} at {url} was refused ({e}); check the dynamic group and policies of this principal"
+        )),
+        AuthError::NotHttps(_) | AuthError::Setup(_) => {
+            Error::Config(format!("{what} failed: {e}"))
+        }
+        AuthError::Rejected(..) => Error::Service(format!("{what} at {url} failed: {e}")),
+        AuthError::Unavailable(_) => Error::Service(format!(
+            "{what} at {url} failed: {e}; check the network, proxy and CA bundle, then try again"
+        )),
+    }
+}
