@@ -40,6 +40,25 @@ impl Error {
         }
     }
 
+    /// A bug: something the code itself guarantees did not hold. Exit 1, and said so.
+    #[must_use]
+    pub fn internal(what: &str) -> Self {
+        Error::Other(format!("internal error (a bug; please report it): {what}"))
+    }
+
+    /// Writing `path` failed (a full disk, a read-only file system): exit 1.
+    #[must_use]
+    pub fn write(path: &std::path::Path, e: &std::io::Error) -> Self {
+        Error::Other(format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// A service could not be reached, or failed after the bounded retries: exit 5, with
+    /// what to check. `what` says which call and why.
+    #[must_use]
+    pub fn network(what: &str) -> Self {
+        Error::Service(format!("{what}; {NETWORK_HINT}"))
+    }
+
     /// A `NeedsLogin` error for `profile`, saying how to log in again.
     #[must_use]
     pub(crate) fn needs_login(profile: &str, why: &str) -> Self {
@@ -56,6 +75,9 @@ impl From<Error> for ExitCode {
 }
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The next step of a network failure, in every message that reports one.
+pub const NETWORK_HINT: &str = "check the network, proxy and CA bundle, then try again";
 
 /// One exit code, documented once: `--help`, the man page and README's table are rendered
 /// from [`EXIT_CODES`] (a test keeps README in step).

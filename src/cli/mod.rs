@@ -278,9 +278,7 @@ pub(crate) fn to_command(cli: &Cli) -> Result<app::Command> {
             },
         }),
         Some(C::Generate { .. }) => {
-            return Err(Error::Other(
-                "internal: generate is handled by cli::run".into(),
-            ));
+            return Err(Error::internal("generate is handled by cli::run"));
         }
     })
 }

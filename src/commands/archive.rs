@@ -125,8 +125,7 @@ pub(crate) fn export(ctx: &Context<'_>, args: &ExportRequest) -> Result<()> {
         config_path.display()
     ));
     let bytes = build(&p.name, &items, ctx.env)?;
-    crate::sys::store::write_atomic(&out, &bytes)
-        .map_err(|e| Error::Other(format!("cannot write {}: {e}", out.display())))?;
+    crate::sys::store::write_atomic(&out, &bytes).map_err(|e| Error::write(&out, &e))?;
     output::note(&format!("Export file written to: {}", out.display()));
     Ok(())
 }
@@ -320,8 +319,7 @@ pub(crate) fn import(ctx: &Context<'_>, args: &ImportRequest) -> Result<()> {
     for (file, bytes) in &a.files {
         let target = dir.join(file);
         undo.will_create_file(&target);
-        crate::sys::store::write_atomic(&target, bytes)
-            .map_err(|e| Error::Other(format!("cannot write {}: {e}", target.display())))?;
+        crate::sys::store::write_atomic(&target, bytes).map_err(|e| Error::write(&target, &e))?;
     }
     let get = |k: &str| a.items.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let abs = |k: &str| get(k).map(|v| dir.join(basename(&v)).display().to_string());

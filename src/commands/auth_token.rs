@@ -143,7 +143,8 @@ fn call_with(
     )
     .map_err(|e| match e {
         api::CallError::Unavailable(_) => Error::Service(format!(
-            "{method} {url} failed: {e}; check the network, proxy and CA bundle{ambiguous}"
+            "{method} {url} failed: {e}; {}{ambiguous}",
+            crate::error::NETWORK_HINT
         )),
         _ => Error::Config(format!("{method} {url} failed: {e}")),
     })?;

@@ -396,7 +396,7 @@ fn edit_locked(path: &Path, max: u64, mut edit: impl FnMut(&str) -> Result<Strin
         }
         return slot
             .write_atomic(new.as_bytes())
-            .map_err(|e| Error::Other(format!("cannot write {}: {e}", path.display())));
+            .map_err(|e| Error::write(path, &e));
     }
 }
 

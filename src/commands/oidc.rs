@@ -94,7 +94,7 @@ pub(crate) fn login(ctx: &Context<'_>, req: &LoginRequest) -> Result<()> {
     let path = stored::state_path(ctx.env, &req.name)?;
     // Checked before anyone signs in: tokens are never written where others could swap them.
     let dir = stored::open_dir(ctx.env, true)?
-        .ok_or_else(|| Error::Other("internal: the OIDC directory was not made".into()))?;
+        .ok_or_else(|| Error::internal("the OIDC directory was not made"))?;
     let slot = dir.file(&format!("{}.json", req.name))?;
     let secret = client_secret(req.client_secret_file.as_deref())?;
     let settings = ctx.http();

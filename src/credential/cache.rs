@@ -69,6 +69,16 @@ pub(crate) fn entry(env: &dyn Env, name: &str, create: bool) -> Result<Option<Di
     entry_in(&root_path(env)?, name, create)
 }
 
+/// [`entry`], made (0700) when missing.
+pub(crate) fn made_entry(env: &dyn Env, name: &str) -> Result<Dir> {
+    made_entry_in(&root_path(env)?, name)
+}
+
+/// [`entry_in`], made (0700) when missing.
+pub(crate) fn made_entry_in(root: &Path, name: &str) -> Result<Dir> {
+    entry_in(root, name, true)?.ok_or_else(|| Error::internal("the cache entry was not made"))
+}
+
 /// [`entry`] under a root already resolved.
 pub(crate) fn entry_in(root: &Path, name: &str, create: bool) -> Result<Option<Dir>> {
     let Some(root) = Dir::open_private(root, create)? else {

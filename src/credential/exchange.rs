@@ -79,7 +79,7 @@ pub(crate) fn write_state(token_path: &Path, s: &State) -> Result<()> {
     let text = serde_json::to_string(s).map_err(|e| Error::Other(e.to_string()))?;
     store::Pinned::new(&path)
         .and_then(|p| p.write_atomic(text.as_bytes()))
-        .map_err(|e| Error::Other(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| Error::write(&path, &e))
 }
 
 /// `<domain>/oauth2/v1/token`.
@@ -121,9 +121,9 @@ pub(crate) fn exchange(
             OidcError::Protocol { .. } => Error::NeedsLogin(format!(
                 "the token exchange at {endpoint} was refused ({e}); check the identity propagation trust and the client, or sign in again"
             )),
-            OidcError::Unavailable(_) => Error::Service(format!(
-                "the token exchange at {endpoint} failed: {e}; check the network, proxy and CA bundle"
-            )),
+            OidcError::Unavailable(_) => {
+                Error::network(&format!("the token exchange at {endpoint} failed: {e}"))
+            }
             OidcError::Setup(_) => Error::Config(format!("the token exchange at {endpoint}: {e}")),
             OidcError::Unusable(_) => Error::Service(format!("the token exchange at {endpoint}: {e}")),
         })

@@ -148,9 +148,9 @@ pub(crate) trait Kind: std::fmt::Debug + Send {
 
     /// The `keyId` requests are signed with: `ST$<token>` for kinds that keep a token.
     fn key_id(&self) -> Result<Secret<String>> {
-        let s = self.session().ok_or_else(|| {
-            Error::Other("internal: the token was not read before signing".into())
-        })?;
+        let s = self
+            .session()
+            .ok_or_else(|| Error::internal("the token was not read before signing"))?;
         Ok(Secret::new(format!("ST${}", s.token.expose())))
     }
 

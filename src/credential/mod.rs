@@ -84,7 +84,7 @@ impl Credential {
             .iter()
             .find(|(a, _)| *a == auth)
             .map(|(_, make)| *make)
-            .ok_or_else(|| Error::Other(format!("internal: no kind for {}", auth.name())))?;
+            .ok_or_else(|| Error::internal(&format!("no kind for {}", auth.name())))?;
         Ok(Credential(make(ctx, profile)?))
     }
 

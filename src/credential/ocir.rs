@@ -148,8 +148,7 @@ pub(crate) fn token(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Res
     if let Some(t) = cached(ctx, host, &identity) {
         return Ok(t);
     }
-    let entry = cache::entry(ctx.env, &entry_name(host, &identity), true)?
-        .ok_or_else(|| Error::Other("internal: the cache entry was not made".into()))?;
+    let entry = cache::made_entry(ctx.env, &entry_name(host, &identity))?;
     let slot = entry.file("token")?;
     // Fetched again inside the last MARGIN; a failed fetch then serves the cached token
     // (with a warning) while it has a minute left.
@@ -173,12 +172,14 @@ fn fetch(ctx: &Context<'_>, cred: &mut Credential, host: &str) -> Result<Registr
     cred.ensure_fresh(ctx, &Freshness::default())?;
     let signer = cred.signer()?;
     let url = format!("https://{host}/20180419/docker/token");
-    let reply = api::signed(&ctx.http(), "GET", &url, &signer, None, None, ctx.env).map_err(|e| match e {
-        api::CallError::Unavailable(_) => Error::Service(format!(
-            "the registry token request to {url} failed: {e}; check the network, proxy and CA bundle"
-        )),
-        _ => Error::Config(format!("the registry token request to {url} failed: {e}")),
-    })?;
+    let reply = api::signed(&ctx.http(), "GET", &url, &signer, None, None, ctx.env).map_err(
+        |e| match e {
+            api::CallError::Unavailable(_) => {
+                Error::network(&format!("the registry token request to {url} failed: {e}"))
+            }
+            _ => Error::Config(format!("the registry token request to {url} failed: {e}")),
+        },
+    )?;
     let detail = crate::services::auth::service_detail(&reply.body);
     match reply.status {
         200 => {}

@@ -177,7 +177,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Stored> {
 pub(crate) fn write(slot: &store::Pinned, s: &Stored) -> Result<()> {
     let text = serde_json::to_string(s).map_err(|e| Error::Other(e.to_string()))?;
     slot.write_atomic(text.as_bytes())
-        .map_err(|e| Error::Other(format!("cannot write {}: {e}", slot.path().display())))
+        .map_err(|e| Error::write(&slot.path(), &e))
 }
 
 /// An OIDC login's part of the cache loop.

@@ -21,7 +21,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::context::Context;
 use crate::credential::cache::{self, Provider};
 use crate::credential::{Credential, Policy};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::secret::Secret;
 
 /// A cached OKE token is served while it has at least this long left.
@@ -124,8 +124,7 @@ pub(crate) fn token(ctx: &Context<'_>, cred: &Credential, cluster: &str) -> Resu
     let region = crate::region::resolve(cred.require_region()?, ctx.env);
     let name = entry_name(cluster, &region, &cred.identity());
     let signer = signer_digest(cluster, &region, cred.signing_identity()?.expose());
-    let entry = cache::entry(ctx.env, &name, true)?
-        .ok_or_else(|| Error::Other("internal: the cache entry was not made".into()))?;
+    let entry = cache::made_entry(ctx.env, &name)?;
     let slot = entry.file("token")?;
     let policy = Policy {
         window: MARGIN,

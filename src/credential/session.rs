@@ -188,8 +188,7 @@ impl Provider for Refresher<'_, '_> {
     }
 
     fn fetch(&mut self, current: Option<&cache::Token>, ended: bool) -> Result<cache::Token> {
-        let current =
-            current.ok_or_else(|| Error::Other("internal: no session to refresh".into()))?;
+        let current = current.ok_or_else(|| Error::internal("no session to refresh"))?;
         let renewable = self.renewable();
         let (token, claims) = refresh_or_renew(
             self.ctx,
@@ -260,7 +259,7 @@ fn renew_by_exchange(
 ) -> Result<(Secret<String>, Claims)> {
     let k = load_key(p, claims.jwk.as_ref())?;
     let new = super::exchange::renew(ctx, path, &k)?
-        .ok_or_else(|| Error::Other("internal: no exchange state".into()))?;
+        .ok_or_else(|| Error::internal("no exchange state"))?;
     let c = token::decode_issued(new.expose()).map_err(|e| {
         Error::Service(format!(
             "the token exchange for profile '{}' returned an unusable token ({e}); the token file is unchanged",
@@ -290,18 +289,13 @@ fn refresh_once(
     let url = auth::refresh_url(&ctx.auth_base(p)?);
     let total = crate::services::http::total_deadline(ctx.env);
     let what = format!("refreshing profile '{}'", p.name);
-    let new = auth::refresh(&ctx.http(), &url, &k, token, ctx.env, total).map_err(|e| match e {
-        auth::AuthError::Unauthorized(d) => Error::needs_login(
-            &p.name,
-            &format!("the auth service refused the refresh ({d})"),
-        ),
-        auth::AuthError::NotHttps(_) | auth::AuthError::Setup(_) => {
-            Error::Config(format!("{what} failed: {e}"))
-        }
-        auth::AuthError::Rejected(..) => Error::Service(format!("{what} at {url} failed: {e}")),
-        auth::AuthError::Unavailable(_) => Error::Service(format!(
-            "{what} at {url} failed: {e}; check the network, proxy and CA bundle, then try again"
-        )),
+    let new = auth::refresh(&ctx.http(), &url, &k, token, ctx.env, total).map_err(|e| {
+        e.to_error(&what, &url, |d| {
+            Error::needs_login(
+                &p.name,
+                &format!("the auth service refused the refresh ({d})"),
+            )
+        })
     })?;
     let unusable = |why: &dyn std::fmt::Display| {
         Error::Service(format!(

@@ -68,8 +68,7 @@ pub(crate) fn write_pair(dir: &Path, name: &str, k: &NewKey) -> Result<(PathBuf,
     crate::sys::store::create_private_dir(dir)?;
     let private = dir.join(format!("{name}.pem"));
     let public = dir.join(format!("{name}_public.pem"));
-    let io =
-        |p: &Path, e: std::io::Error| Error::Other(format!("cannot write {}: {e}", p.display()));
+    let io = |p: &Path, e: std::io::Error| Error::write(p, &e);
     let mut text = k.private_pem.expose().clone();
     text.push_str(KEY_LABEL);
     crate::sys::store::write_atomic(&private, text.as_bytes()).map_err(|e| io(&private, e))?;

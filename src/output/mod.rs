@@ -77,7 +77,7 @@ pub(crate) fn json_line<T: serde::Serialize + ?Sized>(
         serde_json::to_string(value)
     };
     let mut text = text.map_err(|e| {
-        crate::error::Error::Other(format!("internal: the JSON output cannot be written: {e}"))
+        crate::error::Error::internal(&format!("the JSON output cannot be written: {e}"))
     })?;
     text.push('\n');
     Ok(text)

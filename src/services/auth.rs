@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::crypto::key::{SignError, SigningKey};
 use crate::crypto::sign;
+use crate::error::Error;
 use crate::secret::Secret;
 use crate::services::http::{self, Attempt, Client, Settings, TransportError};
 use crate::sys::env::Env;
@@ -61,6 +62,27 @@ impl std::fmt::Display for AuthError {
             AuthError::Rejected(status, detail) => {
                 write!(f, "the auth service answered {status}{detail}")
             }
+        }
+    }
+}
+
+impl AuthError {
+    /// The error of `what` at `url`, with its exit code: `refused` says what a 401 means
+    /// for this call (log in again, check the key, check the policies) and gets the
+    /// service's detail; our setup is 3, a 4xx 5, the network 5 with what to check.
+    pub(crate) fn to_error(
+        &self,
+        what: &str,
+        url: &str,
+        refused: impl FnOnce(&str) -> Error,
+    ) -> Error {
+        match self {
+            AuthError::Unauthorized(detail) => refused(detail),
+            AuthError::NotHttps(_) | AuthError::Setup(_) => {
+                Error::Config(format!("{what} failed: {self}"))
+            }
+            AuthError::Rejected(..) => Error::Service(format!("{what} at {url} failed: {self}")),
+            AuthError::Unavailable(_) => Error::network(&format!("{what} at {url} failed: {self}")),
         }
     }
 }

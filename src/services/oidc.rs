@@ -87,9 +87,7 @@ impl OidcError {
     #[must_use]
     pub(crate) fn to_error(&self, what: &str) -> Error {
         match self {
-            OidcError::Unavailable(_) => Error::Service(format!(
-                "{what}: {self}; check the network, proxy and CA bundle"
-            )),
+            OidcError::Unavailable(_) => Error::network(&format!("{what}: {self}")),
             OidcError::Setup(_) => Error::Config(format!("{what}: {self}")),
             OidcError::Unusable(_) | OidcError::Protocol { .. } => {
                 Error::Service(format!("{what}: {self}"))

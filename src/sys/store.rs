@@ -251,8 +251,8 @@ impl Dir {
     pub(crate) fn child(&self, name: &str, create: bool) -> Result<Option<Dir>> {
         let path = self.path.join(name);
         if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-            return Err(Error::Other(format!(
-                "internal: {name:?} is not a directory name"
+            return Err(Error::internal(&format!(
+                "{name:?} is not a directory name"
             )));
         }
         if create {

@@ -7,7 +7,7 @@ use crate::credential::{Auth, Credential, Freshness};
 use crate::crypto::keygen;
 use crate::error::{Error, Result};
 use crate::output;
-use crate::services::auth::{self, AuthError};
+use crate::services::auth;
 
 use super::session::{NewSession, Request, persist, profile_name, report};
 
@@ -102,21 +102,19 @@ pub(crate) fn run(ctx: &Context<'_>, args: &Request) -> Result<()> {
         ctx.env,
         crate::services::http::total_deadline(ctx.env),
     )
-    .map_err(|e| match e {
-        AuthError::Unauthorized(detail) if args.auth == Auth::ApiKey => Error::Config(format!(
-            "the auth service refused the API key of profile '{name}' ({detail}); check user, tenancy, fingerprint and that the public key is uploaded"
-        )),
-        AuthError::Unauthorized(detail) => Error::needs_login(
-            name,
-            &format!("the auth service refused the session ({detail})"),
-        ),
-        AuthError::NotHttps(_) | AuthError::Setup(_) => {
-            Error::Config(format!("{what} failed: {e}"))
-        }
-        AuthError::Rejected(..) => Error::Service(format!("{what} at {url} failed: {e}")),
-        AuthError::Unavailable(_) => Error::Service(format!(
-            "{what} at {url} failed: {e}; check the network, proxy and CA bundle, then try again"
-        )),
+    .map_err(|e| {
+        e.to_error(&what, &url, |detail| {
+            if args.auth == Auth::ApiKey {
+                Error::Config(format!(
+                    "the auth service refused the API key of profile '{name}' ({detail}); check user, tenancy, fingerprint and that the public key is uploaded"
+                ))
+            } else {
+                Error::needs_login(
+                    name,
+                    &format!("the auth service refused the session ({detail})"),
+                )
+            }
+        })
     })?;
     persist(
         &NewSession {

@@ -106,7 +106,7 @@ pub(crate) fn persist(s: &NewSession<'_>, config_path: &Path, token_dir: &Path) 
     };
     let token_path = dir.join("token");
     crate::sys::store::write_atomic(&token_path, s.token.as_bytes())
-        .map_err(|e| Error::Other(format!("cannot write {}: {e}", token_path.display())))?;
+        .map_err(|e| Error::write(&token_path, &e))?;
     let entries = [
         ("fingerprint", fingerprint),
         ("key_file", key_file.display().to_string()),

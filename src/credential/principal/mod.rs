@@ -244,9 +244,10 @@ impl Principal {
             }
         } else {
             {
-                let entry = self.entry.as_ref().ok_or_else(|| {
-                    Error::Other("internal: the principal cache was not opened".into())
-                })?;
+                let entry = self
+                    .entry
+                    .as_ref()
+                    .ok_or_else(|| Error::internal("the principal cache was not opened"))?;
                 let file = entry.file("key.pem")?;
                 let b = file.read(store::MAX_KEY).map_err(|e| {
                     Error::Config(format!(
@@ -306,9 +307,8 @@ impl Principal {
         let (root, name) = self
             .cache
             .clone()
-            .ok_or_else(|| Error::Other("internal: no cache".into()))?;
-        let entry = cache::entry_in(&root, &name, true)?
-            .ok_or_else(|| Error::Other("internal: the cache entry was not made".into()))?;
+            .ok_or_else(|| Error::internal("no cache"))?;
+        let entry = cache::made_entry_in(&root, &name)?;
         let slot = entry.file("token")?;
         let had_token = slot.path().exists();
         let mut fetcher = Fetcher {
@@ -371,14 +371,12 @@ impl Principal {
         let pem = k.read("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM", store::MAX_KEY)?;
         let digest = Sha256::digest(pem.expose().as_bytes());
         let name = cache::entry_name("resource", &[&crate::encoding::hex(&digest, false)]);
-        let entry = cache::entry(ctx.env, &name, true)?
-            .ok_or_else(|| Error::Other("internal: the cache entry was not made".into()))?;
+        let entry = cache::made_entry(ctx.env, &name)?;
         let file = entry.file("key.pem")?;
         if file.read(store::MAX_KEY).ok().as_deref() != Some(pem.expose().as_bytes()) {
             let _lock = file.lock(std::time::Duration::from_secs(10))?;
-            file.write_atomic(pem.expose().as_bytes()).map_err(|e| {
-                Error::Other(format!("cannot write {}: {e}", file.path().display()))
-            })?;
+            file.write_atomic(pem.expose().as_bytes())
+                .map_err(|e| Error::write(&file.path(), &e))?;
         }
         Ok(Some(file.path()))
     }
@@ -393,7 +391,7 @@ impl Principal {
             }
             Source::OkeWorkload(w) => workload::exchange(ctx, w, &session_key)?,
             Source::Resource { .. } => {
-                return Err(Error::Other("internal: nothing to fetch".into()));
+                return Err(Error::internal("nothing to fetch"));
             }
         };
         let what = self.kind.short();

@@ -53,18 +53,12 @@ pub(crate) fn region_from(env: &dyn Env, r: &str) -> String {
     region::region_id(r, &region::sources(env))
 }
 
+/// A principal's call failed: a 401 means the principal's policies do not allow it.
 #[allow(clippy::needless_pass_by_value)] // called with errors just made
 pub(crate) fn auth_error(what: &str, url: &str, e: AuthError) -> Error {
-    match e {
-        AuthError::Unauthorized(_) => Error::NeedsLogin(format!(
-            "{what} at {url} was refused ({e}); check the dynamic group and policies of this principal"
-        )),
-        AuthError::NotHttps(_) | AuthError::Setup(_) => {
-            Error::Config(format!("{what} failed: {e}"))
-        }
-        AuthError::Rejected(..) => Error::Service(format!("{what} at {url} failed: {e}")),
-        AuthError::Unavailable(_) => Error::Service(format!(
-            "{what} at {url} failed: {e}; check the network, proxy and CA bundle, then try again"
-        )),
-    }
+    e.to_error(what, url, |d| {
+        Error::NeedsLogin(format!(
+            "{what} at {url} was refused (the auth service answered {d}); check the dynamic group and policies of this principal"
+        ))
+    })
 }
