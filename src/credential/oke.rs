@@ -14,7 +14,9 @@
 //!
 //! A cached token is served while at least [`MARGIN`] of its 4 minutes is left, so kubectl
 //! (which re-execs the plugin when `expirationTimestamp` passes) always gets a minute or
-//! more; after that it is signed again under the entry's lock.
+//! more; after that it is signed again under the entry's lock. A cache that cannot be
+//! opened or made (a read-only home, a root another user owns) is left alone and the token
+//! signed for the call, with a warning: `kube` never fails for want of a cache.
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -124,18 +126,28 @@ pub(crate) fn token(ctx: &Context<'_>, cred: &Credential, cluster: &str) -> Resu
     let region = crate::region::resolve(cred.require_region()?, ctx.env);
     let name = entry_name(cluster, &region, &cred.identity());
     let signer = signer_digest(cluster, &region, cred.signing_identity()?.expose());
-    let entry = cache::made_entry(ctx.env, &name)?;
-    let slot = entry.file("token")?;
-    let policy = Policy {
-        window: MARGIN,
-        min_valid: MARGIN,
-        force: false,
-    };
     let mut signing = Signing {
         ctx,
         cred,
         cluster,
         signer,
+    };
+    // A cache that cannot be used (a read-only home, a root another user owns) is not
+    // read or written; the token is signed for this call alone, as before there was a
+    // cache, and the warning says why.
+    let slot = match cache::made_entry(ctx.env, &name).and_then(|e| e.file("token")) {
+        Ok(slot) => slot,
+        Err(e) => {
+            crate::output::warn(&format!(
+                "the OKE token is not cached ({e}); signing one for every call"
+            ));
+            return signing.fetch(None, false);
+        }
+    };
+    let policy = Policy {
+        window: MARGIN,
+        min_valid: MARGIN,
+        force: false,
     };
     let out = cache::ensure(
         &slot,

@@ -479,3 +479,40 @@ fn kube_serves_a_cached_token_only_to_the_identity_that_signed_it() {
             .contains(&fifth)
     );
 }
+
+/// `kube` never fails for want of a cache: a cache root that cannot be made (its parent is
+/// a file), or one another user could write, is left alone; the token is signed for the
+/// call and a warning says why.
+#[test]
+fn kube_signs_without_a_cache_it_cannot_use() {
+    let holder = TempDir::new().unwrap();
+    std::fs::write(holder.path().join("a-file"), "x").unwrap();
+    let mut roots = vec![holder.path().join("a-file").join("cache")];
+    #[cfg(unix)]
+    {
+        let open = holder.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        chmod(&open, 0o777);
+        roots.push(open);
+    }
+    for root in roots {
+        let t = TestEnv::new().env("OCI_TOKEN_CACHE_DIR", &root);
+        t.session(&SessionSpec::new("p", 3600));
+        let o = t.run(&["kube", "--profile", "p", "--cluster-id", CLUSTER]);
+        assert_eq!(code(&o), 0, "{}: {}", root.display(), stderr(&o));
+        let token = json(&o)["status"]["token"].as_str().unwrap().to_owned();
+        crate::support::fake_k8s::verify_token(&token, CLUSTER, "us-ashburn-1").unwrap();
+        assert!(
+            stderr(&o).contains("the OKE token is not cached"),
+            "{}",
+            stderr(&o)
+        );
+        if root.is_dir() {
+            assert_eq!(
+                std::fs::read_dir(&root).unwrap().count(),
+                0,
+                "nothing written into a cache root others can write"
+            );
+        }
+    }
+}
