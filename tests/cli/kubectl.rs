@@ -487,14 +487,16 @@ fn kube_serves_a_cached_token_only_to_the_identity_that_signed_it() {
 fn kube_signs_without_a_cache_it_cannot_use() {
     let holder = TempDir::new().unwrap();
     std::fs::write(holder.path().join("a-file"), "x").unwrap();
-    let mut roots = vec![holder.path().join("a-file").join("cache")];
+    let under_a_file = holder.path().join("a-file").join("cache");
     #[cfg(unix)]
-    {
+    let roots = {
         let open = holder.path().join("open");
         std::fs::create_dir(&open).unwrap();
         chmod(&open, 0o777);
-        roots.push(open);
-    }
+        vec![under_a_file, open]
+    };
+    #[cfg(not(unix))]
+    let roots = vec![under_a_file];
     for root in roots {
         let t = TestEnv::new().env("OCI_TOKEN_CACHE_DIR", &root);
         t.session(&SessionSpec::new("p", 3600));

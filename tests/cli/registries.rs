@@ -503,3 +503,54 @@ fn repeated_cred_helpers_objects_are_merged_as_docker_does() {
     );
     assert_eq!(helpers["fra.ocir.io"], "oci-token");
 }
+
+/// A docker config of 15 MiB (tens of thousands of registries) is edited in a few seconds
+/// even by the debug build, keeping every entry; one over the 16 MiB cap is refused at once
+/// and left byte-identical (the attack run's "20 MB takes 14 s").
+#[test]
+fn a_huge_docker_config_is_edited_quickly_or_refused_at_once() {
+    let t = TestEnv::new();
+    let dir = t.path("helpers");
+    let cfg = t.path(".docker/config.json");
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    let config = |n: usize| {
+        let auths: serde_json::Map<String, serde_json::Value> = (0..n)
+            .map(|i| {
+                (
+                    format!("reg{i}.example.com"),
+                    serde_json::json!({ "auth": "x".repeat(200) }),
+                )
+            })
+            .collect();
+        serde_json::json!({ "auths": auths }).to_string()
+    };
+    let big = config(65_000);
+    assert!((14 << 20..16 << 20).contains(&big.len()), "{}", big.len());
+    std::fs::write(&cfg, &big).unwrap();
+    let started = std::time::Instant::now();
+    let o = docker_install(&t, &dir, &[]);
+    let took = started.elapsed();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        took < std::time::Duration::from_secs(10 * u64::from(time_scale())),
+        "{took:?}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
+    assert_eq!(v["credHelpers"]["fra.ocir.io"], "oci-token");
+    assert_eq!(v["auths"].as_object().unwrap().len(), 65_000);
+
+    let huge = config(80_000);
+    assert!(huge.len() > 16 << 20);
+    std::fs::write(&cfg, &huge).unwrap();
+    let started = std::time::Instant::now();
+    let o = docker_install(&t, &dir, &[]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(stderr(&o).contains("larger than 16 MiB"), "{}", stderr(&o));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5 * u64::from(time_scale())));
+    assert_eq!(
+        std::fs::read_to_string(&cfg).unwrap(),
+        huge,
+        "left as it was"
+    );
+}
