@@ -5,8 +5,9 @@
 //! - [`cli`]: the only clap code; turns the command line into a [`context::Context`] and an
 //!   [`app::Command`], plain values;
 //! - [`commands`]: one module per command, over a [`credential::Credential`];
-//! - [`credential`]: the credential kinds (session, API key), the refresh policy, and the
-//!   one place that picks a kind;
+//! - [`credential`]: the credential kinds (session, API key, instance, resource and OKE
+//!   workload principals), each one module behind the one `Kind` trait; the one table and
+//!   place that picks a kind; the one token cache and its refresh policy;
 //! - [`services`]: the clients of OCI's services and of `OpenID` issuers (auth, signed API
 //!   calls, metadata, OKE proxymux, OIDC) over [`services::http`];
 //! - [`config`] (the oci CLI's config and rc files) and [`region`];
