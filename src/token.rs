@@ -98,19 +98,29 @@ struct RawClaims {
 }
 
 impl Claims {
+    /// The claims of an item that only expires (an OCIR or OKE token, an OIDC login): `exp`
+    /// and, when known, when it was issued.
+    #[must_use]
+    pub(crate) fn expiring(exp: Timestamp, iat: Option<Timestamp>) -> Claims {
+        Claims {
+            exp,
+            iat,
+            sub: None,
+            tenant: None,
+            res_tenant: None,
+            sess_exp: None,
+            jwk: None,
+        }
+    }
+
     /// Claims with only the times set (epoch seconds), for tables in tests.
     #[cfg(test)]
     #[must_use]
     pub(crate) fn at(iat: Option<i64>, exp: i64, sess_exp: Option<i64>) -> Claims {
         let t = |s: i64| Timestamp::from_second(s).unwrap();
         Claims {
-            exp: t(exp),
-            iat: iat.map(t),
-            sub: None,
-            tenant: None,
-            res_tenant: None,
             sess_exp: sess_exp.map(t),
-            jwk: None,
+            ..Claims::expiring(t(exp), iat.map(t))
         }
     }
 }

@@ -131,15 +131,6 @@ pub(crate) fn load_key(p: &Profile, jwk: Option<&Jwk>) -> Result<SigningKey> {
     Ok(k)
 }
 
-/// The key file's path as text (empty when the profile names none).
-#[must_use]
-pub(crate) fn key_file_text(p: &Profile) -> String {
-    p.key_file
-        .as_ref()
-        .map(|k| k.display().to_string())
-        .unwrap_or_default()
-}
-
 /// An API-key profile as a credential kind.
 #[derive(Debug)]
 pub(crate) struct ApiKey {
@@ -163,23 +154,6 @@ impl Kind for ApiKey {
 
     fn profile(&self) -> Option<&Profile> {
         Some(&self.profile)
-    }
-
-    fn name(&self) -> &str {
-        &self.profile.name
-    }
-
-    fn identity(&self) -> String {
-        let p = &self.profile;
-        format!("{}\0{}\0{}", self.auth().name(), p.config_display(), p.name)
-    }
-
-    fn region(&self) -> Option<&str> {
-        self.profile.region.as_deref()
-    }
-
-    fn require_region(&self) -> Result<&str> {
-        self.profile.require_region()
     }
 
     fn ensure(
@@ -213,9 +187,5 @@ impl Kind for ApiKey {
 
     fn key_id(&self) -> Result<Secret<String>> {
         Ok(Secret::new(key_id(&self.profile)))
-    }
-
-    fn key_source(&self) -> String {
-        key_file_text(&self.profile)
     }
 }

@@ -83,7 +83,10 @@ impl Warning {
 }
 
 /// One credential kind. Each kind is one module that implements this trait; the table in
-/// [`super::select`] is the one place that picks a kind.
+/// [`super::select`] is the one place that picks a kind. A kind read from a profile (a
+/// session, an API key) returns it from [`Kind::profile`] and takes the defaults of
+/// `name`, `identity`, `region`, `require_region` and `key_source`, which read it; a kind
+/// without one (the principals) overrides them all.
 pub(crate) trait Kind: std::fmt::Debug + Send {
     /// The oci CLI's `--auth` name of the kind.
     fn auth(&self) -> Auth;
@@ -95,11 +98,19 @@ pub(crate) trait Kind: std::fmt::Debug + Send {
 
     /// The profile's name, or the principal's short name (`instance`), for messages and
     /// prompts.
-    fn name(&self) -> &str;
+    fn name(&self) -> &str {
+        self.profile().map_or("", |p| &p.name)
+    }
 
     /// Who this credential is, for keys of caches that must never serve one identity's
     /// token to another: the auth mode and the profile and config file, or the principal.
-    fn identity(&self) -> String;
+    fn identity(&self) -> String {
+        let (config, name) = self
+            .profile()
+            .map(|p| (p.config_display(), p.name.as_str()))
+            .unwrap_or_default();
+        format!("{}\0{config}\0{name}", self.auth().name())
+    }
 
     /// `profile 'p'` or `the instance principal`, for messages.
     fn describe(&self) -> String {
@@ -107,10 +118,16 @@ pub(crate) trait Kind: std::fmt::Debug + Send {
     }
 
     /// The region requests go to.
-    fn region(&self) -> Option<&str>;
+    fn region(&self) -> Option<&str> {
+        self.profile().and_then(|p| p.region.as_deref())
+    }
 
     /// The region, or a configuration error saying how to give one.
-    fn require_region(&self) -> Result<&str>;
+    fn require_region(&self) -> Result<&str> {
+        self.profile()
+            .ok_or_else(|| Error::internal("a kind without a profile must say its region"))?
+            .require_region()
+    }
 
     /// Makes the credential usable under `policy` (read, and refreshed under its lock when
     /// needed); the warning to print when a wanted refresh did not happen. The key is not
@@ -156,7 +173,12 @@ pub(crate) trait Kind: std::fmt::Debug + Send {
 
     /// Where the key comes from (its file, or the principal's cache), for the signing
     /// identity.
-    fn key_source(&self) -> String;
+    fn key_source(&self) -> String {
+        self.profile()
+            .and_then(|p| p.key_file.as_ref())
+            .map(|k| k.display().to_string())
+            .unwrap_or_default()
+    }
 
     /// The token file and the key file, when the kind keeps them in files of its own
     /// (principals; a profile's are in the profile).

@@ -125,15 +125,7 @@ impl Provider for Fetcher<'_, '_> {
     }
 
     fn claims(&self, t: &RegistryToken) -> crate::token::Claims {
-        crate::token::Claims {
-            exp: t.expires_at,
-            iat: None,
-            sub: None,
-            tenant: None,
-            res_tenant: None,
-            sess_exp: None,
-            jwk: None,
-        }
+        crate::token::Claims::expiring(t.expires_at, None)
     }
 
     fn fetch(&mut self, _: Option<&RegistryToken>, _: bool) -> Result<RegistryToken> {

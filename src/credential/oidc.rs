@@ -128,15 +128,7 @@ impl Stored {
         if needs == Needs::IdToken {
             exp = exp.min(self.id_expires_at().unwrap_or(Timestamp::UNIX_EPOCH));
         }
-        Claims {
-            exp,
-            iat: Some(t(self.issued_at)),
-            sub: None,
-            tenant: None,
-            res_tenant: None,
-            sess_exp: None,
-            jwk: None,
-        }
+        Claims::expiring(exp, Some(t(self.issued_at)))
     }
 }
 

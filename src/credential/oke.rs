@@ -99,15 +99,7 @@ impl Provider for Signing<'_, '_> {
     }
 
     fn claims(&self, t: &OkeToken) -> crate::token::Claims {
-        crate::token::Claims {
-            exp: t.expires_at,
-            iat: Some(t.signed_at),
-            sub: None,
-            tenant: None,
-            res_tenant: None,
-            sess_exp: None,
-            jwk: None,
-        }
+        crate::token::Claims::expiring(t.expires_at, Some(t.signed_at))
     }
 
     fn fetch(&mut self, _: Option<&OkeToken>, _: bool) -> Result<OkeToken> {

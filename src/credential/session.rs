@@ -351,23 +351,6 @@ impl Kind for SessionProfile {
         Some(&self.profile)
     }
 
-    fn name(&self) -> &str {
-        &self.profile.name
-    }
-
-    fn identity(&self) -> String {
-        let p = &self.profile;
-        format!("{}\0{}\0{}", self.auth().name(), p.config_display(), p.name)
-    }
-
-    fn region(&self) -> Option<&str> {
-        self.profile.region.as_deref()
-    }
-
-    fn require_region(&self) -> Result<&str> {
-        self.profile.require_region()
-    }
-
     fn ensure(
         &mut self,
         ctx: &Context<'_>,
@@ -412,9 +395,5 @@ impl Kind for SessionProfile {
             &self.profile,
             self.session.as_ref().and_then(|s| s.claims.jwk.as_ref()),
         )
-    }
-
-    fn key_source(&self) -> String {
-        super::api_key::key_file_text(&self.profile)
     }
 }

@@ -26,9 +26,13 @@ fn code(text: &str) -> String {
     drop_test_items(&strip_literals(text))
 }
 
-/// The end (exclusive) of the bracketed group that opens at `open` (`{` or `[`).
+/// The end (exclusive) of the bracketed group that opens at `open` (`{`, `(` or `[`).
 fn group_end(b: &[u8], open: usize) -> usize {
-    let (o, c) = (b[open], if b[open] == b'{' { b'}' } else { b']' });
+    let (o, c) = match b[open] {
+        b'{' => (b'{', b'}'),
+        b'(' => (b'(', b')'),
+        _ => (b'[', b']'),
+    };
     let mut depth = 0usize;
     for (i, &x) in b.iter().enumerate().skip(open) {
         if x == o {
@@ -349,18 +353,39 @@ fn layer(top: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&top))
 }
 
+/// A file of `src/`: its path below `src/` (with `/`), its module path and its full path.
+struct Source {
+    rel: String,
+    module: Vec<String>,
+    path: PathBuf,
+}
+
+fn src_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+fn source_files() -> Vec<Source> {
+    let src = src_dir();
+    sources(&src)
+        .into_iter()
+        .map(|path| Source {
+            rel: path
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/"),
+            module: module_of(&src, &path),
+            path,
+        })
+        .collect()
+}
+
 fn all_references() -> Vec<(String, Vec<String>, Vec<String>)> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = src_dir();
     let mut out = Vec::new();
-    for f in sources(&src) {
-        let rel = f
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let m = module_of(&src, &f);
-        for r in references(&src, &f) {
-            out.push((rel.clone(), m.clone(), r));
+    for f in source_files() {
+        for r in references(&src, &f.path) {
+            out.push((f.rel.clone(), f.module.clone(), r));
         }
     }
     out
@@ -419,14 +444,9 @@ fn inner_layers_do_not_reach_outwards() {
         bad.join("\n")
     );
     // Every top-level module has a layer.
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    for f in sources(&src) {
-        if let Some(top) = module_of(&src, &f).first() {
-            assert!(
-                layer(top).is_some(),
-                "{} has no layer in LAYERS",
-                f.display()
-            );
+    for f in source_files() {
+        if let Some(top) = f.module.first() {
+            assert!(layer(top).is_some(), "src/{} has no layer in LAYERS", f.rel);
         }
     }
 }
@@ -453,8 +473,7 @@ fn commands_do_not_import_each_other() {
 
 /// The module graph: each file's module → the modules (files) its code names.
 fn module_graph() -> std::collections::BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let modules: BTreeSet<Vec<String>> = sources(&src).iter().map(|f| module_of(&src, f)).collect();
+    let modules: BTreeSet<Vec<String>> = source_files().into_iter().map(|f| f.module).collect();
     let mut graph: std::collections::BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = modules
         .iter()
         .map(|m| (m.clone(), BTreeSet::new()))
@@ -593,20 +612,7 @@ fn platform_conditions(code: &str) -> Vec<String> {
         if b.get(j) != Some(&b'(') {
             continue;
         }
-        let mut depth = 0;
-        let mut end = j;
-        for (k, &x) in b.iter().enumerate().skip(j) {
-            if x == b'(' {
-                depth += 1;
-            } else if x == b')' {
-                depth -= 1;
-                if depth == 0 {
-                    end = k + 1;
-                    break;
-                }
-            }
-        }
-        let cond = &code[at..end];
+        let cond = &code[at..group_end(b, j)];
         if [
             "windows",
             "unix",
@@ -638,19 +644,13 @@ fn platform_conditions_live_in_sys_os_only() {
             "cfg_attr(not(unix), allow(x))"
         ]
     );
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut bad = Vec::new();
-    for f in sources(&src) {
-        let rel = f
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        if rel.starts_with("sys/os/") {
+    for f in source_files() {
+        if f.rel.starts_with("sys/os/") {
             continue;
         }
-        for c in platform_conditions(&code(&std::fs::read_to_string(&f).unwrap())) {
-            bad.push(format!("{rel}: {c}"));
+        for c in platform_conditions(&code(&std::fs::read_to_string(&f.path).unwrap())) {
+            bad.push(format!("{}: {c}", f.rel));
         }
     }
     assert!(
