@@ -18,7 +18,7 @@ pub mod session;
 
 use std::path::Path;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use crate::config::Profile;
 use crate::context::Context;
@@ -133,37 +133,6 @@ impl Credential {
             key_id.expose(),
             self.key_source()
         )))
-    }
-
-    /// The OKE token for `cluster`, signed by the (fresh) credential, and when to stop using
-    /// it: in 4 minutes, as the oci CLI says, but never after the credential itself expires.
-    pub(crate) fn oke_token(
-        &self,
-        ctx: &Context<'_>,
-        cluster: &str,
-    ) -> Result<(Secret<String>, Timestamp)> {
-        let given = self.require_region()?;
-        let region = crate::region::resolve(given, ctx.env);
-        let sources = crate::region::sources(ctx.env);
-        if !crate::region::plausible(&region, &sources) {
-            return Err(crate::region::unknown(given, &sources));
-        }
-        let signer = self.signer()?;
-        let now = ctx.env.now();
-        let url = crate::services::oke::cluster_url(&region, cluster);
-        let token = crate::services::oke::token(
-            &signer.key,
-            signer.key_id.expose(),
-            &url,
-            &crate::crypto::sign::http_date(now),
-        )
-        .map_err(|e| Error::Config(format!("signing the OKE token as '{}': {e}", self.name())))?;
-        let mut expires =
-            now + SignedDuration::from_secs(crate::services::oke::TOKEN_LIFETIME_SECS);
-        if let Some(exp) = self.expires_at() {
-            expires = expires.min(exp);
-        }
-        Ok((Secret::new(token), expires))
     }
 
     /// Writes (or replaces) a session profile `name` in the config that points at the

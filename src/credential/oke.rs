@@ -23,7 +23,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::context::Context;
 use crate::credential::cache::{self, Provider};
 use crate::credential::{Credential, Policy};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::secret::Secret;
 
 /// A cached OKE token is served while it has at least this long left.
@@ -65,19 +65,68 @@ fn decode(bytes: &[u8], signer: &str) -> Option<OkeToken> {
     let token = v.get("token")?.as_str()?;
     let at = |k: &str| Timestamp::from_second(v.get(k)?.as_i64()?).ok();
     let (signed_at, expires_at) = (at("signed_at")?, at("expires_at")?);
-    (plausible(token) && signed_at <= expires_at).then(|| OkeToken {
+    // A token lives 4 minutes from its signature; a longer life was not written by us.
+    let lives = expires_at.duration_since(signed_at);
+    let life_ok = lives >= SignedDuration::ZERO && lives <= LIFETIME;
+    (plausible(token) && life_ok).then(|| OkeToken {
         token: Secret::new(token.to_owned()),
         signed_at,
         expires_at,
     })
 }
 
+/// How long an OKE token is good for, as the oci CLI says.
+const LIFETIME: SignedDuration =
+    SignedDuration::from_secs(crate::services::oke::TOKEN_LIFETIME_SECS);
+
 /// The OKE token's part of the cache loop: "fetching" is signing.
 struct Signing<'a, 'c> {
     ctx: &'a Context<'c>,
     cred: &'a Credential,
     cluster: &'a str,
+    /// The region id the token names.
+    region: &'a str,
     signer: String,
+}
+
+impl Signing<'_, '_> {
+    /// A new OKE token for the cluster, signed by the (fresh) credential now; it ends in 4
+    /// minutes, but never after the credential itself.
+    fn sign(&self) -> Result<OkeToken> {
+        // An unknown region is refused before signing (not on the cached path: it reads
+        // the region table).
+        let sources = crate::region::sources(self.ctx.env);
+        if !crate::region::plausible(self.region, &sources) {
+            return Err(crate::region::unknown(
+                self.cred.require_region()?,
+                &sources,
+            ));
+        }
+        let signer = self.cred.signer()?;
+        let now = self.ctx.env.now();
+        let url = crate::services::oke::cluster_url(self.region, self.cluster);
+        let token = crate::services::oke::token(
+            &signer.key,
+            signer.key_id.expose(),
+            &url,
+            &crate::crypto::sign::http_date(now),
+        )
+        .map_err(|e| {
+            Error::Config(format!(
+                "signing the OKE token as '{}': {e}",
+                self.cred.name()
+            ))
+        })?;
+        let ends = self
+            .cred
+            .expires_at()
+            .map_or(now + LIFETIME, |exp| exp.min(now + LIFETIME));
+        Ok(OkeToken {
+            token: Secret::new(token),
+            signed_at: now,
+            expires_at: ends,
+        })
+    }
 }
 
 impl Provider for Signing<'_, '_> {
@@ -103,12 +152,7 @@ impl Provider for Signing<'_, '_> {
     }
 
     fn fetch(&mut self, _: Option<&OkeToken>, _: bool) -> Result<OkeToken> {
-        let (token, expires_at) = self.cred.oke_token(self.ctx, self.cluster)?;
-        Ok(OkeToken {
-            token,
-            signed_at: self.ctx.env.now(),
-            expires_at,
-        })
+        self.sign()
     }
 }
 
@@ -122,6 +166,7 @@ pub(crate) fn token(ctx: &Context<'_>, cred: &Credential, cluster: &str) -> Resu
         ctx,
         cred,
         cluster,
+        region: &region,
         signer,
     };
     // A cache that cannot be used (a read-only home, a root another user owns) is not
@@ -133,7 +178,7 @@ pub(crate) fn token(ctx: &Context<'_>, cred: &Credential, cluster: &str) -> Resu
             crate::output::warn(&format!(
                 "the OKE token is not cached ({e}); signing one for every call"
             ));
-            return signing.fetch(None, false);
+            return signing.sign();
         }
     };
     let policy = Policy {
@@ -237,6 +282,9 @@ mod tests {
             r#"{"signer":"s","token":"","signed_at":100,"expires_at":340}"#,
             r#"{"signer":"s","token":"a\n","signed_at":100,"expires_at":340}"#,
             r#"{"signer":"s","token":"a","signed_at":400,"expires_at":340}"#,
+            // Longer than the 4 minutes an OKE token lives: not ours.
+            r#"{"signer":"s","token":"a","signed_at":100,"expires_at":341}"#,
+            r#"{"signer":"s","token":"a","signed_at":100,"expires_at":99999999}"#,
             r#"{"signer":"s","token":"a","expires_at":340}"#,
             r#"{"signer":"s","token":1,"signed_at":100,"expires_at":340}"#,
             r#"{"token":"a","signed_at":100,"expires_at":340}"#,
