@@ -3,11 +3,8 @@
 
 use std::path::Path;
 
-use jiff::SignedDuration;
-
 use super::auth::Auth;
-use super::kind::{Kind, Session, Warning, login_hint};
-use super::policy::Policy;
+use super::kind::{Kind, login_hint};
 use crate::config::Profile;
 use crate::context::Context;
 use crate::crypto::key::{self, SigningKey};
@@ -16,7 +13,7 @@ use crate::output;
 use crate::secret::Secret;
 use crate::sys::os::Exposure;
 use crate::sys::store;
-use crate::token::{Claims, Jwk};
+use crate::token::Jwk;
 
 /// An API-key profile needs what the Python SDK requires of one, and its key file must
 /// exist.
@@ -154,31 +151,6 @@ impl Kind for ApiKey {
 
     fn profile(&self) -> Option<&Profile> {
         Some(&self.profile)
-    }
-
-    fn ensure(
-        &mut self,
-        _: &Context<'_>,
-        _: &Policy,
-        _: SignedDuration,
-    ) -> Result<Option<Warning>> {
-        Ok(None)
-    }
-
-    fn peek(&self) -> Result<Option<Claims>> {
-        Ok(None)
-    }
-
-    /// An API key has no token: nothing to validate.
-    fn read_stored(&mut self) -> Result<Claims> {
-        Err(Error::Usage(format!(
-            "profile '{}' is an API key, which does not expire: validate checks sessions and principals",
-            self.profile.name
-        )))
-    }
-
-    fn session(&self) -> Option<&Session> {
-        None
     }
 
     fn key(&self) -> Result<SigningKey> {

@@ -86,7 +86,9 @@ impl Warning {
 /// [`super::select`] is the one place that picks a kind. A kind read from a profile (a
 /// session, an API key) returns it from [`Kind::profile`] and takes the defaults of
 /// `name`, `identity`, `region`, `require_region` and `key_source`, which read it; a kind
-/// without one (the principals) overrides them all.
+/// without one (the principals) overrides them all. A kind that keeps a token (a session,
+/// a principal) overrides `ensure`, `peek`, `read_stored` and `session`, whose defaults are
+/// those of a kind without one (an API key: nothing to read, refresh or validate).
 pub(crate) trait Kind: std::fmt::Debug + Send {
     /// The oci CLI's `--auth` name of the kind.
     fn auth(&self) -> Auth;
@@ -134,18 +136,28 @@ pub(crate) trait Kind: std::fmt::Debug + Send {
     /// loaded: `get` never signs, and loading one costs more than the rest of `get`.
     fn ensure(
         &mut self,
-        ctx: &Context<'_>,
-        policy: &Policy,
-        lock_timeout: SignedDuration,
-    ) -> Result<Option<Warning>>;
+        _ctx: &Context<'_>,
+        _policy: &Policy,
+        _lock_timeout: SignedDuration,
+    ) -> Result<Option<Warning>> {
+        Ok(None)
+    }
 
     /// The claims of the token as it is on disk, without checking the key, locking or
     /// refreshing (prompts); `None` for kinds without a token.
-    fn peek(&self) -> Result<Option<Claims>>;
+    fn peek(&self) -> Result<Option<Claims>> {
+        Ok(None)
+    }
 
     /// `validate`: the token as stored, checked (a session's against its key) but neither
-    /// locked nor refreshed, kept as [`Kind::session`]; its claims.
-    fn read_stored(&mut self) -> Result<Claims>;
+    /// locked nor refreshed, kept as [`Kind::session`]; its claims. A kind without a token
+    /// has nothing to validate.
+    fn read_stored(&mut self) -> Result<Claims> {
+        Err(Error::Usage(format!(
+            "{} does not expire: validate checks sessions and principals",
+            self.describe()
+        )))
+    }
 
     /// The error `validate` gives for a token that is no longer valid (`why`).
     fn invalid(&self, why: &str) -> Error {
@@ -158,7 +170,9 @@ pub(crate) trait Kind: std::fmt::Debug + Send {
     }
 
     /// The token, once [`Kind::ensure`] (or [`Kind::read_stored`]) has read it.
-    fn session(&self) -> Option<&Session>;
+    fn session(&self) -> Option<&Session> {
+        None
+    }
 
     /// The private key that signs (loaded and checked now).
     fn key(&self) -> Result<SigningKey>;

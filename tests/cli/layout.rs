@@ -659,3 +659,27 @@ fn platform_conditions_live_in_sys_os_only() {
         bad.join("\n")
     );
 }
+
+/// `docs/architecture.md` shows the smallest kind as the recipe for a new one: its listing
+/// is the code of `src/credential/api_key.rs` from the type to the end of its `Kind` impl,
+/// word for word (white space aside), and the `KINDS` row is the one in `mod.rs`.
+#[test]
+fn the_recipe_for_a_kind_is_the_code_of_the_smallest_one() {
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(root.join("src/credential/api_key.rs")).unwrap();
+    let start = src
+        .find("/// An API-key profile as a credential kind.")
+        .unwrap();
+    let impl_at = src[start..].find("impl Kind for ApiKey {").unwrap() + start;
+    let end = group_end(src.as_bytes(), impl_at + src[impl_at..].find('{').unwrap());
+    let doc = std::fs::read_to_string(root.join("docs/architecture.md")).unwrap();
+    assert!(
+        words(&doc).contains(&words(&src[start..end])),
+        "docs/architecture.md no longer shows api_key.rs as it is:\n{}",
+        &src[start..end]
+    );
+    let modrs = std::fs::read_to_string(root.join("src/credential/mod.rs")).unwrap();
+    assert!(modrs.contains("(Auth::ApiKey, api_key::make),"));
+    assert!(doc.contains("(Auth::ApiKey, api_key::make),"));
+}
