@@ -36,17 +36,16 @@ fn fifty_processes_make_one_refresh() {
 
     let children: Vec<_> = (0..N)
         .map(|_| {
-            t.std_cmd()
-                .args(["get", "--profile", "p"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn_retrying()
+            child::start(|| {
+                let mut c = t.std_cmd();
+                c.args(["get", "--profile", "p"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped());
+                c
+            })
         })
         .collect();
-    let outputs: Vec<_> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
+    let outputs: Vec<_> = children.into_iter().map(child::Running::finish).collect();
     stop.store(true, Ordering::SeqCst);
     reader.join().expect("the reader saw a torn token file");
 

@@ -59,7 +59,7 @@ fn device_login(t: &TestEnv, domain: &FakeDomain, profile: &str) {
     domain.approve();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = child.finish();
     assert_eq!(code(&o), 0, "{seen}{rest}");
 }
 

@@ -280,7 +280,7 @@ fn closed_stdout_is_not_an_error() {
         .stderr(std::process::Stdio::piped())
         .spawn_retrying();
     drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out = child.finish();
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -119,7 +119,7 @@ fn a_symlink_swapped_in_during_a_refresh_is_not_followed() {
         let token = t.token_path("p");
         std::fs::remove_file(&token).unwrap();
         std::os::unix::fs::symlink(&victim, &token).unwrap();
-        let o = child.wait_with_output().unwrap();
+        let o = child.finish();
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
         assert!(
@@ -232,15 +232,17 @@ fn fifty_concurrent_refresh_commands_make_one_request_and_all_succeed() {
     t.session(&SessionSpec::new("p", 3000));
     let children: Vec<_> = (0..callers)
         .map(|_| {
-            t.std_cmd()
-                .args(["refresh", "--profile", "p"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn_retrying()
+            child::start(|| {
+                let mut c = t.std_cmd();
+                c.args(["refresh", "--profile", "p"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped());
+                c
+            })
         })
         .collect();
     for c in children {
-        let o = c.wait_with_output().unwrap();
+        let o = c.finish();
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         assert!(!stderr(&o).contains("log in again"), "{}", stderr(&o));
     }

@@ -355,7 +355,7 @@ fn an_ended_session_fails_fast_even_on_a_terminal() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let o = child.wait_with_output().unwrap();
+    let o = child.finish();
     let all = format!("{}{}", stdout(&o), stderr(&o));
     assert_ne!(code(&o), 0, "{all}");
     assert!(

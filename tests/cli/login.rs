@@ -282,7 +282,7 @@ fn the_listener_is_loopback_only_and_takes_one_callback() {
         "/token?security_token=not-a-jwt&token_type=security_token",
     );
     assert!(answer.contains("200 OK"));
-    let o = child.wait_with_output().unwrap();
+    let o = child.finish();
     assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
     assert!(stderr(&o).contains("no usable token"), "{}", stderr(&o));
     assert!(
@@ -501,7 +501,7 @@ fn the_hand_back_page_script_delivers_the_fragment() {
         "{}",
         stderr(&o)
     );
-    let o = child.wait_with_output().unwrap();
+    let o = child.finish();
     assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
     assert!(stderr(&o).contains("different key"), "{}", stderr(&o));
     assert!(!t.config_path().exists());

@@ -50,7 +50,7 @@ fn device_login(op: &Op, t: &TestEnv, name: &str, deny: bool) -> std::process::O
     }
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
-    let mut o = child.wait_with_output().unwrap();
+    let mut o = child.finish();
     o.stderr = format!("{seen}{rest}").into_bytes();
     o
 }
@@ -103,8 +103,9 @@ fn device_flow_token_refresh_rotation_and_logout() {
     // token would be refused), every caller served.
     let children: Vec<_> = (0..50)
         .map(|_| {
-            t.std_cmd()
-                .args([
+            child::start(|| {
+                let mut c = t.std_cmd();
+                c.args([
                     "oidc",
                     "token",
                     "--name",
@@ -115,12 +116,13 @@ fn device_flow_token_refresh_rotation_and_logout() {
                     "bearer",
                 ])
                 .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn_retrying()
+                .stderr(Stdio::piped());
+                c
+            })
         })
         .collect();
     for c in children {
-        let o = c.wait_with_output().unwrap();
+        let o = c.finish();
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         assert!(!stderr(&o).contains("refused"), "{}", stderr(&o));
     }
@@ -396,7 +398,7 @@ fn ctrl_c_while_waiting_for_the_device_approval_leaves_nothing() {
             .status()
             .unwrap();
         assert!(status.success());
-        let o = child.wait_with_output().unwrap();
+        let o = child.finish();
         assert_eq!(
             o.status.signal(),
             Some(2),

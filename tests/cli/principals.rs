@@ -132,16 +132,18 @@ fn fifty_cold_instance_principal_gets_make_one_federation() {
     auth.delay(Duration::from_millis(1500));
     let children: Vec<_> = (0..50)
         .map(|_| {
-            t.std_cmd()
-                .args(["get", "--auth", "instance_principal"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn_retrying()
+            child::start(|| {
+                let mut c = t.std_cmd();
+                c.args(["get", "--auth", "instance_principal"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped());
+                c
+            })
         })
         .collect();
     let mut tokens = std::collections::HashSet::new();
     for c in children {
-        let o = c.wait_with_output().unwrap();
+        let o = c.finish();
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         tokens.insert(json(&o)["token"].as_str().unwrap().to_owned());
     }
@@ -652,7 +654,7 @@ fn a_refusal_is_reported_even_when_the_metadata_reread_fails() {
         std::thread::sleep(Duration::from_millis(20));
     }
     imds.set_mode(Mode::NotFound);
-    let o = child.wait_with_output().unwrap();
+    let o = child.finish();
     assert_fails(&o, 4, "refused");
     assert_eq!(auth.count_of("/v1/x509"), 1);
 }

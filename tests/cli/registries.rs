@@ -147,28 +147,24 @@ fn fifty_concurrent_gets_make_one_token_request() {
     let link = helper_dir(&t).join("docker-credential-oci-token");
     let children: Vec<_> = (0..50)
         .map(|_| {
-            let mut c = Command::new(&link);
-            c.env_clear().env("HOME", t.home.path());
-            for (k, v) in &t.vars {
-                c.env(k, v);
-            }
-            let mut child = c
-                .arg("get")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn_retrying();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(ocir.host.as_bytes())
-                .unwrap();
+            let mut child = child::start(|| {
+                let mut c = Command::new(&link);
+                c.env_clear().env("HOME", t.home.path());
+                for (k, v) in &t.vars {
+                    c.env(k, v);
+                }
+                c.arg("get")
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped());
+                c
+            });
+            child.feed(ocir.host.as_bytes());
             child
         })
         .collect();
     for c in children {
-        let o = c.wait_with_output().unwrap();
+        let o = c.finish();
         assert_eq!(code(&o), 0, "{}", stdout(&o));
     }
     assert_eq!(ocir.signed_requests(), 1);
@@ -312,7 +308,7 @@ fn the_kubelet_credential_provider_answers_for_ocir_images() {
         .unwrap()
         .write_all(req.to_string().as_bytes())
         .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = child.finish();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v = json(&o);
     assert_eq!(v["kind"], "CredentialProviderResponse");
@@ -346,18 +342,21 @@ fn parallel_installs_keep_every_registry() {
     let children: Vec<_> = hosts
         .iter()
         .map(|h| {
-            t.std_cmd()
-                .args(["docker", "install", "--registry", h, "--profile", "p"])
-                .arg("--dir")
-                .arg(&dir)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn_retrying()
+            let (t, dir) = (&t, &dir);
+            child::start(move || {
+                let mut c = t.std_cmd();
+                c.args(["docker", "install", "--registry", h, "--profile", "p"])
+                    .arg("--dir")
+                    .arg(dir)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped());
+                c
+            })
         })
         .collect();
     let mut warned = 0;
     for c in children {
-        let o = c.wait_with_output().unwrap();
+        let o = c.finish();
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         warned += usize::from(stderr(&o).contains("repeats the key(s) credHelpers.a"));
     }

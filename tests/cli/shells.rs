@@ -229,7 +229,7 @@ fn starship_custom_module_command() {
         .spawn_retrying();
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), command.as_bytes()).unwrap();
     drop(child.stdin.take());
-    let o = child.wait_with_output().unwrap();
+    let o = child.finish();
     assert_eq!(stdout(&o), "p 45m");
 }
 

@@ -21,7 +21,7 @@ fn external(t: &TestEnv, query: &str) -> Output {
         .unwrap()
         .write_all(query.as_bytes())
         .unwrap();
-    child.wait_with_output().unwrap()
+    child.finish()
 }
 
 fn path_env(t: TestEnv) -> TestEnv {
@@ -195,7 +195,7 @@ fn exec_forwards_sigterm_and_sigint_sent_to_it() {
         assert_eq!(line, "ready\n");
         send(child.id(), sig);
         let start = Instant::now();
-        let o = child.wait_with_output().unwrap();
+        let o = child.finish();
         assert!(start.elapsed() < Duration::from_secs(5));
         assert_eq!(code(&o), want, "{sig}: {}", stderr(&o));
     }

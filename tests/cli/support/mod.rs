@@ -1,5 +1,6 @@
 //! Test harness: a temporary OCI home, session minting, the real binary, a fake auth service.
 
+pub mod child;
 pub mod fake_auth;
 pub mod fake_domain;
 pub mod fake_imds;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_fs::TempDir;
+pub use child::{Finish, Spawn};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_oci-token");
 
@@ -254,8 +256,19 @@ impl TestEnv {
         }
     }
 
+    /// Runs the binary with `args` (stdin empty) and waits for it with the bounds and the
+    /// restart of [`child`].
     pub fn run(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).output().unwrap()
+        use std::process::Stdio;
+        child::start(|| {
+            let mut c = self.std_cmd();
+            c.args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            c
+        })
+        .finish()
     }
 
     /// Points refreshes at `auth` and trusts its CA.
@@ -398,50 +411,16 @@ pub fn helper_name() -> String {
 
 /// Runs `docker-credential-oci-token action` with `input` on stdin, in `t`'s environment.
 pub fn helper(t: &TestEnv, action: &str, input: &str) -> Output {
-    use std::io::Write as _;
     use std::process::Stdio;
-    let mut c = t.std_cmd_of(&helper_dir(t).join(helper_name()));
-    let mut child = c
-        .arg(action)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn_retrying();
-    // The helper may answer (and exit) before reading all of an oversized or unwanted
-    // input: a broken pipe here is its choice, not a test failure.
-    if let Err(e) = child.stdin.take().unwrap().write_all(input.as_bytes()) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-    }
-    child.wait_with_output().unwrap()
-}
-
-/// `spawn` for the tests that start many processes at once.
-pub trait Spawn {
-    /// Starts the command. Wine's `CreateProcess` sometimes fails with
-    /// `ERROR_INTERNAL_ERROR` (1359) when many processes start together (CI saw it once in
-    /// twenty parallel `docker install`s); that error, and only that one, is the emulator's,
-    /// so it is retried up to five times. Any other error fails the test at once.
-    fn spawn_retrying(&mut self) -> std::process::Child;
-}
-
-impl Spawn for std::process::Command {
-    fn spawn_retrying(&mut self) -> std::process::Child {
-        const WINE_INTERNAL_ERROR: i32 = 1359;
-        let mut tries = 0;
-        loop {
-            match self.spawn() {
-                Ok(child) => return child,
-                Err(e)
-                    if cfg!(windows)
-                        && e.raw_os_error() == Some(WINE_INTERNAL_ERROR)
-                        && tries < 5 =>
-                {
-                    tries += 1;
-                    eprintln!("spawn failed with {e} under Wine; try {tries} of 5 again");
-                    std::thread::sleep(std::time::Duration::from_millis(200));
-                }
-                Err(e) => panic!("cannot start {}: {e}", self.get_program().to_string_lossy()),
-            }
-        }
-    }
+    let program = helper_dir(t).join(helper_name());
+    let mut child = child::start(|| {
+        let mut c = t.std_cmd_of(&program);
+        c.arg(action)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    });
+    child.feed(input.as_bytes());
+    child.finish()
 }
