@@ -60,6 +60,27 @@ ip_get_ir=$(export "${ip_env[@]:1}"; instr "$bin" get --auth instance_principal)
 "${ip_env[@]}" "$bin" kube --auth instance_principal --cluster-id "$cluster" >/dev/null # signs once
 ip_kube_ir=$(export "${ip_env[@]:1}"; instr "$bin" kube --auth instance_principal --cluster-id "$cluster")
 
+# Resource principal v2.2 (as OCI Functions and Data Flow give it): the RPST and its key in
+# files, the region a full name; no service is called. kube is warm after one call.
+python3 - "$work/rp" <<'PY'
+import base64, json, os, sys, time
+d = sys.argv[1]
+os.makedirs(d, mode=0o700, exist_ok=True)
+part = lambda o: base64.urlsafe_b64encode(json.dumps(o).encode()).rstrip(b"=").decode()
+now = int(time.time())
+claims = {"sub": "ocid1.fnfunc.oc1.iad.aaaabench", "res_tenant": "ocid1.tenancy.oc1..aaaabench",
+          "res_type": "fnfunc", "iat": now, "exp": now + 3600}
+with open(os.path.join(d, "rpst"), "w") as f:
+    f.write(part({"alg": "RS256", "typ": "JWT"}) + "." + part(claims) + ".c2ln")
+PY
+install -m 600 "$root/tests/data/keys/pkcs8.pem" "$work/rp/key.pem"
+rp_env=(OCI_RESOURCE_PRINCIPAL_VERSION=2.2 OCI_RESOURCE_PRINCIPAL_RPST="$work/rp/rpst"
+  OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM="$work/rp/key.pem" OCI_RESOURCE_PRINCIPAL_REGION=us-ashburn-1
+  OCI_TOKEN_CACHE_DIR="$work/rp/cache")
+rp_get_ir=$(export "${rp_env[@]}"; instr "$bin" get --auth resource_principal)
+env "${rp_env[@]}" "$bin" kube --auth resource_principal --cluster-id "$cluster" >/dev/null # signs once
+rp_kube_ir=$(export "${rp_env[@]}"; instr "$bin" kube --auth resource_principal --cluster-id "$cluster")
+
 # docker-credential-oci-token get, warm: a cached OCIR token for a registry on loopback
 # (127.0.0.1:9, named an OCIR host by OCI_TOKEN_OCIR_HOSTS, so a cache miss fails at once
 # instead of reaching out) and profile bench
@@ -117,6 +138,8 @@ check "prompt (callgrind)" "$prompt_ir" 400000 instr
 check "get, 10,000 profiles (callgrind)" "$big_ir" 25000000 instr
 check "get, instance principal, warm" "$ip_get_ir" 1000000 instr
 check "kube, instance principal, warm" "$ip_kube_ir" 1000000 instr
+check "get, resource principal" "$rp_get_ir" 500000 instr
+check "kube, resource principal, warm" "$rp_kube_ir" 500000 instr
 check "docker-credential-oci-token get, warm" "$helper_ir" 500000 instr
 check "oidc token, warm" "$oidc_ir" 700000 instr
 check "get peak RSS" "$get_rss" 4095 KiB

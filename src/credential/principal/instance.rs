@@ -1,7 +1,7 @@
 //! The instance principal: the metadata service's certificate and key, federated at the
 //! auth service's `/v1/x509` for a token bound to the entry's session key.
 
-use super::shared::{auth_error, region_from};
+use super::shared::auth_error;
 use crate::context::Context;
 use crate::crypto::key::{self, SigningKey};
 use crate::crypto::x509;
@@ -40,7 +40,7 @@ pub(crate) fn federate(
                 r.chars().take(40).collect::<String>()
             )));
         }
-        *region_slot = Some(region_from(ctx.env, r));
+        *region_slot = Some(crate::region::resolve(r, ctx.env));
     }
     let region = region_slot.clone().unwrap_or_default();
     let url = match federation_override(ctx) {

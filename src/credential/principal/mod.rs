@@ -34,7 +34,7 @@ use crate::sys::env::Env;
 use crate::sys::store::{self, Dir};
 use crate::token::{self, Claims};
 use rsa::sha2::{Digest as _, Sha256};
-use shared::{Value, region_from};
+use shared::Value;
 
 /// Which principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,11 +110,11 @@ impl Principal {
         let env = ctx.env;
         let region_flag =
             crate::config::profile::region_override(ctx.config.region.as_deref(), env)
-                .map(|r| region_from(env, &r));
+                .map(|r| crate::region::resolve(&r, env));
         let env_region = || {
             region_flag.clone().or_else(|| {
                 env.var("OCI_RESOURCE_PRINCIPAL_REGION")
-                    .map(|r| region_from(env, &r))
+                    .map(|r| crate::region::resolve(&r, env))
             })
         };
         let (source, cache, region) = match kind {

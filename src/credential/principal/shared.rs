@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::region;
 use crate::secret::Secret;
 use crate::services::auth::AuthError;
 use crate::sys::env::Env;
@@ -46,11 +45,6 @@ impl Value {
             Value::Literal(_) => None,
         }
     }
-}
-
-/// A region name or key as its region id.
-pub(crate) fn region_from(env: &dyn Env, r: &str) -> String {
-    region::region_id(r, &region::sources(env))
 }
 
 /// A principal's call failed: a 401 means the principal's policies do not allow it.
