@@ -462,6 +462,23 @@ fn resource_principal_v2_2_from_paths_and_values() {
         .output()
         .unwrap();
     assert_fails(&o, 4, "RPST expires");
+    // The platform's region is one line of a key, an identifier or a domain; anything else
+    // is refused before it reaches an output, a URL or a shell.
+    let long = "a".repeat(65);
+    for bad in [
+        "us-ashburn-1\nexport X=1",
+        "us-ashburn-1; rm -rf ~",
+        long.as_str(),
+    ] {
+        let o = rp(&t)
+            .env("OCI_RESOURCE_PRINCIPAL_REGION", bad)
+            .env("OCI_RESOURCE_PRINCIPAL_RPST", &rpst)
+            .env("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM", key_pem())
+            .args(["get", "--auth", "resource_principal"])
+            .output()
+            .unwrap();
+        assert_fails(&o, 3, "OCI_RESOURCE_PRINCIPAL_REGION is not a region name");
+    }
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The instance principal: the metadata service's certificate and key, federated at the
 //! auth service's `/v1/x509` for a token bound to the entry's session key.
 
-use super::shared::auth_error;
+use super::shared::{auth_error, region_name_ok};
 use crate::context::Context;
 use crate::crypto::key::{self, SigningKey};
 use crate::crypto::x509;
@@ -29,12 +29,7 @@ pub(crate) fn federate(
     if region_slot.is_none() {
         let r = imds.get("/instance/region").map_err(off_oci)?;
         let r = r.trim();
-        if r.is_empty()
-            || r.len() > 64
-            || !r
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-        {
+        if !region_name_ok(r) {
             return Err(Error::Service(format!(
                 "instance principal: the metadata service's region is not a region name: {:?}",
                 r.chars().take(40).collect::<String>()

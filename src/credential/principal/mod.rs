@@ -111,11 +111,20 @@ impl Principal {
         let region_flag =
             crate::config::profile::region_override(ctx.config.region.as_deref(), env)
                 .map(|r| crate::region::resolve(&r, env));
-        let env_region = || {
-            region_flag.clone().or_else(|| {
-                env.var("OCI_RESOURCE_PRINCIPAL_REGION")
-                    .map(|r| crate::region::resolve(&r, env))
-            })
+        let env_region = || -> Result<Option<String>> {
+            if region_flag.is_some() {
+                return Ok(region_flag.clone());
+            }
+            let Some(r) = env.var("OCI_RESOURCE_PRINCIPAL_REGION") else {
+                return Ok(None);
+            };
+            if !shared::region_name_ok(r.trim()) {
+                return Err(Error::Config(format!(
+                    "OCI_RESOURCE_PRINCIPAL_REGION is not a region name: {:?}",
+                    r.chars().take(40).collect::<String>()
+                )));
+            }
+            Ok(Some(crate::region::resolve(&r, env)))
         };
         let (source, cache, region) = match kind {
             Kind::Instance => {
@@ -140,12 +149,12 @@ impl Principal {
                     key,
                     passphrase,
                 };
-                (source, None, env_region())
+                (source, None, env_region()?)
             }
             Kind::OkeWorkload => {
                 let (w, id) = workload::from_env(env)?;
                 let cache = cache_entry(env, kind, &[&id])?;
-                (Source::OkeWorkload(w), Some(cache), env_region())
+                (Source::OkeWorkload(w), Some(cache), env_region()?)
             }
         };
         Ok(Principal {

@@ -47,6 +47,16 @@ impl Value {
     }
 }
 
+/// A region as the platform gives a principal one (the metadata service's reply,
+/// `OCI_RESOURCE_PRINCIPAL_REGION`): a key, an identifier or a domain, so ASCII letters,
+/// digits, `-` and `.` on one line, at most 64 bytes.
+pub(crate) fn region_name_ok(r: &str) -> bool {
+    !r.is_empty()
+        && r.len() <= 64
+        && r.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
 /// A principal's call failed: a 401 means the principal's policies do not allow it.
 #[allow(clippy::needless_pass_by_value)] // called with errors just made
 pub(crate) fn auth_error(what: &str, url: &str, e: AuthError) -> Error {
