@@ -129,6 +129,7 @@ fn write_input(child: &mut Child, input: &[u8]) {
 #[derive(Debug)]
 struct Hang {
     pid: u32,
+    limit: Duration,
     before_exec: bool,
     seen: String,
 }
@@ -144,7 +145,7 @@ impl std::fmt::Display for Hang {
             f,
             "child {} ran past {}s and was killed: it {what}; {}",
             self.pid,
-            HANG.as_secs(),
+            self.limit.as_secs(),
             self.seen
         )
     }
@@ -182,7 +183,7 @@ fn wait_bounded(
             break status;
         }
         if Instant::now() >= deadline {
-            let hang = examine(child.id(), program);
+            let hang = examine(child.id(), program, limit);
             let _ = child.kill();
             let _ = child.wait();
             return Err(hang);
@@ -226,11 +227,13 @@ fn drain(pipe: Option<impl std::io::Read + Send + 'static>, done: mpsc::Sender<(
     let into = buf.clone();
     std::thread::spawn(move || {
         let mut chunk = [0u8; 8192];
-        while let Ok(n) = pipe.read(&mut chunk) {
-            if n == 0 {
-                break;
+        loop {
+            match pipe.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => into.lock().unwrap().extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
             }
-            into.lock().unwrap().extend_from_slice(&chunk[..n]);
         }
         let _ = done.send(());
     });
@@ -240,7 +243,7 @@ fn drain(pipe: Option<impl std::io::Read + Send + 'static>, done: mpsc::Sender<(
 /// What `/proc` shows of a running child: its command line, its state and where each of its
 /// threads sleeps. It has reached exec if its command line names `program` (under qemu's
 /// binfmt_misc the command line is the emulator's, with the guest program's path in it).
-fn examine(pid: u32, program: Option<&OsString>) -> Hang {
+fn examine(pid: u32, program: Option<&OsString>, limit: Duration) -> Hang {
     let proc = std::path::PathBuf::from(format!("/proc/{pid}"));
     // Elsewhere `/proc/<pid>` is not this child (under Wine it may be a Linux process).
     let cmdline = if cfg!(target_os = "linux") {
@@ -251,6 +254,7 @@ fn examine(pid: u32, program: Option<&OsString>) -> Hang {
     let Ok(cmdline) = cmdline else {
         return Hang {
             pid,
+            limit,
             before_exec: false,
             seen: "no /proc to look at".into(),
         };
@@ -276,6 +280,7 @@ fn examine(pid: u32, program: Option<&OsString>) -> Hang {
     }
     Hang {
         pid,
+        limit,
         before_exec,
         seen: format!(
             "command line `{}`, threads (tid:state:wchan) {}",
@@ -321,6 +326,7 @@ mod tests {
         let mut c = sh("sleep 30");
         let hang = wait_bounded(&mut c, None, Duration::from_secs(1)).unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(hang.to_string().contains("ran past 1s"), "{hang}");
         assert!(c.try_wait().unwrap().is_some(), "killed and reaped");
         assert!(!hang.before_exec, "{hang}");
         if cfg!(target_os = "linux") {
