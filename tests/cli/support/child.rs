@@ -5,15 +5,18 @@
 //!   processes start together (CI saw it once in twenty parallel `docker install`s). That
 //!   error, and only that one, is retried.
 //! - qemu-user turns the `vfork` of `posix_spawn` into a real `fork` of a multi-threaded
-//!   emulator, and a child can then deadlock inside qemu before it reaches `exec` (a CI run of
-//!   the arm64 suite hung in a test starting fifty processes; sporadic hangs when starting
-//!   processes under qemu are reported by others too). Every wait here is bounded. A child
-//!   still running at the bound is examined: if `/proc` shows it never became the program it
-//!   was to run, it is killed and started again (at most [`RESTARTS`] times, each reported on
-//!   stderr); otherwise it is killed and the test fails with what `/proc` showed. Nothing the
-//!   binary under test does is ever retried.
+//!   emulator, and a child can then deadlock inside qemu before it reaches `exec` (seen in two
+//!   CI runs of the arm64 suite: the child's two threads waiting on futexes, its command line
+//!   still the test binary's; sporadic hangs when starting processes under qemu are reported
+//!   by others too). The test thread that started it never gets out of `spawn`, which waits
+//!   for the `exec`, so nothing that waits for the child can help: a [`watch`]dog thread looks
+//!   at this process's children every few seconds and kills one that is still a copy of the
+//!   test process after [`UNEXECED`]. `spawn` then returns; [`Running::finish`] sees the kill
+//!   and starts the child again (at most [`RESTARTS`] times, each reported on stderr), and
+//!   [`Finish::finish`] fails the test saying so.
+//! - Every wait is bounded by [`HANG`]: a child still running then is killed and the test
+//!   fails with what `/proc` shows of it. Nothing the binary under test does is ever retried.
 
-use std::ffi::OsString;
 use std::io::Write as _;
 use std::process::{Child, Command, Output};
 use std::sync::{Arc, Mutex, mpsc};
@@ -62,29 +65,29 @@ pub trait Finish {
 
 impl Finish for Child {
     fn finish(mut self) -> Output {
-        match wait_bounded(&mut self, None, HANG) {
-            Ok(o) => o,
-            Err(hang) => panic!("{hang}"),
-        }
+        let o = wait_bounded(&mut self, HANG).unwrap_or_else(|hang| panic!("{hang}"));
+        assert!(
+            !watchdog::took(self.id()),
+            "child {} never reached exec (the emulator's fork hung) and was killed",
+            self.id()
+        );
+        o
     }
 }
 
 /// A started child that can be started again from the same recipe.
 pub struct Running<'a> {
     make: Box<dyn Fn() -> Command + 'a>,
-    program: OsString,
     child: Child,
     input: Option<Vec<u8>>,
 }
 
 /// Starts the command `make` builds (its stdio as `make` sets it).
 pub fn start<'a>(make: impl Fn() -> Command + 'a) -> Running<'a> {
-    let mut cmd = make();
-    let program = cmd.get_program().to_owned();
-    let child = cmd.spawn_retrying();
+    watch();
+    let child = make().spawn_retrying();
     Running {
         make: Box::new(make),
-        program,
         child,
         input: None,
     }
@@ -102,17 +105,22 @@ impl Running<'_> {
     pub fn finish(mut self) -> Output {
         let mut restarts = 0;
         loop {
-            match wait_bounded(&mut self.child, Some(&self.program), HANG) {
-                Ok(o) => return o,
-                Err(hang) if hang.before_exec && restarts < RESTARTS => {
-                    restarts += 1;
-                    eprintln!("{hang}; starting it again ({restarts} of {RESTARTS})");
-                    self.child = (self.make)().spawn_retrying();
-                    if let Some(input) = &self.input {
-                        write_input(&mut self.child, input);
-                    }
-                }
-                Err(hang) => panic!("{hang}"),
+            let o = wait_bounded(&mut self.child, HANG).unwrap_or_else(|hang| panic!("{hang}"));
+            if !watchdog::took(self.child.id()) {
+                return o;
+            }
+            restarts += 1;
+            assert!(
+                restarts <= RESTARTS,
+                "{restarts} children in a row never reached exec"
+            );
+            eprintln!(
+                "child {} never reached exec (the emulator's fork hung) and was killed; starting it again ({restarts} of {RESTARTS})",
+                self.child.id()
+            );
+            self.child = (self.make)().spawn_retrying();
+            if let Some(input) = &self.input {
+                write_input(&mut self.child, input);
             }
         }
     }
@@ -130,20 +138,14 @@ fn write_input(child: &mut Child, input: &[u8]) {
 struct Hang {
     pid: u32,
     limit: Duration,
-    before_exec: bool,
     seen: String,
 }
 
 impl std::fmt::Display for Hang {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let what = if self.before_exec {
-            "never reached exec (still a copy of the test process: the emulator's fork hung)"
-        } else {
-            "hung"
-        };
         write!(
             f,
-            "child {} ran past {}s and was killed: it {what}; {}",
+            "child {} ran past {}s and was killed; {}",
             self.pid,
             self.limit.as_secs(),
             self.seen
@@ -158,11 +160,7 @@ impl std::fmt::Display for Hang {
 /// pipes were open keeps copies until it execs (or forever, if it hangs first). So the end of
 /// the child, not of its pipes, decides; what the pipes carried is taken once the child has
 /// exited and they have been quiet a moment.
-fn wait_bounded(
-    child: &mut Child,
-    program: Option<&OsString>,
-    limit: Duration,
-) -> Result<Output, Hang> {
+fn wait_bounded(child: &mut Child, limit: Duration) -> Result<Output, Hang> {
     let deadline = Instant::now() + limit;
     let (tx, rx) = mpsc::channel();
     let out = drain(child.stdout.take(), tx.clone());
@@ -183,7 +181,7 @@ fn wait_bounded(
             break status;
         }
         if Instant::now() >= deadline {
-            let hang = examine(child.id(), program, limit);
+            let hang = examine(child.id(), limit);
             let _ = child.kill();
             let _ = child.wait();
             return Err(hang);
@@ -240,10 +238,9 @@ fn drain(pipe: Option<impl std::io::Read + Send + 'static>, done: mpsc::Sender<(
     Some(buf)
 }
 
-/// What `/proc` shows of a running child: its command line, its state and where each of its
-/// threads sleeps. It has reached exec if its command line names `program` (under qemu's
-/// binfmt_misc the command line is the emulator's, with the guest program's path in it).
-fn examine(pid: u32, program: Option<&OsString>, limit: Duration) -> Hang {
+/// What `/proc` shows of a running child: its command line, and the state and wait channel
+/// of each of its threads.
+fn examine(pid: u32, limit: Duration) -> Hang {
     let proc = std::path::PathBuf::from(format!("/proc/{pid}"));
     // Elsewhere `/proc/<pid>` is not this child (under Wine it may be a Linux process).
     let cmdline = if cfg!(target_os = "linux") {
@@ -255,22 +252,16 @@ fn examine(pid: u32, program: Option<&OsString>, limit: Duration) -> Hang {
         return Hang {
             pid,
             limit,
-            before_exec: false,
             seen: "no /proc to look at".into(),
         };
     };
-    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-    let before_exec = program.is_some_and(|p| !cmdline.contains(&*p.to_string_lossy()));
     let mut threads = vec![];
     if let Ok(tasks) = std::fs::read_dir(proc.join("task")) {
         for t in tasks.flatten() {
             let wchan = std::fs::read_to_string(t.path().join("wchan")).unwrap_or_default();
             let state = std::fs::read_to_string(t.path().join("stat"))
                 .ok()
-                .and_then(|s| {
-                    s.rsplit_once(')')
-                        .and_then(|(_, rest)| rest.split_whitespace().next().map(str::to_owned))
-                })
+                .and_then(|s| after_comm(&s).next().map(str::to_owned))
                 .unwrap_or_default();
             threads.push(format!(
                 "{}:{state}:{wchan}",
@@ -281,13 +272,130 @@ fn examine(pid: u32, program: Option<&OsString>, limit: Duration) -> Hang {
     Hang {
         pid,
         limit,
-        before_exec,
         seen: format!(
             "command line `{}`, threads (tid:state:wchan) {}",
-            cmdline.trim_end(),
+            String::from_utf8_lossy(&cmdline)
+                .replace('\0', " ")
+                .trim_end(),
             threads.join(" ")
         ),
     }
+}
+
+/// The fields of a `/proc/<pid>/stat` line after the command name (state, ppid, ...).
+fn after_comm(stat: &str) -> std::str::SplitWhitespace<'_> {
+    stat.rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+}
+
+/// How long a child may stay a copy of the test process (forked, not yet exec'd) before the
+/// watchdog takes it for hung. A fork reaches its exec in milliseconds, under qemu too.
+pub const UNEXECED: Duration = Duration::from_secs(20);
+
+/// Starts the watchdog (once; Linux only, where `/proc` tells a fork that has not exec'd).
+pub fn watch() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    if cfg!(target_os = "linux") {
+        STARTED.call_once(|| {
+            std::thread::spawn(|| {
+                let argv: Vec<String> = std::env::args().collect();
+                let mut seen = std::collections::HashMap::new();
+                loop {
+                    std::thread::sleep(Duration::from_secs(5));
+                    watchdog::sweep(&mut seen, UNEXECED, None, &argv);
+                }
+            });
+        });
+    }
+}
+
+mod watchdog {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    /// Children the watchdog killed, until their waiter takes note.
+    static KILLED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+    /// Whether the watchdog killed `pid` (and forgets it).
+    pub fn took(pid: u32) -> bool {
+        let mut k = KILLED.lock().unwrap();
+        let found = k.iter().position(|p| *p == pid);
+        found.map(|i| k.swap_remove(i)).is_some()
+    }
+
+    /// A child's command line (NUL-separated, as `/proc` gives it) that is this process's
+    /// own, `argv`, belongs to a fork that has not exec'd. Under qemu's binfmt_misc it is the
+    /// emulator, the binary's path (`exe`), then `argv`. A child that has exec'd shows its
+    /// own program and arguments, even when one of them is the test binary's path.
+    pub fn unexeced(cmdline: &[u8], exe: &str, argv: &[String]) -> bool {
+        let shown: Vec<&[u8]> = cmdline
+            .strip_suffix(b"\0")
+            .unwrap_or(cmdline)
+            .split(|b| *b == 0)
+            .collect();
+        let own: Vec<&[u8]> = argv.iter().map(String::as_bytes).collect();
+        shown == own
+            || (shown.len() == own.len() + 2 && shown[1] == exe.as_bytes() && shown[2..] == own[..])
+    }
+
+    /// One look at this process's children (or only `only`): one that has been a copy of
+    /// the test process (command line `argv`) for `limit` is killed and remembered for
+    /// [`took`].
+    pub fn sweep(
+        seen: &mut HashMap<u32, Instant>,
+        limit: Duration,
+        only: Option<u32>,
+        argv: &[String],
+    ) {
+        let me = std::process::id().to_string();
+        let Some(exe) = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.to_str().map(str::to_owned))
+        else {
+            return;
+        };
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        let now = Instant::now();
+        let mut alive = vec![];
+        for p in procs.flatten() {
+            let Some(pid) = p.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            if only.is_some_and(|o| o != pid) {
+                continue;
+            }
+            let stat = std::fs::read_to_string(p.path().join("stat")).unwrap_or_default();
+            if super::after_comm(&stat).nth(1) != Some(me.as_str()) {
+                continue;
+            }
+            let cmdline = std::fs::read(p.path().join("cmdline")).unwrap_or_default();
+            if !unexeced(&cmdline, &exe, argv) {
+                continue;
+            }
+            alive.push(pid);
+            let since = *seen.entry(pid).or_insert(now);
+            if now.duration_since(since) >= limit {
+                KILLED.lock().unwrap().push(pid);
+                kill(pid);
+                seen.remove(&pid);
+            }
+        }
+        seen.retain(|pid, _| alive.contains(pid));
+    }
+
+    #[cfg(unix)]
+    fn kill(pid: u32) {
+        if let Some(raw) = rustix::process::Pid::from_raw(pid.cast_signed()) {
+            let _ = rustix::process::kill_process(raw, rustix::process::Signal::KILL);
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn kill(_: u32) {}
 }
 
 #[cfg(all(test, unix))]
@@ -309,7 +417,7 @@ mod tests {
         // The background `sleep` keeps both pipes open after `sh` exits.
         let started = Instant::now();
         let mut c = sh("echo out; echo err >&2; sleep 4 &");
-        let o = wait_bounded(&mut c, None, Duration::from_secs(30)).unwrap();
+        let o = wait_bounded(&mut c, Duration::from_secs(30)).unwrap();
         assert!(
             started.elapsed() < Duration::from_secs(3),
             "{:?}",
@@ -324,22 +432,71 @@ mod tests {
     fn a_hung_child_is_killed_at_the_bound_and_described() {
         let started = Instant::now();
         let mut c = sh("sleep 30");
-        let hang = wait_bounded(&mut c, None, Duration::from_secs(1)).unwrap_err();
+        let hang = wait_bounded(&mut c, Duration::from_secs(1)).unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(10));
-        assert!(hang.to_string().contains("ran past 1s"), "{hang}");
         assert!(c.try_wait().unwrap().is_some(), "killed and reaped");
-        assert!(!hang.before_exec, "{hang}");
+        assert!(hang.to_string().contains("ran past 1s"), "{hang}");
         if cfg!(target_os = "linux") {
             assert!(hang.seen.contains("sleep 30"), "{hang}");
         }
-        // A child whose command line does not name the program never reached its exec.
-        let mut c = sh("sleep 30");
-        let other = OsString::from("/nonexistent/oci-token");
-        let hang = wait_bounded(&mut c, Some(&other), Duration::from_secs(1)).unwrap_err();
-        assert_eq!(hang.before_exec, cfg!(target_os = "linux"), "{hang}");
-        let named = OsString::from("sleep");
-        let mut c = sh("sleep 30");
-        let hang = wait_bounded(&mut c, Some(&named), Duration::from_secs(1)).unwrap_err();
-        assert!(!hang.before_exec, "{hang}");
+    }
+
+    #[test]
+    fn the_watchdog_kills_a_child_that_is_still_a_copy_of_the_test_process() {
+        let exe = std::env::current_exe().unwrap();
+        let exe = exe.to_str().unwrap();
+        let argv = [exe.to_owned(), "principals::".to_owned()];
+        let own = format!("{exe}\0principals::\0");
+        assert!(watchdog::unexeced(own.as_bytes(), exe, &argv));
+        let qemu = format!("/usr/libexec/qemu-binfmt/aarch64-binfmt-P\0{exe}\0{own}");
+        assert!(watchdog::unexeced(qemu.as_bytes(), exe, &argv));
+        // Programs that have exec'd, the test binary's path among their arguments or not.
+        for other in [
+            "/usr/libexec/qemu-binfmt/aarch64-binfmt-P\0/t/oci-token\0oci-token\0get\0".to_owned(),
+            format!("unshare\0--net\0sh\0-c\0exec \"$0\" --exact x\0{exe}\0"),
+            format!("{exe}\0--exact\0login::chromium_inside_a_network_namespace\0--ignored\0"),
+            format!("{exe}\0"),
+            format!("sh\0-c\0echo {exe}\0principals::\0"),
+        ] {
+            assert!(
+                !watchdog::unexeced(other.as_bytes(), exe, &argv),
+                "{other:?}"
+            );
+        }
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        // A child whose command line is a given `argv` (bash's `exec -a` names it so),
+        // looked at with a bound of zero: killed, and its waiter told.
+        let argv = [exe.to_owned(), "30".to_owned()];
+        let mut c = Command::new("bash")
+            .args(["-c", "exec -a \"$0\" sleep 30", exe])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = c.id();
+        let mut seen = std::collections::HashMap::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while c.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "not killed");
+            watchdog::sweep(&mut seen, Duration::ZERO, Some(pid), &argv);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let o = wait_bounded(&mut c, Duration::from_secs(10)).unwrap();
+        assert!(!o.status.success());
+        assert!(watchdog::took(pid), "the waiter learns of the kill");
+        assert!(!watchdog::took(pid), "once");
+        // A child that has exec'd is left alone.
+        let mut c = sh("sleep 2");
+        let pid = c.id();
+        watchdog::sweep(&mut seen, Duration::ZERO, Some(pid), &argv);
+        assert!(
+            wait_bounded(&mut c, Duration::from_secs(10))
+                .unwrap()
+                .status
+                .success()
+        );
+        assert!(!watchdog::took(pid));
     }
 }

@@ -97,6 +97,8 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub fn new() -> Self {
+        // Every child a test starts is watched for a fork that never reaches its exec.
+        child::watch();
         let home = TempDir::new().unwrap();
         std::fs::create_dir_all(home.path().join(".oci")).unwrap();
         TestEnv {
